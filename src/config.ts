@@ -1,0 +1,67 @@
+import { z } from 'zod'
+
+const port = z.coerce.number().int().min(0).max(65_535)
+const positiveInt = z.coerce.number().int().positive()
+
+/** Every environment variable Ironstar reads, with its default; `--help` prints this table. */
+export const CONFIG_VARIABLES = {
+  PORT: { schema: port.default(3000), help: 'TCP port to listen on (0 picks a free one)' },
+  HOST: { schema: z.string().min(1).default('127.0.0.1'), help: 'Interface to bind (0.0.0.0 for all)' },
+  DATA_DIR: { schema: z.string().min(1).default('./data'), help: 'Directory for the SQLite and DuckDB files' },
+  IRONSTAR_ENV: {
+    schema: z.enum(['development', 'production', 'test']).optional(),
+    help: 'development | production | test (defaults to NODE_ENV, else development)',
+  },
+  NODE_ENV: { schema: z.string().optional(), help: 'Read when IRONSTAR_ENV is unset' },
+  RING_CAPACITY: { schema: positiveInt.default(256), help: 'Events the broadcast ring holds' },
+  KEEPALIVE_MS: { schema: positiveInt.default(15_000), help: 'SSE keep-alive comment interval' },
+  BODY_LIMIT_BYTES: { schema: positiveInt.default(65_536), help: 'Largest command request body' },
+  PAYLOAD_LIMIT_BYTES: { schema: positiveInt.default(1_048_576), help: 'Largest serialised event payload' },
+  SESSION_MAX_AGE_DAYS: { schema: positiveInt.default(30), help: 'Session cookie lifetime' },
+} as const
+
+type Variables = typeof CONFIG_VARIABLES
+type Parsed = { [K in keyof Variables]: z.output<Variables[K]['schema']> }
+
+export interface Config {
+  readonly port: number
+  readonly host: string
+  readonly dataDir: string
+  readonly env: 'development' | 'production' | 'test'
+  readonly ringCapacity: number
+  readonly keepAliveMs: number
+  readonly bodyLimitBytes: number
+  readonly payloadLimitBytes: number
+  readonly sessionMaxAgeSeconds: number
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError'
+}
+
+/** Parses the environment once; an invalid value throws ConfigError naming the variable. */
+export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): Config {
+  const parsed = {} as Record<string, unknown>
+  for (const [name, { schema }] of Object.entries(CONFIG_VARIABLES)) {
+    const raw = env[name] === '' ? undefined : env[name]
+    const result = (schema as z.ZodType).safeParse(raw)
+    if (!result.success) {
+      const reason = result.error.issues.map((issue) => issue.message).join('; ')
+      throw new ConfigError(`Invalid environment variable ${name}=${JSON.stringify(raw)}: ${reason}`)
+    }
+    parsed[name] = result.data
+  }
+  const values = parsed as Parsed
+  const nodeEnv = values.NODE_ENV === 'production' || values.NODE_ENV === 'test' ? values.NODE_ENV : 'development'
+  return {
+    port: values.PORT,
+    host: values.HOST,
+    dataDir: values.DATA_DIR,
+    env: values.IRONSTAR_ENV ?? nodeEnv,
+    ringCapacity: values.RING_CAPACITY,
+    keepAliveMs: values.KEEPALIVE_MS,
+    bodyLimitBytes: values.BODY_LIMIT_BYTES,
+    payloadLimitBytes: values.PAYLOAD_LIMIT_BYTES,
+    sessionMaxAgeSeconds: values.SESSION_MAX_AGE_DAYS * 86_400,
+  }
+}

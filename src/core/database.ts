@@ -1,0 +1,23 @@
+import { Database } from 'bun:sqlite'
+
+export interface OpenDatabaseOptions {
+  /** Page cache size in KiB. @default 32768 (32 MiB) */
+  cacheKiB?: number
+  /** How long a writer waits for a lock held by another connection. @default 5000 */
+  busyTimeoutMs?: number
+}
+
+/**
+ * Opens a SQLite file with the pragmas the event store relies on: WAL so readers never block
+ * the writer, and synchronous=FULL so a committed transaction survives power loss.
+ */
+export function openDatabase(path: string, options: OpenDatabaseOptions = {}): Database {
+  const { cacheKiB = 32_768, busyTimeoutMs = 5_000 } = options
+  const db = new Database(path, { create: true, strict: true })
+  db.run('PRAGMA journal_mode = WAL')
+  db.run('PRAGMA synchronous = FULL')
+  db.run('PRAGMA foreign_keys = ON')
+  db.run(`PRAGMA busy_timeout = ${busyTimeoutMs}`)
+  db.run(`PRAGMA cache_size = -${cacheKiB}`)
+  return db
+}

@@ -1,0 +1,88 @@
+/**
+ * The closed error taxonomy. The HTTP layer maps these to statuses in one place;
+ * anything else is unexpected: logged with an id and answered with a generic 500.
+ */
+
+/** Input failed validation at a boundary (400, or 422 for a form). */
+export class ValidationError extends Error {
+  override readonly name = 'ValidationError'
+  constructor(
+    message: string,
+    readonly issues: Readonly<Record<string, string>> = {},
+  ) {
+    super(message)
+  }
+}
+
+/** A payload exceeds its configured size limit (413). */
+export class PayloadTooLargeError extends Error {
+  override readonly name = 'PayloadTooLargeError'
+  constructor(
+    message: string,
+    readonly limitBytes: number,
+  ) {
+    super(message)
+  }
+}
+
+export class NotFoundError extends Error {
+  override readonly name = 'NotFoundError'
+}
+
+/** A decider refused a command: a domain outcome, not a failure of the system (409 or 422). */
+export class RuleViolation extends Error {
+  override readonly name = 'RuleViolation'
+  constructor(
+    message: string,
+    readonly code = 'rule-violation',
+    readonly field?: string,
+  ) {
+    super(message)
+  }
+}
+
+export interface StreamRef {
+  readonly type: string
+  readonly id: string
+}
+
+/** The stream was not at the version the writer expected (409). */
+export class VersionConflict extends Error {
+  override readonly name = 'VersionConflict'
+  constructor(
+    readonly stream: StreamRef,
+    readonly expected: number | 'any',
+    readonly actual: number,
+  ) {
+    super(`Cannot append to stream "${stream.type}/${stream.id}": expected version ${expected}, current ${actual}`)
+  }
+}
+
+/** A stored event has a type no slice registered: the log and the code disagree. */
+export class UnknownEventTypeError extends Error {
+  override readonly name = 'UnknownEventTypeError'
+  constructor(readonly eventType: string) {
+    super(`Cannot read event of unknown type "${eventType}": register it with its schema`)
+  }
+}
+
+/** Anything unexpected, tagged with an id that is logged with the stack and shown to the user. */
+export class UnexpectedError extends Error {
+  override readonly name = 'UnexpectedError'
+  readonly errorId: string = crypto.randomUUID()
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, options)
+  }
+}
+
+const EXPECTED_ERRORS = [ValidationError, PayloadTooLargeError, NotFoundError, RuleViolation, VersionConflict]
+
+/** True for the errors a caller is expected to handle; false means "log it, answer 500". */
+export function isExpectedError(error: unknown): boolean {
+  return EXPECTED_ERRORS.some((type) => error instanceof type)
+}
+
+/** A bounded queue is full: the caller should retry later (503). */
+export class OverloadedError extends Error {
+  override readonly name = 'OverloadedError'
+}

@@ -1,0 +1,46 @@
+import type { NewEvent, StoredEvent, StreamRef } from '../events.ts'
+
+/** `0` means the stream must not exist yet; `'any'` skips the check and must be asked for. */
+export type ExpectedVersion = number | 'any'
+
+export interface AppendOptions {
+  /** Identifies the command: a retry with the same id returns the original result, writing nothing. */
+  commandId?: string
+  /** Stored with every event of this append (correlation ids, the acting session, …). */
+  metadata?: Readonly<Record<string, unknown>>
+}
+
+export interface AppendResult {
+  readonly events: readonly StoredEvent[]
+  /** The stream's version after the append. */
+  readonly nextVersion: number
+  /** The global position of the last event written (or of the original write, when duplicate). */
+  readonly position: number
+  /** True when the command id had already been applied and nothing was written. */
+  readonly duplicate: boolean
+}
+
+export interface ReadAllOptions {
+  /** Read events strictly after this global position. @default 0 */
+  after?: number
+  /** Page size. @default 1000 */
+  limit?: number
+}
+
+/** Called once per durable commit with its events in global-position order. */
+export type CommitListener = (events: readonly StoredEvent[]) => void
+
+/** The event store port. SQLite is the default adapter; the interface stays engine-neutral. */
+export interface EventStore {
+  append(
+    stream: StreamRef,
+    expectedVersion: ExpectedVersion,
+    events: readonly NewEvent[],
+    options?: AppendOptions,
+  ): Promise<AppendResult>
+  readStream(stream: StreamRef, fromVersion?: number): Promise<StoredEvent[]>
+  readAll(options?: ReadAllOptions): Promise<StoredEvent[]>
+  headPosition(): Promise<number>
+  onCommit(listener: CommitListener): () => void
+  close(): Promise<void>
+}
