@@ -145,7 +145,7 @@ export class CommandHandler {
   }
 
   async #load<State, Event extends NewEvent>(
-    decider: Decider<State, unknown, Event>,
+    decider: Pick<Decider<State, never, Event>, 'initialState' | 'evolve'>,
     stream: StreamRef,
     key: string,
   ): Promise<CachedStream> {

@@ -30,6 +30,15 @@ export interface ReadAllOptions {
 /** Called once per durable commit with its events in global-position order. */
 export type CommitListener = (events: readonly StoredEvent[]) => void
 
+export interface StoreStats {
+  /** Transactions committed (one fsync each). */
+  readonly commits: number
+  /** Appends acknowledged, duplicates included. */
+  readonly appends: number
+  /** Events written. */
+  readonly events: number
+}
+
 /** The event store port. SQLite is the default adapter; the interface stays engine-neutral. */
 export interface EventStore {
   append(
@@ -42,5 +51,6 @@ export interface EventStore {
   readAll(options?: ReadAllOptions): Promise<StoredEvent[]>
   headPosition(): Promise<number>
   onCommit(listener: CommitListener): () => void
+  stats(): StoreStats
   close(): Promise<void>
 }

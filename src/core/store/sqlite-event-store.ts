@@ -10,6 +10,7 @@ import type {
   EventStore,
   ExpectedVersion,
   ReadAllOptions,
+  StoreStats,
 } from './event-store.ts'
 import { headPosition, readAll, readStream } from './read.ts'
 import { serializePayload } from './serialize.ts'
@@ -46,6 +47,7 @@ export class SqliteEventStore implements EventStore {
   #flushScheduled = false
   #flushing: Promise<void> | null = null
   #closed = false
+  #stats = { commits: 0, appends: 0, events: 0 }
 
   constructor(db: Database, registry: EventRegistry, options: SqliteEventStoreOptions = {}) {
     const { maxPayloadBytes = 1_048_576, maxPending = 10_000, maxBatch = 1_000 } = options
@@ -93,6 +95,10 @@ export class SqliteEventStore implements EventStore {
   onCommit(listener: CommitListener): () => void {
     this.#listeners.add(listener)
     return () => this.#listeners.delete(listener)
+  }
+
+  stats(): StoreStats {
+    return { ...this.#stats }
   }
 
   /** Commits what is queued, then refuses new appends. The database handle stays the caller's. */
@@ -175,8 +181,12 @@ export class SqliteEventStore implements EventStore {
 
     const committed: StoredEvent[] = []
     for (const outcome of outcomes) {
-      if (outcome.ok && !outcome.result.duplicate) committed.push(...outcome.result.events)
+      if (!outcome.ok) continue
+      this.#stats.appends++
+      if (!outcome.result.duplicate) committed.push(...outcome.result.events)
     }
+    this.#stats.commits++
+    this.#stats.events += committed.length
     if (committed.length > 0) this.#notify(committed)
     batch.forEach((pending, index) => {
       const outcome = outcomes[index]
