@@ -113,11 +113,23 @@ export class CommandHandler {
     options: CommandOptions,
   ): Promise<CommandResult> {
     const key = streamKey(stream)
-    // 1. Load the stream's folded state (cache, else the log).
-    const loaded = await this.#load(decider, stream, key)
+    // 1. Load the stream's folded state: the cache, else the log. Re-read the cache after
+    //    awaiting, since a command decided meanwhile may have advanced it.
+    let loaded = this.#cached(key, decider) ?? (await this.#load(decider, stream, key))
 
-    // 2. Decide. Pure and synchronous: a refusal throws RuleViolation.
-    const events = decideAll(decider, loaded.state as State, command)
+    // 2. Decide. Pure and synchronous: a refusal throws RuleViolation. A refusal decided on
+    //    cached state is only trusted once confirmed on state read back from the log, since
+    //    another writer may have moved the stream on.
+    let events: readonly Event[]
+    try {
+      events = decideAll(decider, loaded.state as State, command)
+    } catch (refusal) {
+      this.#cache.delete(key)
+      const fresh = await this.#load(decider, stream, key)
+      if (fresh.version <= loaded.version) throw refusal
+      loaded = fresh
+      events = decideAll(decider, loaded.state as State, command)
+    }
     if (events.length === 0) return { events: [], version: loaded.version, position: 0, duplicate: false }
 
     // 3. Advance the cache before the append resolves, so the next command builds on this one.
@@ -144,21 +156,26 @@ export class CommandHandler {
     }
   }
 
+  #cached(key: string, decider: object): CachedStream | undefined {
+    const cached = this.#cache.get(key)
+    return cached && cached.decider === decider ? cached : undefined
+  }
+
   async #load<State, Event extends NewEvent>(
     decider: Pick<Decider<State, never, Event>, 'initialState' | 'evolve'>,
     stream: StreamRef,
     key: string,
   ): Promise<CachedStream> {
-    const cached = this.#cache.get(key)
-    if (cached && cached.decider === decider) return cached
     const history = await this.#store.readStream(stream)
     const loaded = {
       decider,
+      // Stored events of a stream are the events its decider produced.
       state: fold(decider, decider.initialState(), history as unknown as Event[]),
       version: history.at(-1)?.version ?? 0,
     }
-    const raced = this.#cache.get(key)
-    if (!raced || raced.decider !== decider || raced.version < loaded.version) this.#cache.set(key, loaded)
-    return raced && raced.decider === decider && raced.version > loaded.version ? raced : loaded
+    const raced = this.#cached(key, decider)
+    if (raced && raced.version >= loaded.version) return raced
+    this.#cache.set(key, loaded)
+    return loaded
   }
 }

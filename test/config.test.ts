@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'bun:test'
+import { ConfigError, loadConfig } from '../src/config.ts'
+
+describe('loadConfig', () => {
+  it('runs out of the box with defaults', () => {
+    const config = loadConfig({})
+    expect(config).toMatchObject({ port: 3000, host: '127.0.0.1', dataDir: './data', env: 'development' })
+    expect(config.sessionMaxAgeSeconds).toBe(30 * 86_400)
+  })
+
+  it('reads values from the environment', () => {
+    const config = loadConfig({ PORT: '8080', DATA_DIR: '/srv/ironstar', NODE_ENV: 'production' })
+    expect(config).toMatchObject({ port: 8080, dataDir: '/srv/ironstar', env: 'production' })
+  })
+
+  it('IRONSTAR_ENV wins over NODE_ENV', () => {
+    expect(loadConfig({ IRONSTAR_ENV: 'test', NODE_ENV: 'production' }).env).toBe('test')
+  })
+
+  for (const [name, value] of [
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['RING_CAPACITY', '0'],
+    ['IRONSTAR_ENV', 'staging'],
+  ] as const) {
+    it(`refuses ${name}=${value} with a message naming the variable`, () => {
+      expect(() => loadConfig({ [name]: value })).toThrow(ConfigError)
+      expect(() => loadConfig({ [name]: value })).toThrow(`Invalid environment variable ${name}=`)
+    })
+  }
+})
