@@ -24,32 +24,43 @@ export interface BusCounters {
   readonly position: number
 }
 
-interface Subscriber {
-  cursor: number
-  wake: (() => void) | null
+/** A cursor on the ring: iterate it, or drain it synchronously with `poll()` after `ready()`. */
+export interface BusSubscription extends AsyncIterableIterator<BusMessage, undefined> {
+  /** The next message if one is ready, else null; never waits. */
+  poll(): BusMessage | null
+  /** Resolves true when a message may be ready, false once the subscription has ended. */
+  ready(): Promise<boolean>
+  /** Unsubscribes at once; a pending `next()` or `ready()` settles as finished. */
+  close(): void
+  readonly isClosed: boolean
 }
 
-const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined }
+/** Unsubscribes of waiting readers tolerated before the shared tick is renewed (see #forgetWaiter). */
+const STALE_WAITER_LIMIT = 1024
 
 /**
- * One writer, many readers, a fixed ring of slots. Publishing writes a slot and wakes the
- * waiting readers; it never copies into per-subscriber queues, so its cost does not grow
- * with the number of subscribers, and a slow reader costs no memory: once the ring has
- * overwritten its cursor it gets a `lagged` message instead of the events it missed.
+ * One writer, many readers, a fixed ring of slots. Publishing writes a slot and resolves one
+ * shared promise that every waiting reader awaits; it never copies into per-subscriber
+ * queues, so its cost does not grow with the number of subscribers, and a slow reader costs
+ * no memory: once the ring has overwritten its cursor it gets a `lagged` message instead of
+ * the events it missed.
  */
 export class BroadcastRing {
   readonly #slots: (StoredEvent | undefined)[]
   readonly #capacity: number
-  readonly #subscribers = new Set<Subscriber>()
+  readonly #subscribers = new Set<RingSubscription>()
   #head = 0
   #position = 0
   #tick!: Promise<void>
   #releaseTick!: () => void
+  #staleWaiters = 0
   #lagged = 0
   #closed = false
 
   constructor(capacity = 256) {
-    if (!Number.isSafeInteger(capacity) || capacity < 1) throw new RangeError(`Cannot size ring: capacity ${capacity}`)
+    if (!Number.isSafeInteger(capacity) || capacity < 1) {
+      throw new RangeError(`Cannot create broadcast ring: capacity ${capacity} is not a whole number ≥ 1`)
+    }
     this.#capacity = capacity
     this.#slots = new Array(capacity)
     this.#newTick()
@@ -57,6 +68,15 @@ export class BroadcastRing {
 
   get capacity(): number {
     return this.#capacity
+  }
+
+  /** The newest published global position (0 before the first event). */
+  get position(): number {
+    return this.#position
+  }
+
+  get isClosed(): boolean {
+    return this.#closed
   }
 
   counters(): BusCounters {
@@ -79,6 +99,7 @@ export class BroadcastRing {
   /** Ends every subscription (shutdown): readers see their iteration finish. */
   close(): void {
     this.#closed = true
+    for (const subscriber of this.#subscribers) subscriber.close()
     this.#wakeAll()
   }
 
@@ -86,65 +107,46 @@ export class BroadcastRing {
    * Reads everything published from now on. Subscribe *before* reading history, then skip
    * events at or below the position the history reached: nothing falls between the two.
    */
-  subscribe(options: SubscribeOptions = {}): AsyncIterableIterator<BusMessage> {
-    const { signal } = options
-    const subscriber: Subscriber = { cursor: this.#head, wake: null }
-    const unsubscribe = () => {
-      this.#subscribers.delete(subscriber)
-      signal?.removeEventListener('abort', unsubscribe)
-      subscriber.wake?.()
+  subscribe(options: SubscribeOptions = {}): BusSubscription {
+    const subscription = new RingSubscription(this.#head, {
+      read: (cursor) => this.#read(cursor),
+      isReady: (cursor) => cursor < this.#head,
+      tick: () => this.#tick,
+      forget: (wasWaiting) => this.#forget(subscription, wasWaiting),
+    })
+    if (this.#closed || options.signal?.aborted) subscription.close()
+    else {
+      this.#subscribers.add(subscription)
+      subscription.closeOnAbort(options.signal)
     }
-    if (signal?.aborted || this.#closed) {
-      return { next: async () => DONE, return: async () => DONE, [Symbol.asyncIterator]: () => iterator }
-    }
-    this.#subscribers.add(subscriber)
-    signal?.addEventListener('abort', unsubscribe, { once: true })
-
-    const next = async (): Promise<IteratorResult<BusMessage, undefined>> => {
-      while (this.#subscribers.has(subscriber)) {
-        const message = this.#read(subscriber)
-        if (message) return { done: false, value: message }
-        // Waiting readers share one promise per publish; `wake` only serves unsubscribe.
-        await new Promise<void>((resolve) => {
-          subscriber.wake = resolve
-          void this.#tick.then(resolve)
-        })
-        subscriber.wake = null
-      }
-      return DONE
-    }
-    const iterator: AsyncIterableIterator<BusMessage> = {
-      next,
-      return: async () => {
-        unsubscribe()
-        return DONE
-      },
-      [Symbol.asyncIterator]: () => iterator,
-    }
-    return iterator
+    return subscription
   }
 
-  #read(subscriber: Subscriber): BusMessage | null {
-    if (this.#closed) {
-      this.#subscribers.delete(subscriber)
-      return null
-    }
-    if (subscriber.cursor >= this.#head) return null
+  #read(cursor: { value: number }): BusMessage | null {
+    if (cursor.value >= this.#head) return null
     const oldest = this.#head - this.#capacity
-    if (subscriber.cursor < oldest) {
-      const missed = oldest - subscriber.cursor
-      subscriber.cursor = this.#head
+    if (cursor.value < oldest) {
+      const missed = oldest - cursor.value
+      cursor.value = this.#head
       this.#lagged++
       return { kind: 'lagged', missed, position: this.#position }
     }
-    const event = this.#slots[subscriber.cursor % this.#capacity] as StoredEvent
-    subscriber.cursor++
+    const event = this.#slots[cursor.value % this.#capacity] as StoredEvent // slots below head are filled
+    cursor.value++
     return { kind: 'event', event }
+  }
+
+  // A reader that leaves while waiting stays attached to the shared tick until the next
+  // publish; renewing the tick after many such leaves keeps a quiet ring from accumulating them.
+  #forget(subscription: RingSubscription, wasWaiting: boolean): void {
+    this.#subscribers.delete(subscription)
+    if (wasWaiting && ++this.#staleWaiters >= STALE_WAITER_LIMIT) this.#wakeAll()
   }
 
   #wakeAll(): void {
     const release = this.#releaseTick
     this.#newTick()
+    this.#staleWaiters = 0
     release()
   }
 
@@ -152,5 +154,80 @@ export class BroadcastRing {
     this.#tick = new Promise((resolve) => {
       this.#releaseTick = resolve
     })
+  }
+}
+
+interface RingAccess {
+  read(cursor: { value: number }): BusMessage | null
+  isReady(cursor: number): boolean
+  tick(): Promise<void>
+  forget(wasWaiting: boolean): void
+}
+
+const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined }
+
+class RingSubscription implements BusSubscription {
+  readonly #cursor: { value: number }
+  readonly #ring: RingAccess
+  #wake: (() => void) | null = null
+  #closed = false
+  #signal: AbortSignal | undefined
+
+  constructor(cursor: number, ring: RingAccess) {
+    this.#cursor = { value: cursor }
+    this.#ring = ring
+  }
+
+  get isClosed(): boolean {
+    return this.#closed
+  }
+
+  closeOnAbort(signal: AbortSignal | undefined): void {
+    this.#signal = signal
+    signal?.addEventListener('abort', this.close, { once: true })
+  }
+
+  poll(): BusMessage | null {
+    return this.#closed ? null : this.#ring.read(this.#cursor)
+  }
+
+  async ready(): Promise<boolean> {
+    if (this.#closed) return false
+    const tick = this.#ring.tick()
+    if (this.#ring.isReady(this.#cursor.value)) return true
+    await new Promise<void>((resolve) => {
+      this.#wake = resolve
+      void tick.then(resolve) // settles on the next publish; close() settles it sooner
+    })
+    this.#wake = null
+    return !this.#closed
+  }
+
+  async next(): Promise<IteratorResult<BusMessage, undefined>> {
+    while (!this.#closed) {
+      const message = this.poll()
+      if (message) return { done: false, value: message }
+      await this.ready()
+    }
+    return DONE
+  }
+
+  async return(): Promise<IteratorResult<BusMessage, undefined>> {
+    this.close()
+    return DONE
+  }
+
+  [Symbol.asyncIterator](): BusSubscription {
+    return this
+  }
+
+  // An arrow property so it can be an abort listener and be removed again.
+  close = (): void => {
+    if (this.#closed) return
+    this.#closed = true
+    this.#signal?.removeEventListener('abort', this.close)
+    const wake = this.#wake
+    this.#ring.forget(wake !== null)
+    wake?.()
   }
 }
