@@ -158,16 +158,20 @@ export class SqliteEventStore implements EventStore {
   #commit(batch: PendingAppend[]): void {
     const outcomes: ({ ok: true; result: AppendResult } | { ok: false; error: unknown })[] = []
     const db = this.#db
+    // db.query() caches the prepared statement: no SQL is parsed per append.
+    const savepoint = db.query('SAVEPOINT append')
+    const release = db.query('RELEASE append')
+    const rollbackTo = db.query('ROLLBACK TO append')
     try {
       db.run('BEGIN IMMEDIATE')
       for (const { append } of batch) {
-        db.run('SAVEPOINT append')
+        savepoint.run()
         try {
           outcomes.push({ ok: true, result: appendInTransaction(db, this.#registry, append) })
-          db.run('RELEASE append')
+          release.run()
         } catch (error) {
-          db.run('ROLLBACK TO append')
-          db.run('RELEASE append')
+          rollbackTo.run()
+          release.run()
           outcomes.push({ ok: false, error })
         }
       }
