@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Config } from './config.ts'
 import type { AppContext } from './core/app-context.ts'
+import { createAssetServer } from './core/assets.ts'
 import { BroadcastRing } from './core/bus.ts'
 import { CommandHandler } from './core/commands.ts'
 import { openDatabase } from './core/database.ts'
@@ -29,11 +30,13 @@ export async function startServer(config: Config): Promise<RunningServer> {
   store.onCommit((events) => bus.publish(events))
   const commands = new CommandHandler(store)
   const app: AppContext = { config, db, registry, store, bus, commands }
+  const assets = createAssetServer({ env: config.env })
 
   const server = Bun.serve({
     port: config.port,
     hostname: config.host,
     routes: {
+      ...assets.routes,
       '/healthz': {
         GET: async () => Response.json({ status: 'ok', position: await store.headPosition() }),
       },
@@ -45,6 +48,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     url: server.url,
     app,
     async stop() {
+      assets.close()
       await server.stop()
       bus.close()
       await store.close()

@@ -1,0 +1,143 @@
+import { existsSync, statSync } from 'node:fs'
+import { join, resolve, sep } from 'node:path'
+import { DevAssetBuilder, entryAssetName, WEB_ENTRIES } from './assets/dev-build.ts'
+import { DEV_RELOAD_PATH, DEV_RELOAD_SCRIPT_PATH, DevReload } from './assets/dev-reload.ts'
+import { type EmbeddedAssets, serveEmbedded } from './assets/embedded.ts'
+import { rawAssetTail, toAssetName } from './assets/safe-path.ts'
+
+export type { EmbeddedAsset, EmbeddedAssets } from './assets/embedded.ts'
+
+/** Every asset URL starts here; the handler owns everything below it. */
+export const ASSETS_PREFIX = '/assets/'
+
+// Two modes. Built: the compiled binary's entry calls useEmbeddedAssets() before the server starts, and
+// everything is served from the embedded, hashed files. Source (`bun run dev`, tests): web/ is bundled in
+// memory on first use and assets/ is read from disk, always with `no-store`.
+let embedded: EmbeddedAssets | null = null
+let devReloadActive = false
+
+const PROJECT_ROOT = resolve(import.meta.dir, '../..')
+let sourceRoot = PROJECT_ROOT
+
+/** Switches to built mode; called once by the generated entry of the compiled binary (null switches back, for tests). */
+export function useEmbeddedAssets(bundle: EmbeddedAssets | null): void {
+  embedded = bundle
+}
+
+export function isBuiltMode(): boolean {
+  return embedded !== null
+}
+
+const DEV_WEB_NAMES: ReadonlySet<string> = new Set(WEB_ENTRIES.map(entryAssetName))
+
+/** The URL to put in HTML for a logical asset name (`app.css`, `vendor/datastar.js`): hashed when built. */
+export function assetUrl(name: string): string {
+  const served = embedded ? (embedded.manifest[name] ?? name) : name
+  return `${ASSETS_PREFIX}${served.split('/').map(encodeURIComponent).join('/')}`
+}
+
+/** Whether a logical asset exists (e.g. the optional vendored Datastar client). */
+export function hasAsset(name: string): boolean {
+  if (embedded) return name in embedded.manifest
+  if (DEV_WEB_NAMES.has(name)) return WEB_ENTRIES.some((e) => entryAssetName(e) === name && hasWebEntry(e))
+  const safe = toAssetName(name)
+  return safe !== null && isFile(join(sourceRoot, 'assets', safe))
+}
+
+/** The dev reload `<script>` for the layout's `<head>`; an empty string unless running from source in development. */
+export function devReloadScriptTag(): string {
+  return devReloadActive ? `<script type="module" src="${DEV_RELOAD_SCRIPT_PATH}"></script>` : ''
+}
+
+export type AssetRoute = (req: Request) => Response | Promise<Response>
+
+export interface AssetServerOptions {
+  /** `development` watches web/ and enables the reload endpoint (never in built mode). */
+  env: 'development' | 'production' | 'test'
+  /** Project root holding web/ and assets/; defaults to this checkout. */
+  rootDir?: string
+}
+
+export interface AssetServer {
+  /** Route table entries for Bun.serve: `/assets/*`, plus the dev reload endpoint when active. */
+  readonly routes: Readonly<Record<string, AssetRoute>>
+  handle(req: Request): Promise<Response>
+  close(): void
+}
+
+const NO_STORE = { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' } as const
+
+function notFound(): Response {
+  return new Response('Not found', { status: 404, headers: { 'Content-Type': 'text/plain;charset=utf-8' } })
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile()
+  } catch {
+    return false
+  }
+}
+
+function hasWebEntry(entry: string): boolean {
+  return existsSync(join(sourceRoot, 'web', entry))
+}
+
+/** Serves `/assets/*` in either mode; in development from source it also runs the rebuild-and-reload loop. */
+export function createAssetServer({ env, rootDir = PROJECT_ROOT }: AssetServerOptions): AssetServer {
+  const bundle = embedded
+  sourceRoot = rootDir
+  const assetsDir = resolve(rootDir, 'assets')
+  const reload = !bundle && env === 'development' ? new DevReload() : null
+  const builder = bundle ? null : new DevAssetBuilder(join(rootDir, 'web'), { onRebuild: () => reload?.notify() })
+  if (reload && builder) {
+    builder.watch()
+    devReloadActive = true
+  }
+
+  async function serveSource(req: Request, name: string): Promise<Response> {
+    const onDisk = resolve(assetsDir, name)
+    // toAssetName already refused traversal; the prefix check is the belt to its braces.
+    if (onDisk.startsWith(assetsDir + sep) && isFile(onDisk)) {
+      return new Response(req.method === 'HEAD' ? null : Bun.file(onDisk), { headers: NO_STORE })
+    }
+    if (!builder) return notFound()
+    const build = await builder.current()
+    const file = build.files.get(name)
+    if (file) return new Response(req.method === 'HEAD' ? null : file.body, { headers: { ...NO_STORE, 'Content-Type': file.type } })
+    if (build.error && DEV_WEB_NAMES.has(name)) {
+      return new Response(`Cannot build web/: ${build.error}`, { status: 500, headers: NO_STORE })
+    }
+    return notFound()
+  }
+
+  async function handle(req: Request): Promise<Response> {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      return new Response('Method not allowed', { status: 405, headers: { Allow: 'GET, HEAD' } })
+    }
+    const tail = rawAssetTail(req.url, ASSETS_PREFIX)
+    const name = tail === null ? null : toAssetName(tail)
+    if (name === null) return notFound()
+    if (bundle) {
+      const file = bundle.files[name]
+      return file ? serveEmbedded(req, file) : notFound()
+    }
+    return serveSource(req, name)
+  }
+
+  const routes: Record<string, AssetRoute> = { [`${ASSETS_PREFIX}*`]: handle }
+  if (reload) {
+    routes[DEV_RELOAD_PATH] = (req) => reload.handle(req)
+    routes[DEV_RELOAD_SCRIPT_PATH] = () => reload.script()
+  }
+
+  return {
+    routes,
+    handle,
+    close() {
+      builder?.close()
+      reload?.close()
+      if (reload) devReloadActive = false
+    },
+  }
+}
