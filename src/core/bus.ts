@@ -30,6 +30,8 @@ export interface BusSubscription extends AsyncIterableIterator<BusMessage, undef
   poll(): BusMessage | null
   /** Resolves true when a message may be ready, false once the subscription has ended. */
   ready(): Promise<boolean>
+  /** Ends the iteration and unsubscribes (what `break` in a `for await` calls). */
+  return(): Promise<IteratorResult<BusMessage, undefined>>
   /** Unsubscribes at once; a pending `next()` or `ready()` settles as finished. */
   close(): void
   readonly isClosed: boolean
