@@ -1,0 +1,108 @@
+import { readdirSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api'
+import type { BroadcastRing } from '../bus.ts'
+import type { EventStore } from '../store/event-store.ts'
+import { AnalyticsDb, type AnalyticsDbOptions } from './analytics-db.ts'
+import { COMMANDS_TABLE, CommandSamples } from './command-samples.ts'
+import { type AnalyticsTable, createTables, EVENTS_TABLE } from './event-tables.ts'
+import { EventIngestion, type IngestedBatch } from './ingestion.ts'
+import type { QueryResult } from './query-result.ts'
+import { ResultCache, type ResultCacheOptions } from './result-cache.ts'
+
+export interface AnalyticsOptions extends AnalyticsDbOptions {
+  /** Typed tables fed beside `events` (slices declare them). */
+  tables?: readonly AnalyticsTable[]
+  cache?: ResultCacheOptions
+  /** Events per DuckDB transaction at most. @default 4096 */
+  batchSize?: number
+}
+
+const SAMPLE_FILE = /^([a-z][a-z0-9_]*)\.(parquet|csv|json)$/
+
+/** Views `samples.<name>` over the bundled files, so queries need not spell out paths. */
+async function createSampleViews(writer: DuckDBConnection, samplesDir: string | undefined): Promise<string[]> {
+  if (!samplesDir) return []
+  let files: string[]
+  try {
+    files = readdirSync(samplesDir)
+  } catch {
+    return []
+  }
+  const views: string[] = []
+  await writer.run('CREATE SCHEMA IF NOT EXISTS samples')
+  for (const file of files.sort()) {
+    const match = SAMPLE_FILE.exec(file)
+    if (!match) continue
+    const path = resolve(join(samplesDir, file)).replaceAll("'", "''")
+    const reader = { parquet: 'read_parquet', csv: 'read_csv', json: 'read_json' }[match[2] as 'parquet']
+    await writer.run(`CREATE OR REPLACE VIEW samples.${match[1]} AS SELECT * FROM ${reader}('${path}')`)
+    views.push(`samples.${match[1]}`)
+  }
+  return views
+}
+
+/**
+ * The analytics service the server starts once: the sandboxed DuckDB database, the ingestion
+ * projection that follows the event log, command latency samples and the result cache that
+ * events evict. `onBatch` listeners (dashboard feeds) hear about every ingested batch.
+ */
+export class Analytics {
+  private constructor(
+    readonly db: AnalyticsDb,
+    readonly ingestion: EventIngestion,
+    readonly commandSamples: CommandSamples,
+    readonly cache: ResultCache<QueryResult>,
+    readonly sampleViews: readonly string[],
+    private readonly listeners: Set<(batch: IngestedBatch) => void>,
+  ) {}
+
+  static async start(store: EventStore, bus: BroadcastRing, options: AnalyticsOptions = {}): Promise<Analytics> {
+    const { tables = [], cache: cacheOptions, batchSize } = options
+    let sampleViews: string[] = []
+    const db = await AnalyticsDb.open(options, async (writer) => {
+      await createTables(writer, [EVENTS_TABLE, COMMANDS_TABLE, ...tables])
+      sampleViews = await createSampleViews(writer, options.samplesDir)
+    })
+    const cache = new ResultCache<QueryResult>(cacheOptions)
+    const listeners = new Set<(batch: IngestedBatch) => void>()
+    const ingestion = new EventIngestion(db.writer, store, bus, {
+      tables,
+      ...(batchSize ? { batchSize } : {}),
+      onBatch: (batch) => {
+        cache.evictFor(batch.types)
+        notify(listeners, batch)
+      },
+    })
+    const samples = new CommandSamples(await db.connect())
+    const analytics = new Analytics(db, ingestion, samples, cache, sampleViews, listeners)
+    await ingestion.start()
+    return analytics
+  }
+
+  /** A server-written query through the cache; `dependsOn` names the event types it reads. */
+  cachedQuery(sql: string, dependsOn: readonly string[], params: readonly DuckDBValue[] = []): Promise<QueryResult> {
+    return this.cache.getOrCompute(ResultCache.key(sql, params), dependsOn, () => this.db.query(sql, { params }))
+  }
+
+  onBatch(listener: (batch: IngestedBatch) => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  async close(): Promise<void> {
+    await this.ingestion.stop()
+    await this.commandSamples.close()
+    this.db.close()
+  }
+}
+
+function notify(listeners: ReadonlySet<(batch: IngestedBatch) => void>, batch: IngestedBatch): void {
+  for (const listener of listeners) {
+    try {
+      listener(batch)
+    } catch (error) {
+      console.error('Analytics batch listener failed', error)
+    }
+  }
+}

@@ -1,0 +1,118 @@
+import { afterEach, describe, expect, it } from 'bun:test'
+import { join } from 'node:path'
+import { Analytics } from '../../../src/core/analytics/analytics.ts'
+import type { AnalyticsTable } from '../../../src/core/analytics/event-tables.ts'
+import { BroadcastRing } from '../../../src/core/bus.ts'
+import { openTestStore, type TestStore } from '../../fixtures/store.ts'
+
+const deposits: AnalyticsTable = {
+  name: 'deposits',
+  columns: { account: 'VARCHAR', amount: 'DOUBLE', at: 'TIMESTAMP' },
+  eventTypes: ['MoneyDeposited'],
+  toRow: (event) => [event.stream.id, (event.data as { amount: number }).amount, event.createdAt],
+}
+
+interface Totals {
+  readonly [type: string]: { count: number; sum: number }
+}
+
+async function storeTotals(test: TestStore): Promise<Totals> {
+  const rows = test.db
+    .query<{ type: string; count: number; sum: number }, []>(
+      `SELECT event_type AS type, count(*) AS count,
+        sum(coalesce(json_extract(payload, '$.amount'), 0) + global_position) AS sum
+       FROM events GROUP BY event_type`,
+    )
+    .all()
+  return Object.fromEntries(rows.map((row) => [row.type, { count: row.count, sum: row.sum }]))
+}
+
+async function duckTotals(analytics: Analytics): Promise<Totals> {
+  const result = await analytics.db.query(
+    `SELECT type, count(*) AS count,
+      sum(coalesce(CAST(payload->>'amount' AS DOUBLE), 0) + position) AS sum
+     FROM events GROUP BY type`,
+  )
+  return Object.fromEntries(result.rows.map(([type, count, sum]) => [String(type), { count: Number(count), sum: Number(sum) }]))
+}
+
+async function deposit(test: TestStore, account: string, times: number): Promise<number> {
+  let position = 0
+  await test.store.append({ type: 'account', id: account }, 0, [{ type: 'AccountOpened', data: { owner: account } }])
+  const appends = Array.from({ length: times }, (_, i) =>
+    test.store.append({ type: 'account', id: account }, 'any', [{ type: 'MoneyDeposited', data: { amount: i + 1 } }], {
+      commandId: `${account}-${i}`,
+    }),
+  )
+  for (const result of await Promise.all(appends)) position = Math.max(position, result.position)
+  return position
+}
+
+describe('EventIngestion', () => {
+  let test: TestStore
+  const open: Analytics[] = []
+
+  afterEach(async () => {
+    for (const analytics of open.splice(0)) await analytics.close().catch(() => undefined)
+    await test?.close()
+  })
+
+  async function start(bus: BroadcastRing): Promise<Analytics> {
+    const analytics = await Analytics.start(test.store, bus, {
+      path: join(test.dir, 'analytics.duckdb'),
+      tables: [deposits],
+      batchSize: 64,
+    })
+    open.push(analytics)
+    return analytics
+  }
+
+  it('equals the store in counts and sums by type after a restart mid-stream', async () => {
+    test = openTestStore()
+    let bus = new BroadcastRing(16)
+    let unpublish = test.store.onCommit((events) => bus.publish(events))
+    const first = await start(bus)
+    await first.ingestion.waitFor(await deposit(test, 'a', 300))
+
+    // Stop analytics while the log keeps growing, then start again on the same DuckDB file.
+    await first.close()
+    open.length = 0
+    unpublish()
+    await deposit(test, 'b', 200)
+    bus = new BroadcastRing(16)
+    unpublish = test.store.onCommit((events) => bus.publish(events))
+    const second = await start(bus)
+    const head = await deposit(test, 'c', 250)
+    await second.ingestion.waitFor(head)
+
+    expect(second.ingestion.position).toBe(head)
+    expect(await duckTotals(second)).toEqual(await storeTotals(test))
+    const typed = await second.db.query('SELECT count(*), sum(amount) FROM deposits')
+    expect(typed.rows[0]).toEqual([750, (300 * 301) / 2 + (200 * 201) / 2 + (250 * 251) / 2])
+    unpublish()
+  })
+
+  it('catches up from the store when it lags behind a small ring', async () => {
+    test = openTestStore()
+    const bus = new BroadcastRing(2)
+    test.store.onCommit((events) => bus.publish(events))
+    const analytics = await start(bus)
+    const head = await deposit(test, 'burst', 500)
+    await analytics.ingestion.waitFor(head)
+    expect(await duckTotals(analytics)).toEqual(await storeTotals(test))
+    expect(bus.counters().lagged).toBeGreaterThan(0)
+  })
+
+  it('evicts cached results that depend on an ingested event type', async () => {
+    test = openTestStore()
+    const bus = new BroadcastRing(64)
+    test.store.onCommit((events) => bus.publish(events))
+    const analytics = await start(bus)
+    const sql = 'SELECT count(*) FROM events'
+    await analytics.cachedQuery(sql, ['MoneyDeposited'])
+    expect((await analytics.cachedQuery(sql, ['MoneyDeposited'])).rows[0]).toEqual([0])
+    expect(analytics.cache.counters().hits).toBe(1)
+    await analytics.ingestion.waitFor(await deposit(test, 'x', 3))
+    expect((await analytics.cachedQuery(sql, ['MoneyDeposited'])).rows[0]).toEqual([4])
+  })
+})
