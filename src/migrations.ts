@@ -3,8 +3,10 @@ import { type Migration, parseMigrations } from './core/migrations.ts'
 // A test checks that every file in migrations/ is listed here.
 import events from '../migrations/0001_events.sql' with { type: 'text' }
 import commandLog from '../migrations/0002_command_log.sql' with { type: 'text' }
+import sessions from '../migrations/0003_sessions.sql' with { type: 'text' }
 
 export const migrations: readonly Migration[] = parseMigrations({
   '0001_events.sql': events,
   '0002_command_log.sql': commandLog,
+  '0003_sessions.sql': sessions,
 })

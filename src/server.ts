@@ -6,9 +6,15 @@ import { createAssetServer } from './core/assets.ts'
 import { BroadcastRing } from './core/bus.ts'
 import { CommandHandler } from './core/commands.ts'
 import { openDatabase } from './core/database.ts'
+import { jsonLineLogger, type RequestLogger } from './core/http/request-log.ts'
+import { createShell } from './core/http/router.ts'
 import { migrate } from './core/migrations.ts'
+import { startProjections } from './core/projections.ts'
+import { SessionStore } from './core/session.ts'
+import type { Slice } from './core/slice.ts'
 import { SqliteEventStore } from './core/store/sqlite-event-store.ts'
 import { EventRegistry } from './core/upcast.ts'
+import { slices as appSlices } from './app.ts'
 import { migrations } from './migrations.ts'
 
 export interface RunningServer {
@@ -18,30 +24,46 @@ export interface RunningServer {
   stop(): Promise<void>
 }
 
-/** The composition root: config → db → store → bus → routes → Bun.serve. */
-export async function startServer(config: Config): Promise<RunningServer> {
+export interface StartServerOptions {
+  /** The app's slices. @default the list in src/app.ts (tests pass their own) */
+  slices?: readonly Slice[]
+  /** One line per request. @default JSON lines on stdout, none when env is test */
+  log?: RequestLogger
+}
+
+/** The composition root: config → db → store → bus → projections → routes → Bun.serve. */
+export async function startServer(config: Config, options: StartServerOptions = {}): Promise<RunningServer> {
+  const { slices = appSlices, log = config.env === 'test' ? undefined : jsonLineLogger } = options
   mkdirSync(config.dataDir, { recursive: true })
   const db = openDatabase(join(config.dataDir, 'ironstar.sqlite'))
   migrate(db, migrations)
 
   const registry = new EventRegistry()
+  for (const slice of slices) {
+    for (const [type, schema] of Object.entries(slice.events)) registry.register(type, schema)
+  }
   const store = new SqliteEventStore(db, registry, { maxPayloadBytes: config.payloadLimitBytes })
   const bus = new BroadcastRing(config.ringCapacity)
   store.onCommit((events) => bus.publish(events))
   const commands = new CommandHandler(store)
   const app: AppContext = { config, db, registry, store, bus, commands }
   const assets = createAssetServer({ env: config.env })
+  const projections = slices.flatMap((slice) => slice.projections)
+  await startProjections(projections, { store, bus })
+  const sessions = new SessionStore(db, { maxAgeSeconds: config.sessionMaxAgeSeconds })
+  const shell = createShell({ app, slices, sessions, ...(log ? { log } : {}) })
 
   const server = Bun.serve({
     port: config.port,
     hostname: config.host,
     routes: {
       ...assets.routes,
+      ...shell.routes,
       '/healthz': {
         GET: async () => Response.json({ status: 'ok', position: await store.headPosition() }),
       },
     },
-    fetch: () => new Response('Not found', { status: 404 }),
+    fetch: shell.fetch,
   })
 
   return {
@@ -50,6 +72,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
     async stop() {
       assets.close()
       await server.stop()
+      sessions.close()
+      await Promise.all(projections.map((projection) => projection.stop()))
       bus.close()
       await store.close()
       db.close()

@@ -1,0 +1,21 @@
+import { hasAsset } from './assets.ts'
+
+/**
+ * The pinned Datastar browser client. It is not on npm, so the version and hashes of the
+ * official bundle live here: `bun run vendor:datastar` downloads it and refuses any other
+ * bytes; pages without a vendored copy load this URL with Subresource Integrity.
+ */
+export const DATASTAR_PIN = {
+  version: '1.0.4',
+  url: 'https://cdn.jsdelivr.net/gh/starfederation/datastar@1.0.4/bundles/datastar.js',
+  sha256: '727844adfc825ee651fb93c544a2a739986f9a21820a94524b35f0cac470cf91',
+  integrity: 'sha384-twbOvafhSBQ0rJDNPzJdUw6DRvthVgAVfSIG1BQVmCiNO7Qh2zeVn7T5qstgjJ9q',
+} as const
+
+/** Logical asset name of the vendored copy (git-ignored, under assets/). */
+export const DATASTAR_ASSET = 'vendor/datastar.js'
+
+/** Whether pages load the client from the app itself (vendored) or from the pinned CDN URL. */
+export function isDatastarVendored(): boolean {
+  return hasAsset(DATASTAR_ASSET)
+}

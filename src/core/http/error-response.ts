@@ -1,0 +1,83 @@
+import {
+  NotFoundError,
+  OverloadedError,
+  PayloadTooLargeError,
+  RuleViolation,
+  ValidationError,
+  VersionConflict,
+} from '../errors.ts'
+import { type Html, html } from '../html.ts'
+import { icon } from '../ui/icons.ts'
+import { type LayoutContext, layout } from '../ui/layout.ts'
+import { HttpError, STATUS_TITLES } from './errors.ts'
+
+/** How an error is answered: status, a message safe to show, and extra headers. */
+export interface ErrorDescription {
+  readonly status: number
+  readonly message: string
+  readonly headers: Readonly<Record<string, string>>
+  /** Set for unexpected errors: logged with the stack and shown to the user. */
+  readonly errorId?: string
+}
+
+/** Maps the closed error taxonomy to statuses, in one place. Anything else is a 500. */
+export function describeError(error: unknown): ErrorDescription {
+  const none = {}
+  if (error instanceof HttpError) return { status: error.status, message: error.message, headers: error.headers }
+  if (error instanceof ValidationError) return { status: 400, message: error.message, headers: none }
+  if (error instanceof PayloadTooLargeError) return { status: 413, message: error.message, headers: none }
+  if (error instanceof NotFoundError) return { status: 404, message: error.message, headers: none }
+  if (error instanceof RuleViolation) return { status: 409, message: error.message, headers: none }
+  if (error instanceof VersionConflict) {
+    return { status: 409, message: 'Someone else changed this at the same time: reload and try again', headers: none }
+  }
+  if (error instanceof OverloadedError) {
+    return { status: 503, message: 'The server is busy: try again in a moment', headers: { 'Retry-After': '1' } }
+  }
+  return {
+    status: 500,
+    message: 'The server hit an unexpected error. It has been logged',
+    headers: none,
+    errorId: crypto.randomUUID(),
+  }
+}
+
+function errorBody(described: ErrorDescription): Html {
+  const title = STATUS_TITLES[described.status] ?? 'Error'
+  return html`<section class="error-page card">
+    <p class="error-page__status">${icon('circle-alert')} ${described.status}</p>
+    <h1>${title}</h1>
+    <p>${described.message}</p>
+    ${described.errorId ? html`<p class="muted">Error id <code>${described.errorId}</code>: quote it when you report this.</p>` : ''}
+    <p><a class="button button--ghost" href="/">Back to the start page</a></p>
+  </section>`
+}
+
+/** A styled error page with the right status. */
+export function errorPage(ctx: LayoutContext, described: ErrorDescription): Response {
+  const title = STATUS_TITLES[described.status] ?? 'Error'
+  const page = layout(ctx, { title, body: errorBody(described) })
+  return new Response(page.value, {
+    status: described.status,
+    headers: { 'Content-Type': 'text/html; charset=utf-8', ...described.headers },
+  })
+}
+
+/**
+ * The Datastar answer to a failed command: a toast appended to `#toasts`. Datastar ignores the
+ * body of a non-2xx response, so the toast goes out as a 200 `text/html` patch and the real
+ * status travels in `Ironstar-Status` (and in the request log).
+ */
+export function errorToast(described: ErrorDescription): Response {
+  const toast = html`<div class="toast toast--danger" role="alert">${icon('circle-alert')}<div><strong>${STATUS_TITLES[described.status] ?? 'Error'}</strong><p>${described.message}${described.errorId ? html` (error id <code>${described.errorId}</code>)` : ''}</p></div></div>`
+  return new Response(toast.value, {
+    status: 200,
+    headers: {
+      'Content-Type': 'text/html; charset=utf-8',
+      'Datastar-Selector': '#toasts',
+      'Datastar-Mode': 'append',
+      'Ironstar-Status': String(described.status),
+      ...described.headers,
+    },
+  })
+}

@@ -1,0 +1,39 @@
+import { DATASTAR_PIN } from '../datastar-pin.ts'
+
+export interface SecurityHeaderOptions {
+  /** False when pages load the Datastar client from the pinned CDN URL. */
+  isDatastarVendored: boolean
+}
+
+/**
+ * The Content-Security-Policy for every page. Datastar compiles its expressions with
+ * Function(), hence 'unsafe-eval'; nothing else is allowed beyond this origin, except the
+ * one pinned client file when it is not vendored (a path-exact source, not the whole CDN).
+ * Inline `style="..."` attributes are blocked: style with classes (or Datastar's data-style,
+ * which goes through the CSSOM and is allowed).
+ */
+export function contentSecurityPolicy({ isDatastarVendored }: SecurityHeaderOptions): string {
+  const scripts = isDatastarVendored ? "'self'" : `'self' ${DATASTAR_PIN.url}`
+  return [
+    "default-src 'self'",
+    `script-src ${scripts} 'unsafe-eval'`,
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "connect-src 'self'",
+    "font-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ')
+}
+
+/** Sets the security headers on a response the shell produced (pages, commands, errors). */
+export function applySecurityHeaders(headers: Headers, options: SecurityHeaderOptions): void {
+  headers.set('Content-Security-Policy', contentSecurityPolicy(options))
+  headers.set('X-Content-Type-Options', 'nosniff')
+  headers.set('Referrer-Policy', 'strict-origin-when-cross-origin')
+  // frame-ancestors covers modern browsers; X-Frame-Options the ones that predate it.
+  headers.set('X-Frame-Options', 'DENY')
+  headers.set('Cross-Origin-Opener-Policy', 'same-origin')
+}
