@@ -18,6 +18,10 @@ export const CONFIG_VARIABLES = {
   BODY_LIMIT_BYTES: { schema: positiveInt.default(65_536), help: 'Largest command request body' },
   PAYLOAD_LIMIT_BYTES: { schema: positiveInt.default(1_048_576), help: 'Largest serialised event payload' },
   SESSION_MAX_AGE_DAYS: { schema: positiveInt.default(30), help: 'Session cookie lifetime' },
+  IRONSTAR_CACHE_DIR: {
+    schema: z.string().min(1).optional(),
+    help: 'Where the binary extracts DuckDB once (default $XDG_CACHE_HOME/ironstar, else ~/.cache/ironstar)',
+  },
 } as const
 
 type Variables = typeof CONFIG_VARIABLES

@@ -1,27 +1,158 @@
-import { ConfigError, loadConfig } from './config.ts'
-import { startServer } from './server.ts'
+import { basename } from 'node:path'
+import { type Config, ConfigError, loadConfig } from './config.ts'
+import { backupDatabase } from './cli/backup.ts'
+import { CliError, EXIT } from './cli/cli-error.ts'
+import { databasePath, ensureWritableDataDir } from './cli/data-dir.ts'
+import { COMMANDS, type CommandName, usage } from './cli/help.ts'
+import { buildInfo } from './core/build-info.ts'
+import { configureLog, log, logFormatFor } from './core/log.ts'
 
-async function main(): Promise<number> {
-  let config
+// The CLI: `ironstar [serve|migrate|backup <file>|rebuild|doctor|version|help]`, also `bun src/main.ts …`.
+// Modules with side effects (the server, the slices, DuckDB) are imported only by the command that needs them.
+
+const program = process.argv[1]?.startsWith('/$bunfs/') ? 'ironstar' : `bun ${basename(process.argv[1] ?? 'main.ts')}`
+
+function parseCommand(argv: readonly string[]): { command: CommandName; args: string[] } {
+  if (argv.some((arg) => arg === '--help' || arg === '-h')) return { command: 'help', args: [] }
+  if (argv.some((arg) => arg === '--version' || arg === '-v')) return { command: 'version', args: [] }
+  const [first = 'serve', ...args] = argv
+  if (!(COMMANDS as readonly string[]).includes(first)) {
+    throw new CliError(`Cannot run "${first}": it is not a command; see ${program} --help`, EXIT.usage)
+  }
+  const command = first as CommandName // checked against COMMANDS on the line above
+  const arity = command === 'backup' ? 1 : 0
+  if (args.length !== arity) {
+    const expected = arity === 1 ? 'exactly one file name' : 'no arguments'
+    throw new CliError(`Cannot run "${command}": it takes ${expected}, got ${args.length}; see ${program} --help`, EXIT.usage)
+  }
+  return { command, args }
+}
+
+async function serve(config: Config): Promise<number> {
+  ensureWritableDataDir(config.dataDir)
+  const { startServer } = await import('./server.ts')
+  let running: Awaited<ReturnType<typeof startServer>>
   try {
-    config = loadConfig()
+    running = await startServer(config)
   } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message)
-      return 2
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new CliError(`Cannot listen on ${config.host}:${config.port}: the port is in use; set PORT to a free one`, 1)
     }
     throw error
   }
-  const running = await startServer(config)
-  console.log(`Ironstar listening on ${running.url}`)
-  const shutdown = async () => {
+  log.info(`Ironstar listening on ${running.url}`, { env: config.env, dataDir: config.dataDir, ...buildInfo() })
+  let stopping = false
+  const shutdown = async (signal: string) => {
+    if (stopping) return
+    stopping = true
+    log.info('Shutting down', { signal })
     await running.stop()
-    process.exit(0)
+    process.exit(EXIT.ok)
   }
-  process.once('SIGINT', shutdown)
-  process.once('SIGTERM', shutdown)
+  process.once('SIGINT', () => void shutdown('SIGINT')) // the exit happens inside shutdown
+  process.once('SIGTERM', () => void shutdown('SIGTERM'))
   return -1
 }
 
-const code = await main()
-if (code >= 0) process.exit(code)
+async function migrateOnly(config: Config): Promise<number> {
+  ensureWritableDataDir(config.dataDir)
+  const [{ openDatabase }, { migrate }, { migrations }] = await Promise.all([
+    import('./core/database.ts'),
+    import('./core/migrations.ts'),
+    import('./migrations.ts'),
+  ])
+  const db = openDatabase(databasePath(config.dataDir))
+  try {
+    const report = migrate(db, migrations)
+    console.log(JSON.stringify(report))
+  } finally {
+    db.close()
+  }
+  return EXIT.ok
+}
+
+async function rebuild(config: Config): Promise<number> {
+  ensureWritableDataDir(config.dataDir)
+  const [{ openDatabase }, { migrate }, { migrations }, { slices }, { rebuildProjections }] = await Promise.all([
+    import('./core/database.ts'),
+    import('./core/migrations.ts'),
+    import('./migrations.ts'),
+    import('./app.ts'),
+    import('./cli/rebuild.ts'),
+  ])
+  const db = openDatabase(databasePath(config.dataDir))
+  try {
+    migrate(db, migrations)
+    const report = await rebuildProjections(db, slices)
+    for (const p of report.projections) {
+      console.log(`${p.slice}/${p.name}: position ${p.position} in ${p.durationMs.toFixed(1)} ms`)
+    }
+    const count = report.projections.length
+    console.log(`Rebuilt ${count} projections from ${report.events} events in ${report.durationMs.toFixed(1)} ms`)
+  } finally {
+    db.close()
+  }
+  return EXIT.ok
+}
+
+async function doctor(config: Config): Promise<number> {
+  const { runDoctor } = await import('./cli/doctor.ts')
+  const checks = await runDoctor(config)
+  for (const c of checks) console.log(`${c.isOk ? 'ok  ' : 'FAIL'} ${c.name.padEnd(9)} ${c.detail}`)
+  return checks.every((c) => c.isOk) ? EXIT.ok : EXIT.failure
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const { command, args } = parseCommand(argv)
+  if (command === 'help') {
+    console.log(usage(program))
+    return EXIT.ok
+  }
+  if (command === 'version') {
+    const info = buildInfo()
+    console.log(`ironstar ${info.version} (commit ${info.commit ?? 'unknown'}, built ${info.builtAt ?? 'from source'}, bun ${info.bun})`)
+    return EXIT.ok
+  }
+  let config: Config
+  try {
+    config = loadConfig()
+  } catch (error) {
+    if (error instanceof ConfigError) throw new CliError(error.message, EXIT.usage)
+    throw error
+  }
+  configureLog({ format: logFormatFor(config.env) })
+  switch (command) {
+    case 'serve':
+      return serve(config)
+    case 'migrate':
+      return migrateOnly(config)
+    case 'backup': {
+      const report = backupDatabase(config.dataDir, args[0] as string) // arity checked in parseCommand
+      console.log(
+        `Backed up ${report.events} events (position ${report.position}) to ${report.file} ` +
+          `(${report.bytes} bytes) in ${report.durationMs.toFixed(0)} ms`,
+      )
+      return EXIT.ok
+    }
+    case 'rebuild':
+      return rebuild(config)
+    case 'doctor':
+      return doctor(config)
+    default: {
+      const unreachable: never = command
+      throw new Error(`Cannot run command ${String(unreachable)}`)
+    }
+  }
+}
+
+try {
+  const code = await main(process.argv.slice(2))
+  if (code >= 0) process.exit(code)
+} catch (error) {
+  if (error instanceof CliError) {
+    console.error(error.message)
+    process.exit(error.exitCode)
+  }
+  console.error(error)
+  process.exit(EXIT.failure)
+}

@@ -6,9 +6,11 @@ import { createAssetServer } from './core/assets.ts'
 import { BroadcastRing } from './core/bus.ts'
 import { CommandHandler } from './core/commands.ts'
 import { openDatabase } from './core/database.ts'
-import { jsonLineLogger, type RequestLogger } from './core/http/request-log.ts'
+import type { RequestLogger } from './core/http/request-log.ts'
 import { createShell } from './core/http/router.ts'
+import { log as processLog } from './core/log.ts'
 import { migrate } from './core/migrations.ts'
+import { createOps, metricsRequestLogger, observeCommand } from './core/ops.ts'
 import { startProjections } from './core/projections.ts'
 import { SessionStore } from './core/session.ts'
 import type { Slice } from './core/slice.ts'
@@ -27,13 +29,13 @@ export interface RunningServer {
 export interface StartServerOptions {
   /** The app's slices. @default the list in src/app.ts (tests pass their own) */
   slices?: readonly Slice[]
-  /** One line per request. @default JSON lines on stdout, none when env is test */
+  /** One line per request. @default counted in /metrics, and logged unless env is test */
   log?: RequestLogger
 }
 
 /** The composition root: config → db → store → bus → projections → routes → Bun.serve. */
 export async function startServer(config: Config, options: StartServerOptions = {}): Promise<RunningServer> {
-  const { slices = appSlices, log = config.env === 'test' ? undefined : jsonLineLogger } = options
+  const { slices = appSlices, log = metricsRequestLogger({ log: config.env === 'test' ? null : processLog }) } = options
   mkdirSync(config.dataDir, { recursive: true })
   const db = openDatabase(join(config.dataDir, 'ironstar.sqlite'))
   migrate(db, migrations)
@@ -45,13 +47,14 @@ export async function startServer(config: Config, options: StartServerOptions = 
   const store = new SqliteEventStore(db, registry, { maxPayloadBytes: config.payloadLimitBytes })
   const bus = new BroadcastRing(config.ringCapacity)
   store.onCommit((events) => bus.publish(events))
-  const commands = new CommandHandler(store)
+  const commands = new CommandHandler(store, { observe: (outcome) => observeCommand(outcome) })
   const app: AppContext = { config, db, registry, store, bus, commands }
   const assets = createAssetServer({ env: config.env })
   const projections = slices.flatMap((slice) => slice.projections)
   await startProjections(projections, { store, bus })
   const sessions = new SessionStore(db, { maxAgeSeconds: config.sessionMaxAgeSeconds })
-  const shell = createShell({ app, slices, sessions, ...(log ? { log } : {}) })
+  const ops = createOps({ db, store, bus, projections })
+  const shell = createShell({ app, slices, sessions, log })
 
   const server = Bun.serve({
     port: config.port,
@@ -59,9 +62,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
     routes: {
       ...assets.routes,
       ...shell.routes,
-      '/healthz': {
-        GET: async () => Response.json({ status: 'ok', position: await store.headPosition() }),
-      },
+      ...ops.routes,
     },
     fetch: shell.fetch,
   })
@@ -70,6 +71,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
     url: server.url,
     app,
     async stop() {
+      ops.close()
       assets.close()
       await server.stop()
       sessions.close()

@@ -4,7 +4,7 @@ import type { Projection } from './projections.ts'
 import type { EventSchemaOptions } from './upcast.ts'
 
 /** A slice's projection as the server sees it: something to start at boot and stop at shutdown. */
-export type SliceProjection = Pick<Projection<unknown>, 'name' | 'start' | 'stop'>
+export type SliceProjection = Pick<Projection<unknown>, 'name' | 'start' | 'stop' | 'position' | 'isRunning'>
 
 /** A vertical feature slice: its event types, read models, routes and nav entry. */
 export interface Slice {

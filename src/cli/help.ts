@@ -1,0 +1,43 @@
+import type { z } from 'zod'
+import { CONFIG_VARIABLES } from '../config.ts'
+
+export const COMMANDS = ['serve', 'migrate', 'backup', 'rebuild', 'doctor', 'version', 'help'] as const
+export type CommandName = (typeof COMMANDS)[number]
+
+/** The default a variable takes when unset, read from its schema so the help can never drift from the parser. */
+export function defaultOf(schema: z.ZodType): string {
+  const result = schema.safeParse(undefined)
+  return result.success && result.data !== undefined ? String(result.data) : '(unset)'
+}
+
+function environmentTable(): string {
+  const rows = Object.entries(CONFIG_VARIABLES).map(([name, { schema, help }]) => [
+    name,
+    defaultOf(schema as z.ZodType),
+    help,
+  ])
+  const nameWidth = Math.max(...rows.map(([name]) => name?.length ?? 0))
+  const defaultWidth = Math.max(...rows.map(([, value]) => value?.length ?? 0))
+  return rows
+    .map(([name = '', value = '', help = '']) => `  ${name.padEnd(nameWidth)}  ${value.padEnd(defaultWidth)}  ${help}`)
+    .join('\n')
+}
+
+export function usage(program: string): string {
+  return `Usage: ${program} [command] [arguments]
+
+Commands:
+  serve            Start the web server (the default)
+  migrate          Apply pending database migrations and exit
+  backup <file>    Write a consistent copy of the database to <file>, safe while the server runs
+  rebuild          Rebuild every projection from the event log and report counts and time
+  doctor           Check DATA_DIR, SQLite, DuckDB and the assets, then exit
+  version          Print the version, commit and build time
+  help             Show this help (also --help, -h)
+
+Environment variables (name, default, meaning):
+${environmentTable()}
+
+Exit codes: 0 success, 1 failure at run time (port in use, unwritable DATA_DIR, a failed check),
+2 bad arguments or an invalid environment variable.`
+}

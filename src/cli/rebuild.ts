@@ -1,0 +1,54 @@
+import type { Database } from 'bun:sqlite'
+import { BroadcastRing } from '../core/bus.ts'
+import type { Slice } from '../core/slice.ts'
+import { SqliteEventStore } from '../core/store/sqlite-event-store.ts'
+import { EventRegistry } from '../core/upcast.ts'
+
+export interface RebuiltProjection {
+  readonly slice: string
+  readonly name: string
+  readonly position: number
+  readonly durationMs: number
+}
+
+export interface RebuildReport {
+  readonly events: number
+  readonly projections: readonly RebuiltProjection[]
+  readonly durationMs: number
+}
+
+/**
+ * Replays the whole event log through every slice's projections, one at a time, and reports how long each
+ * took. Read models are rebuilt from events at every start; this runs that rebuild on its own, so a broken
+ * `apply` or an upcaster that throws shows up before a deploy rather than during one.
+ */
+export async function rebuildProjections(db: Database, slices: readonly Slice[]): Promise<RebuildReport> {
+  const started = performance.now()
+  const registry = new EventRegistry()
+  for (const slice of slices) {
+    for (const [type, schema] of Object.entries(slice.events)) registry.register(type, schema)
+  }
+  const store = new SqliteEventStore(db, registry)
+  const bus = new BroadcastRing(16)
+  const results: RebuiltProjection[] = []
+  try {
+    for (const slice of slices) {
+      for (const projection of slice.projections) {
+        const begun = performance.now()
+        await projection.start({ store, bus })
+        results.push({
+          slice: slice.name,
+          name: projection.name,
+          position: projection.position,
+          durationMs: performance.now() - begun,
+        })
+        await projection.stop()
+      }
+    }
+    const stats = db.query('SELECT count(*) AS n FROM events').get() as { n: number }
+    return { events: stats.n, projections: results, durationMs: performance.now() - started }
+  } finally {
+    bus.close()
+    await store.close()
+  }
+}

@@ -1,0 +1,126 @@
+import type { Database } from 'bun:sqlite'
+import type { BroadcastRing } from './bus.ts'
+import type { CommandOutcome } from './commands.ts'
+import type { RequestLogger, RequestLogLine } from './http/request-log.ts'
+import { type Logger, log as defaultLog } from './log.ts'
+import { type MetricsRegistry, metrics as defaultMetrics, PROMETHEUS_CONTENT_TYPE } from './metrics.ts'
+import type { EventStore } from './store/event-store.ts'
+
+/** What `/readyz` and the projection metrics need to know about a running projection. */
+export interface ObservedProjection {
+  readonly name: string
+  readonly position: number
+  readonly isRunning: boolean
+}
+
+export interface OpsOptions {
+  readonly db: Database
+  readonly store: EventStore
+  readonly bus: BroadcastRing
+  readonly projections: readonly ObservedProjection[]
+  readonly registry?: MetricsRegistry
+}
+
+export interface Ops {
+  /** `/healthz` (liveness + position), `/readyz` (projections caught up) and `/metrics` for Bun.serve. */
+  readonly routes: Readonly<Record<string, { GET: (req: Request) => Promise<Response> | Response }>>
+  close(): void
+}
+
+/** Metric names other areas update directly (read-path: `metrics.gauge(SSE_CONNECTIONS).inc()` / `.dec()`). */
+export const SSE_CONNECTIONS = 'ironstar_sse_connections'
+
+const NO_STORE = { 'Cache-Control': 'no-store' }
+
+function countSessions(db: Database): number {
+  try {
+    const row = db.query('SELECT count(*) AS n FROM sessions WHERE expires_at > ?').get(Date.now()) as { n: number }
+    return row.n
+  } catch {
+    return 0 // No sessions table (an app without the web shell's migration) means no sessions.
+  }
+}
+
+/** Wires operational endpoints and scrape-time metrics for one running server; `close()` unregisters them. */
+export function createOps({ db, store, bus, projections, registry = defaultMetrics }: OpsOptions): Ops {
+  const unregister: Array<() => void> = []
+  const appended = registry.counter('ironstar_events_appended_total', undefined, {
+    help: 'Events committed to the event store by this process',
+  })
+  const removeListener = store.onCommit((events) => appended.inc(events.length))
+  registry.gauge(SSE_CONNECTIONS, undefined, { help: 'Open SSE feed connections' })
+  unregister.push(
+    registry.collect('ironstar_ring_lagged_total', 'counter', () => [{ value: bus.counters().lagged }], {
+      help: 'Times a subscriber fell behind the broadcast ring and had to catch up from the store',
+    }),
+    registry.collect('ironstar_ring_subscribers', 'gauge', () => [{ value: bus.counters().subscribers }], {
+      help: 'Current broadcast ring subscribers',
+    }),
+    registry.collect('ironstar_global_position', 'gauge', () => [{ value: bus.position }], {
+      help: 'Global position of the last event published on the bus',
+    }),
+    registry.collect(
+      'ironstar_projection_lag_events',
+      'gauge',
+      () => projections.map((p) => ({ labels: { projection: p.name }, value: Math.max(0, bus.position - p.position) })),
+      { help: 'Events a projection trails the bus head by' },
+    ),
+    registry.collect('ironstar_sessions', 'gauge', () => [{ value: countSessions(db) }], {
+      help: 'Unexpired sessions',
+    }),
+  )
+
+  const routes = {
+    '/healthz': {
+      GET: async () => Response.json({ status: 'ok', position: await store.headPosition() }, { headers: NO_STORE }),
+    },
+    '/readyz': {
+      GET: async () => {
+      const head = await store.headPosition()
+      const behind = projections.filter((p) => !p.isRunning || p.position < head)
+      const body = {
+        status: behind.length === 0 ? 'ready' : 'catching-up',
+        position: head,
+        projections: Object.fromEntries(projections.map((p) => [p.name, p.position])),
+      }
+      return Response.json(body, { status: behind.length === 0 ? 200 : 503, headers: NO_STORE })
+      },
+    },
+    '/metrics': {
+      GET: () => new Response(registry.render(), { headers: { 'Content-Type': PROMETHEUS_CONTENT_TYPE, ...NO_STORE } }),
+    },
+  }
+
+  return {
+    routes,
+    close() {
+      removeListener?.()
+      for (const remove of unregister) remove()
+    },
+  }
+}
+
+/** For `new CommandHandler(store, { observe: observeCommand })`: the command latency histogram. */
+export function observeCommand(outcome: CommandOutcome, registry: MetricsRegistry = defaultMetrics): void {
+  registry
+    .histogram(
+      'ironstar_command_duration_seconds',
+      { stream_type: outcome.streamType, outcome: outcome.outcome },
+      { help: 'Command latency from load to durable commit' },
+    )
+    .observe(outcome.durationMs / 1000)
+}
+
+/** Wraps the shell's request log: counts requests by route and status, times them, and logs the line. */
+export function metricsRequestLogger(options: { log?: Logger | null; registry?: MetricsRegistry } = {}): RequestLogger {
+  const { log = defaultLog, registry = defaultMetrics } = options
+  return (line: RequestLogLine) => {
+    const route = (line as RequestLogLine & { route?: string }).route ?? 'unmatched'
+    const labels = { route, method: line.method, status: line.status }
+    registry.counter('ironstar_http_requests_total', labels, { help: 'HTTP requests by route and status' }).inc()
+    registry
+      .histogram('ironstar_http_request_duration_seconds', { route }, { help: 'Time to the response headers' })
+      .observe(line.durationMs / 1000)
+    log?.info('request', { ...line })
+  }
+}
