@@ -1,7 +1,15 @@
 import type { Slice } from './core/slice.ts'
+import { counter } from './features/counter/index.ts'
 import { home } from './features/home/index.ts'
+import { monitor } from './features/monitor/index.ts'
+import { sortable } from './features/sortable/index.ts'
+import { todos } from './features/todo/index.ts'
 
 /** Every feature slice of the app, one line each; the server registers their events, projections and routes. */
 export const slices: readonly Slice[] = [
   home,
+  todos,
+  counter,
+  monitor,
+  sortable,
 ]

@@ -1,2 +1,2 @@
 // Browser entry: bundled by the dev asset build and by build.ts. Lit components register themselves on import.
-export {}
+import './components/sortable-list.ts'

@@ -1,4 +1,5 @@
 import type { StoredEvent } from '../../core/events.ts'
+import { defineProjection } from '../../core/projections.ts'
 import { COUNTER_EVENT_TYPES, COUNTER_STREAM_TYPE, type CounterEvent, GLOBAL_COUNTER_ID, sessionCounterStream } from './domain.ts'
 
 /** Every counter's value by stream id (`global`, `session-<id>`). */
@@ -23,3 +24,5 @@ export function applyCounterEvent(state: Counters, event: StoredEvent): Counters
 export const globalCount = (state: Counters): number => state.values.get(GLOBAL_COUNTER_ID) ?? 0
 export const sessionCount = (state: Counters, sessionId: string): number =>
   state.values.get(sessionCounterStream(sessionId).id) ?? 0
+
+export const counterProjection = defineProjection({ name: 'counters', initial: initialCounters, apply: applyCounterEvent })

@@ -1,4 +1,5 @@
 import type { StoredEvent } from '../../core/events.ts'
+import { defineProjection } from '../../core/projections.ts'
 import { SORTABLE_EVENT_TYPES, SORTABLE_STREAM_TYPE, type SortableEvent, type SortableList, sortableDecider } from './domain.ts'
 
 const sortableTypes: ReadonlySet<string> = new Set(SORTABLE_EVENT_TYPES)
@@ -13,3 +14,9 @@ export const initialSortableList = (): SortableList => sortableDecider.initialSt
 export function applySortableEvent(state: SortableList, event: StoredEvent): SortableList {
   return isSortableEvent(event) ? sortableDecider.evolve(state, event) : state
 }
+
+export const sortableProjection = defineProjection({
+  name: 'sortable-list',
+  initial: initialSortableList,
+  apply: applySortableEvent,
+})

@@ -1,4 +1,5 @@
 import type { StoredEvent } from '../../core/events.ts'
+import { defineProjection } from '../../core/projections.ts'
 import { emptyTodoList, TODO_EVENT_TYPES, TODO_STREAM_TYPE, type TodoEvent, type TodoList, todoDecider } from './domain.ts'
 
 /** Every session's list, keyed by session id: the read model the todo pages render from. */
@@ -31,3 +32,6 @@ export function applyTodoEvent(state: TodoLists, event: StoredEvent): TodoLists 
 export function listOf(state: TodoLists, sessionId: string): TodoList {
   return state.lists.get(sessionId) ?? emptyTodoList
 }
+
+/** The running read model the pages and the feed render from (started by the server). */
+export const todoProjection = defineProjection({ name: 'todo-lists', initial: initialTodoLists, apply: applyTodoEvent })

@@ -1,0 +1,83 @@
+import type { Analytics } from '../../core/analytics/analytics.ts'
+import { COMMAND_SAMPLES } from '../../core/analytics/command-samples.ts'
+import type { QueryResult } from '../../core/analytics/query-result.ts'
+import { ANY_EVENT } from '../../core/analytics/result-cache.ts'
+import { TODO_EVENT_TYPES } from './tables.ts'
+
+export interface DashboardQuery {
+  readonly id: string
+  readonly title: string
+  readonly sql: string
+  /** Event types whose arrival makes the cached result stale. */
+  readonly dependsOn: readonly string[]
+  /** How the chart draws it: x column, series columns (or a column that splits series). */
+  readonly chart: { readonly kind: 'line' | 'bars'; readonly x: string; readonly y: readonly string[]; readonly seriesBy?: string }
+}
+
+/** The window every dashboard chart shows. */
+export const WINDOW_MINUTES = 60
+
+export const DASHBOARD_QUERIES: readonly DashboardQuery[] = [
+  {
+    id: 'events-per-minute',
+    title: 'Events per minute by type',
+    sql: `SELECT time_bucket(INTERVAL 1 minute, created_at) AS minute, type, count(*) AS events
+      FROM events WHERE created_at >= $1 GROUP BY ALL ORDER BY minute, type`,
+    dependsOn: [ANY_EVENT],
+    chart: { kind: 'line', x: 'minute', y: ['events'], seriesBy: 'type' },
+  },
+  {
+    id: 'commands-per-slice',
+    title: 'Commands per slice',
+    sql: `SELECT stream_type AS slice, count(DISTINCT command_id) AS commands, count(*) AS events
+      FROM events WHERE created_at >= $1 GROUP BY ALL ORDER BY commands DESC, slice LIMIT 20`,
+    dependsOn: [ANY_EVENT],
+    chart: { kind: 'bars', x: 'slice', y: ['commands'] },
+  },
+  {
+    id: 'todo-completion',
+    title: 'Todos added and completed per minute',
+    sql: `SELECT time_bucket(INTERVAL 1 minute, changed_at) AS minute,
+        sum(affected) FILTER (change = 'added') AS added,
+        sum(affected) FILTER (change IN ('completed', 'all-completed')) AS completed
+      FROM todo_lifecycle WHERE changed_at >= $1 GROUP BY ALL ORDER BY minute`,
+    dependsOn: TODO_EVENT_TYPES,
+    chart: { kind: 'line', x: 'minute', y: ['added', 'completed'] },
+  },
+  {
+    id: 'command-latency',
+    title: 'Command latency (ms), p50 and p99',
+    sql: `SELECT stream_type AS slice, count(*) AS commands,
+        round(quantile_cont(duration_ms, 0.5), 3) AS p50_ms, round(quantile_cont(duration_ms, 0.99), 3) AS p99_ms
+      FROM commands WHERE recorded_at >= $1 GROUP BY ALL ORDER BY commands DESC, slice LIMIT 20`,
+    dependsOn: [COMMAND_SAMPLES],
+    chart: { kind: 'bars', x: 'slice', y: ['p50_ms', 'p99_ms'] },
+  },
+]
+
+/**
+ * The window's start, rounded down to the minute: the parameter (so the cache key) stays the
+ * same for a minute, and the cache's event eviction keeps the answer fresh within it.
+ */
+export function windowStart(nowMs: number): string {
+  return new Date(Math.floor(nowMs / 60_000) * 60_000 - (WINDOW_MINUTES - 1) * 60_000).toISOString()
+}
+
+export interface DashboardData {
+  readonly query: DashboardQuery
+  readonly result: QueryResult | null
+  readonly error: string | null
+}
+
+export async function loadDashboard(analytics: Analytics, nowMs: number): Promise<DashboardData[]> {
+  const since = windowStart(nowMs)
+  return Promise.all(
+    DASHBOARD_QUERIES.map(async (query) => {
+      try {
+        return { query, result: await analytics.cachedQuery(query.sql, query.dependsOn, [since]), error: null }
+      } catch (error) {
+        return { query, result: null, error: error instanceof Error ? error.message : String(error) }
+      }
+    }),
+  )
+}

@@ -1,0 +1,12 @@
+import { defineSlice } from '../../core/slice.ts'
+import { SORTABLE_EVENT_TYPES } from './domain.ts'
+import { sortableProjection } from './projection.ts'
+import { sortableRoutes } from './routes.ts'
+
+export const sortable = defineSlice({
+  name: 'sortable',
+  events: Object.fromEntries(SORTABLE_EVENT_TYPES.map((type) => [type, {}])),
+  projections: [sortableProjection],
+  routes: sortableRoutes,
+  nav: { href: '/sortable', label: 'Sortable', icon: 'arrow-up-down', description: 'Drag and drop through a Lit component; every move is an event' },
+})

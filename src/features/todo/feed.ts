@@ -1,0 +1,21 @@
+import type { Handler } from '../../core/http/context.ts'
+import { sessionKey } from '../../core/session-key.ts'
+import { serveFeed } from '../../core/sse.ts'
+import { todoFilter } from './domain.ts'
+import { isTodoEvent, listOf, todoProjection } from './projection.ts'
+import { todoRegion } from './views.ts'
+
+/**
+ * The page's live region: every change to this session's list re-renders `#todo-app` whole.
+ * All tabs of one session with the same filter share a key, so one render serves them all.
+ */
+export const todoFeed: Handler = function todoFeed(req, ctx) {
+  const owner = sessionKey(ctx.session)
+  const filter = todoFilter.parse(ctx.url.searchParams.get('filter') ?? undefined)
+  return serveFeed(req, ctx, {
+    key: `todo/${owner}/${filter}`,
+    projections: [todoProjection],
+    isRelevant: (event) => isTodoEvent(event) && event.stream.id === owner,
+    render: () => todoRegion(listOf(todoProjection.state, owner), { filter }).value,
+  })
+}

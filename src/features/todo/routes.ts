@@ -1,0 +1,98 @@
+import { z } from 'zod'
+import type { AppContext } from '../../core/app-context.ts'
+import { commandRoute, type Rejection } from '../../core/http/command.ts'
+import type { Handler, RequestContext, RouteTable } from '../../core/http/context.ts'
+import { parseParams } from '../../core/http/input.ts'
+import { sessionKey } from '../../core/session-key.ts'
+import { layout } from '../../core/ui/layout.ts'
+import { addTodoInput, editTodoInput, type TodoCommand, todoDecider, todoFilter, todoStream } from './domain.ts'
+import { todoFeed } from './feed.ts'
+import { listOf, todoProjection } from './projection.ts'
+import { todoPage, todoRegion, type TodoViewOptions } from './views.ts'
+
+const idParams = z.object({ id: z.string().min(1).max(64) })
+const pageQuery = (url: URL) => ({
+  filter: todoFilter.parse(url.searchParams.get('filter') ?? undefined),
+  editing: url.searchParams.get('edit') ?? undefined,
+})
+
+function pageHtml(ctx: RequestContext, options: TodoViewOptions) {
+  const list = listOf(todoProjection.state, sessionKey(ctx.session))
+  return layout(ctx, { title: 'Todos', body: todoPage(list, todoProjection.position, options) })
+}
+
+function renderPage(ctx: RequestContext, options: TodoViewOptions): Response {
+  return new Response(pageHtml(ctx, options).value, { headers: { 'Content-Type': 'text/html; charset=utf-8' } })
+}
+
+const showTodos: Handler = function showTodos(_req, ctx) {
+  return renderPage(ctx, pageQuery(ctx.url))
+}
+
+/** Runs a command on the session's list and waits until the read model shows it (read-your-writes). */
+async function run(ctx: RequestContext, command: TodoCommand): Promise<void> {
+  const result = await ctx.app.commands.handle(todoDecider, todoStream(sessionKey(ctx.session)), command)
+  if (result.position > 0) await todoProjection.waitFor(result.position)
+}
+
+// Forms carry the page's filter in their action, so a plain post comes back to the same view.
+const backToPage = (ctx: RequestContext): string => {
+  const { filter } = pageQuery(ctx.url)
+  return filter === 'all' ? '/todos' : `/todos?filter=${filter}`
+}
+
+function rejected(ctx: RequestContext, rejection: Rejection) {
+  const text = typeof rejection.values.text === 'string' ? rejection.values.text : ''
+  const options: TodoViewOptions = {
+    filter: pageQuery(ctx.url).filter,
+    error: rejection.issues.text ?? rejection.issues._form ?? 'Check the text',
+    text,
+  }
+  return {
+    page: () => pageHtml(ctx, options),
+    region: () => todoRegion(listOf(todoProjection.state, sessionKey(ctx.session)), options),
+  }
+}
+
+const addCommand = commandRoute({
+  input: addTodoInput,
+  redirect: backToPage,
+  rejected,
+  async handle({ text }, ctx) {
+    await run(ctx, { type: 'AddTodo', id: Bun.randomUUIDv7(), text, at: new Date().toISOString() })
+  },
+})
+
+/** After an add through Datastar, a JSON answer merges `text: ''` into the signals: the field clears. */
+const addTodo: Handler = async function addTodo(req, ctx) {
+  const response = await addCommand(req, ctx)
+  return ctx.isDatastar && response.status === 204 ? Response.json({ text: '' }) : response
+}
+
+function onTodo(
+  input: z.ZodType<{ text?: string }>,
+  command: (id: string, input: { text?: string }) => TodoCommand,
+): Handler {
+  return commandRoute({
+    input,
+    redirect: backToPage,
+    async handle(parsed, ctx) {
+      const { id } = parseParams(ctx, idParams)
+      await run(ctx, command(id, parsed))
+    },
+  })
+}
+
+const noInput = z.object({})
+
+export function todoRoutes(_app: AppContext): RouteTable {
+  return {
+    '/todos': { GET: showTodos, POST: addTodo },
+    '/todos/feed': { GET: todoFeed },
+    '/todos/:id/toggle': { POST: onTodo(noInput, (id) => ({ type: 'ToggleTodo', id })) },
+    '/todos/:id/edit': { POST: onTodo(editTodoInput, (id, { text }) => ({ type: 'EditTodo', id, text: text ?? '' })) },
+    '/todos/:id/delete': { POST: onTodo(noInput, (id) => ({ type: 'DeleteTodo', id })) },
+    '/todos/toggle-all': { POST: onTodo(noInput, () => ({ type: 'ToggleAll' })) },
+    '/todos/clear-completed': { POST: onTodo(noInput, () => ({ type: 'ClearCompleted' })) },
+  }
+}
