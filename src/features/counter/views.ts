@@ -13,7 +13,7 @@ function counterCard(options: { id: string; title: string; hint: string; value: 
     <p class="counter__value" aria-live="polite"><output>${options.value.toLocaleString('en-US')}</output></p>
     <p class="muted">${options.hint}</p>
     <form method="post" action="${options.action}" data-indicator:${busy} data-on:submit="@post(${js(options.action)})">
-      <button type="submit" class="button" data-attr:aria-busy="$${busy}">${icon('plus')}<span>Increment</span></button>
+      <button type="submit" class="button button--primary" data-attr:aria-busy="$${busy}">${icon('plus')}<span>Increment</span></button>
     </form>
   </article>`
 }

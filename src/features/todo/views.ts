@@ -52,9 +52,9 @@ function todoItem(todo: Todo, options: TodoViewOptions): Html {
     </div>
     <form class="todo-edit" method="post" action="${withFilter(`${base}/edit`, options.filter)}" data-indicator:_saving data-on:submit="@post(${js(withFilter(`${base}/edit`, options.filter))}, {contentType: 'form'}); $_editing = ''">
       <label class="visually-hidden" for="${inputId}">Edit todo</label>
-      <input id="${inputId}" name="text" value="${todo.text}" maxlength="${MAX_TEXT_LENGTH}" autocomplete="off" ${isEditing ? 'autofocus' : ''}
+      <input id="${inputId}" class="input" name="text" value="${todo.text}" maxlength="${MAX_TEXT_LENGTH}" autocomplete="off" ${isEditing ? 'autofocus' : ''}
         data-on:keydown="evt.key === 'Escape' && (el.value = el.defaultValue, $_editing = '')">
-      <button type="submit" class="button button--small">Save</button>
+      <button type="submit" class="button button--primary button--small">Save</button>
       <a class="button button--ghost button--small" href="${pageHref(options.filter)}" data-on:click__prevent="$_editing = ''">Cancel</a>
     </form>
   </li>`
@@ -74,9 +74,9 @@ function newTodoForm(options: TodoViewOptions, hasTodos: boolean, allDone: boole
     }
     <form id="todo-new" class="todo-new" method="post" action="${withFilter('/todos', options.filter)}" data-indicator:_adding data-on:submit="@post(${js(withFilter('/todos', options.filter))}, {contentType: 'form'})">
       <label class="visually-hidden" for="todo-new-text">What needs to be done?</label>
-      <input id="todo-new-text" name="text" placeholder="What needs to be done?" maxlength="${MAX_TEXT_LENGTH}" autocomplete="off" autofocus
+      <input id="todo-new-text" class="input" name="text" placeholder="What needs to be done?" maxlength="${MAX_TEXT_LENGTH}" autocomplete="off" autofocus
         value="${options.text ?? ''}" data-bind:text ${options.error ? html`aria-invalid="true" aria-describedby="${errorId}"` : ''}>
-      <button type="submit" class="button" data-attr:aria-busy="$_adding">${icon('plus')}<span>Add</span></button>
+      <button type="submit" class="button button--primary" data-attr:aria-busy="$_adding">${icon('plus')}<span>Add</span></button>
     </form>
   </div>
   <p id="${errorId}" class="field-error" role="alert">${options.error ?? ''}</p>`
