@@ -1,0 +1,76 @@
+import type { BroadcastRing } from './bus.ts'
+import type { StoredEvent } from './events.ts'
+import type { EventStore } from './store/event-store.ts'
+import { negotiateEncoding } from './sse/compression.ts'
+import type { ViewSource } from './sse/feed-hub.ts'
+import { type FeedLimits, feedRegistry } from './sse/feed-registry.ts'
+import { readResumePoint } from './sse/resume.ts'
+
+export type { FeedCounters, FeedLimits } from './sse/feed-registry.ts'
+export { feedCounters } from './sse/feed-registry.ts'
+
+/** What `serveFeed` needs from the request context (web-shell's RequestContext fits). */
+export interface FeedContext {
+  readonly url?: URL
+  readonly app: {
+    readonly bus: BroadcastRing
+    readonly store: EventStore
+    readonly config?: { readonly keepAliveMs?: number }
+  }
+  /** Bun's server, to lift its idle timeout for this request; without it keep-alives must beat the timeout. */
+  readonly server?: { timeout(request: Request, seconds: number): void }
+}
+
+export interface FeedOptions {
+  /**
+   * Names the view: connections with the same key share one render and the same bytes, so the
+   * key must include whatever the view depends on (e.g. `todos:${listId}`, or a session id for
+   * a per-user view).
+   */
+  key: string
+  /** True for events that can change this view; others never cause a render. */
+  isRelevant: (event: StoredEvent) => boolean
+  /** The whole region as HTML with `id`s (a fat morph). Pure and synchronous. */
+  render: () => string
+  /** The projections `render` reads; the feed waits for them to reach an event before rendering. */
+  projections?: readonly ViewSource[]
+  /** Tuning for every feed on this server; only the first feed opened sets them. */
+  limits?: FeedLimits
+}
+
+/**
+ * Answers a Datastar feed request (`data-init="@get('/todos/feed?since=42')"`): a long-lived
+ * SSE stream of `datastar-patch-elements` events, each with `id: <global position>`.
+ *
+ * - Resumes from `Last-Event-ID` (reconnect) or `?since=` (the position the page rendered at):
+ *   one fat morph if the view changed since, nothing otherwise; with neither, one fat morph.
+ * - Then one fat morph per relevant change (rendered once per key), and one after a lag.
+ * - Keep-alive comments, brotli/gzip when accepted, and a bounded queue per client.
+ */
+export async function serveFeed(req: Request, ctx: FeedContext, options: FeedOptions): Promise<Response> {
+  const { key, isRelevant, render, projections = [], limits = {} } = options
+  const url = ctx.url ?? new URL(req.url)
+  const resume = readResumePoint(req, url)
+  if (!resume.ok) return plain(400, resume.error)
+
+  const { bus, store, config } = ctx.app
+  const registry = feedRegistry(bus, store, { keepAliveMs: config?.keepAliveMs, ...limits })
+  if (registry.isClosed) return plain(503, 'Cannot open feed: the server is shutting down', { 'Retry-After': '1' })
+  if (registry.isFull) return plain(503, 'Cannot open feed: too many feeds are open', { 'Retry-After': '5' })
+  if (req.signal.aborted) return plain(499, 'Cannot open feed: the client has gone')
+
+  // Bun closes a response that sends nothing for `idleTimeout` seconds (10 by default).
+  ctx.server?.timeout(req, 0)
+  const encoding = negotiateEncoding(req.headers.get('accept-encoding'))
+  const { connection, hub } = registry.open({ key, isRelevant, render, sources: projections }, encoding)
+  req.signal.addEventListener('abort', () => connection.end('client-gone'), { once: true })
+  hub.join(connection, resume.since).catch((error: unknown) => {
+    console.error(`Cannot start feed "${key}"`, error)
+    connection.end('shutdown')
+  })
+  return connection.response
+}
+
+function plain(status: number, message: string, headers: Record<string, string> = {}): Response {
+  return new Response(message, { status, headers: { 'Content-Type': 'text/plain; charset=utf-8', ...headers } })
+}

@@ -1,0 +1,105 @@
+import { OPENING } from './encode.ts'
+import { type Compressor, type CompressorOptions, createCompressor, type FeedEncoding } from './compression.ts'
+
+export type FeedEndReason = 'client-gone' | 'shutdown' | 'overflow'
+
+export interface FeedConnectionOptions {
+  readonly encoding: FeedEncoding | null
+  /** Bytes queued for a client that is not reading before it is cut off. */
+  readonly maxBufferedBytes: number
+  readonly compression?: CompressorOptions
+  /** Called once when the connection ends, whatever the reason. */
+  readonly onEnd: (connection: FeedConnection, reason: FeedEndReason) => void
+}
+
+/**
+ * One SSE response. Bytes are pushed (the hub writes one encoded patch to many connections),
+ * so backpressure is watched rather than awaited: the stream's queue is sized in bytes and a
+ * client whose queue passes the bound is cut off. It reconnects with its Last-Event-ID and
+ * gets one fat morph, which is cheaper than buffering what it missed.
+ */
+export class FeedConnection {
+  /** The global position the client's view reflects; patches at or below it are not sent. */
+  position = -1
+  readonly response: Response
+  #controller!: ReadableStreamDefaultController<Uint8Array>
+  readonly #compressor: Compressor | null
+  readonly #options: FeedConnectionOptions
+  #ended = false
+
+  constructor(options: FeedConnectionOptions) {
+    this.#options = options
+    const stream = new ReadableStream<Uint8Array>(
+      {
+        start: (controller) => {
+          this.#controller = controller
+        },
+        cancel: () => this.#end('client-gone'),
+      },
+      // A byte-sized queue with no headroom: desiredSize is minus the bytes the client has not taken.
+      { highWaterMark: 0, size: (chunk) => chunk?.byteLength ?? 0 },
+    )
+    this.#compressor = options.encoding
+      ? createCompressor(options.encoding, (chunk) => this.#enqueue(chunk), options.compression)
+      : null
+    const headers = new Headers({
+      'Content-Type': 'text/event-stream',
+      'Cache-Control': 'no-cache',
+      // Reverse proxies (nginx) buffer responses unless told otherwise.
+      'X-Accel-Buffering': 'no',
+      Vary: 'Accept-Encoding',
+    })
+    if (options.encoding) headers.set('Content-Encoding', options.encoding)
+    this.response = new Response(stream, { headers })
+    this.write(OPENING)
+  }
+
+  get isEnded(): boolean {
+    return this.#ended
+  }
+
+  /** Sends one encoded patch if it is newer than what the client has. */
+  sendPatch(bytes: Uint8Array, position: number): void {
+    if (this.#ended || position <= this.position) return
+    this.position = position
+    this.write(bytes)
+  }
+
+  write(bytes: Uint8Array): void {
+    if (this.#ended) return
+    if (this.#compressor) this.#compressor.write(bytes)
+    else this.#enqueue(bytes)
+  }
+
+  /** Ends the response with an error, so the browser treats it as a dropped connection and retries. */
+  end(reason: FeedEndReason): void {
+    if (this.#ended) return
+    try {
+      // A clean close would make Datastar's default `retry: 'auto'` stop for good; an errored
+      // stream resets the connection, which it retries. Bun logs any error value but undefined.
+      this.#controller.error(undefined)
+    } catch {
+      // Already closed by the client.
+    }
+    this.#end(reason)
+  }
+
+  #enqueue(chunk: Uint8Array): void {
+    if (this.#ended) return
+    try {
+      this.#controller.enqueue(chunk)
+    } catch {
+      this.#end('client-gone')
+      return
+    }
+    const queued = -(this.#controller.desiredSize ?? 0) + (this.#compressor?.pendingBytes ?? 0)
+    if (queued > this.#options.maxBufferedBytes) this.end('overflow')
+  }
+
+  #end(reason: FeedEndReason): void {
+    if (this.#ended) return
+    this.#ended = true
+    this.#compressor?.close()
+    this.#options.onEnd(this, reason)
+  }
+}

@@ -1,0 +1,179 @@
+import type { BroadcastRing, BusSubscription } from '../bus.ts'
+import type { StoredEvent } from '../events.ts'
+import type { EventStore } from '../store/event-store.ts'
+import { encodePatch } from './encode.ts'
+import type { FeedConnection } from './feed-connection.ts'
+import { type ChangedSinceOptions, hasChangedSince } from './resume.ts'
+
+/** The read model a view renders from: the feed waits for it before rendering. */
+export interface ViewSource {
+  readonly position: number
+  waitFor(position: number, options?: { timeoutMs?: number }): Promise<void>
+}
+
+/** What a feed shows. One `key` means one view: same relevance, same bytes for every client. */
+export interface FeedView {
+  readonly key: string
+  readonly isRelevant: (event: StoredEvent) => boolean
+  /** The whole region as HTML with ids, for a fat morph; pure, synchronous. */
+  readonly render: () => string
+  readonly sources: readonly ViewSource[]
+}
+
+export interface FeedHubOptions {
+  readonly onEmpty: (hub: FeedHub) => void
+  readonly scan?: ChangedSinceOptions
+  /** How long a render waits for lagging projections before it renders what they have. @default 5000 */
+  readonly waitTimeoutMs?: number
+}
+
+interface Snapshot {
+  readonly position: number
+  readonly bytes: Uint8Array
+}
+
+/**
+ * Every connection showing one view (one `key`) shares a hub: one bus subscription, one render
+ * per change, and the same encoded bytes written to each connection. The hub subscribes before
+ * any of its connections reads state or history, so nothing falls between replay and live.
+ */
+export class FeedHub {
+  readonly key: string
+  readonly #view: FeedView
+  readonly #bus: BroadcastRing
+  readonly #store: EventStore
+  readonly #options: FeedHubOptions
+  readonly #subscription: BusSubscription
+  readonly #live = new Set<FeedConnection>()
+  readonly #joining = new Set<FeedConnection>()
+  #last: Snapshot | null = null
+  #lagged = 0
+  #renders = 0
+  #emptied = false
+
+  constructor(bus: BroadcastRing, store: EventStore, view: FeedView, options: FeedHubOptions) {
+    this.key = view.key
+    this.#view = view
+    this.#bus = bus
+    this.#store = store
+    this.#options = options
+    this.#subscription = bus.subscribe()
+    void this.#follow() // runs until the bus closes or the hub empties; it catches its own errors
+  }
+
+  get connections(): number {
+    return this.#live.size + this.#joining.size
+  }
+
+  counters(): { readonly lagged: number; readonly renders: number } {
+    return { lagged: this.#lagged, renders: this.#renders }
+  }
+
+  forEachConnection(fn: (connection: FeedConnection) => void): void {
+    for (const connection of this.#live) fn(connection)
+  }
+
+  /** Brings a new connection up to date from `since` (null: it has no view yet), then makes it live. */
+  async join(connection: FeedConnection, since: number | null): Promise<void> {
+    this.#joining.add(connection)
+    await this.#waitForSources(this.#bus.position)
+    const position = this.#viewPosition()
+    const isStale =
+      since === null ||
+      (await hasChangedSince(
+        this.#store,
+        { since, until: position, isRelevant: this.#isRelevant },
+        this.#options.scan,
+      ))
+    if (connection.isEnded || !this.#joining.has(connection)) return
+    // From here to the end of the block nothing awaits: the connection goes live in one step.
+    this.#joining.delete(connection)
+    this.#live.add(connection)
+    if (isStale) {
+      const snapshot = this.#snapshot()
+      if (snapshot) connection.sendPatch(snapshot.bytes, snapshot.position)
+    } else {
+      connection.position = Math.max(connection.position, position)
+      // A change the hub broadcast while this connection was still catching up.
+      if (this.#last) connection.sendPatch(this.#last.bytes, this.#last.position)
+    }
+  }
+
+  leave(connection: FeedConnection): void {
+    this.#live.delete(connection)
+    this.#joining.delete(connection)
+    if (this.connections === 0 && !this.#emptied) {
+      this.#emptied = true
+      this.#subscription.close()
+      this.#options.onEmpty(this)
+    }
+  }
+
+  async #follow(): Promise<void> {
+    const subscription = this.#subscription
+    try {
+      while (await subscription.ready()) {
+        let target = 0
+        for (let message = subscription.poll(); message; message = subscription.poll()) {
+          if (message.kind === 'lagged') {
+            // The missed events may have changed the view: one fat morph of current state resyncs.
+            this.#lagged++
+            target = Math.max(target, message.position)
+          } else if (this.#isRelevant(message.event)) target = Math.max(target, message.event.position)
+        }
+        if (target === 0) continue
+        await this.#waitForSources(target)
+        if (subscription.isClosed) break
+        const snapshot = this.#snapshot()
+        if (snapshot) for (const connection of this.#live) connection.sendPatch(snapshot.bytes, snapshot.position)
+      }
+    } catch (error) {
+      console.error(`Feed "${this.key}" stopped`, error)
+    } finally {
+      // The bus closed (shutdown) or the hub emptied: end what is left so browsers reconnect.
+      for (const connection of [...this.#live, ...this.#joining]) connection.end('shutdown')
+    }
+  }
+
+  #isRelevant = (event: StoredEvent): boolean => {
+    try {
+      return this.#view.isRelevant(event)
+    } catch (error) {
+      // Unsure means relevant: an extra fat morph is harmless, a missed one is not.
+      console.error(`Feed "${this.key}" could not classify event at ${event.position}`, error)
+      return true
+    }
+  }
+
+  async #waitForSources(position: number): Promise<void> {
+    const timeoutMs = this.#options.waitTimeoutMs ?? 5_000
+    try {
+      await Promise.all(this.#view.sources.map((source) => source.waitFor(position, { timeoutMs })))
+    } catch (error) {
+      console.error(`Feed "${this.key}" renders without waiting for its projections`, error)
+    }
+  }
+
+  /** The position the view reflects: every source has applied at least this far. */
+  #viewPosition(): number {
+    if (this.#view.sources.length === 0) return this.#bus.position
+    return Math.min(...this.#view.sources.map((source) => source.position))
+  }
+
+  /** Renders and encodes once per position; later callers at that position reuse the bytes. */
+  #snapshot(): Snapshot | null {
+    const position = this.#viewPosition()
+    if (this.#last && this.#last.position === position) return this.#last
+    let bytes: Uint8Array
+    try {
+      bytes = encodePatch(this.#view.render(), position)
+    } catch (error) {
+      console.error(`Feed "${this.key}" failed to render at ${position}`, error)
+      return null
+    }
+    this.#renders++
+    const snapshot = { position, bytes }
+    if (!this.#last || position > this.#last.position) this.#last = snapshot
+    return snapshot
+  }
+}

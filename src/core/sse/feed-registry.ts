@@ -1,0 +1,135 @@
+import type { BroadcastRing } from '../bus.ts'
+import type { EventStore } from '../store/event-store.ts'
+import type { CompressorOptions, FeedEncoding } from './compression.ts'
+import { KEEP_ALIVE } from './encode.ts'
+import { FeedConnection, type FeedEndReason } from './feed-connection.ts'
+import { FeedHub, type FeedView } from './feed-hub.ts'
+import type { ChangedSinceOptions } from './resume.ts'
+
+export interface FeedLimits {
+  /** Interval of the keep-alive comment. @default 15000 */
+  keepAliveMs?: number
+  /** Bytes queued for one client before it is cut off (it reconnects and resyncs). @default 1048576 */
+  maxBufferedBytes?: number
+  /** Open feed connections at most; more get 503. @default 20000 */
+  maxConnections?: number
+  compression?: CompressorOptions
+  scan?: ChangedSinceOptions
+}
+
+export interface FeedCounters {
+  readonly connections: number
+  readonly hubs: number
+  readonly opened: number
+  readonly lagged: number
+  readonly renders: number
+  /** Clients cut off for not reading. */
+  readonly overflows: number
+}
+
+/**
+ * All open feeds of one bus: hubs by view key, the connection bound, and one keep-alive timer
+ * for every connection (a timer per connection would cost memory at ten thousand clients).
+ */
+export class FeedRegistry {
+  readonly #bus: BroadcastRing
+  readonly #store: EventStore
+  readonly #limits: Required<Omit<FeedLimits, 'compression' | 'scan'>> & Pick<FeedLimits, 'compression' | 'scan'>
+  readonly #hubs = new Map<string, FeedHub>()
+  readonly #hubOf = new Map<FeedConnection, FeedHub>()
+  #timer: ReturnType<typeof setInterval> | null = null
+  #opened = 0
+  #overflows = 0
+  #lagged = 0
+  #renders = 0
+
+  constructor(bus: BroadcastRing, store: EventStore, limits: FeedLimits = {}) {
+    const { keepAliveMs = 15_000, maxBufferedBytes = 1_048_576, maxConnections = 20_000, ...rest } = limits
+    this.#bus = bus
+    this.#store = store
+    this.#limits = { keepAliveMs, maxBufferedBytes, maxConnections, ...rest }
+  }
+
+  get isClosed(): boolean {
+    return this.#bus.isClosed
+  }
+
+  get isFull(): boolean {
+    return this.#hubOf.size >= this.#limits.maxConnections
+  }
+
+  counters(): FeedCounters {
+    let lagged = this.#lagged
+    let renders = this.#renders
+    for (const hub of this.#hubs.values()) {
+      lagged += hub.counters().lagged
+      renders += hub.counters().renders
+    }
+    const connections = this.#hubOf.size
+    return { connections, hubs: this.#hubs.size, opened: this.#opened, lagged, renders, overflows: this.#overflows }
+  }
+
+  /** Opens a connection on the view's hub (created, and subscribed to the bus, if new). */
+  open(view: FeedView, encoding: FeedEncoding | null): { connection: FeedConnection; hub: FeedHub } {
+    let hub = this.#hubs.get(view.key)
+    if (!hub) {
+      hub = new FeedHub(this.#bus, this.#store, view, {
+        onEmpty: (empty) => this.#forget(empty),
+        scan: this.#limits.scan,
+      })
+      this.#hubs.set(view.key, hub)
+    }
+    const connection = new FeedConnection({
+      encoding,
+      maxBufferedBytes: this.#limits.maxBufferedBytes,
+      compression: this.#limits.compression,
+      onEnd: (ended, reason) => this.#release(ended, reason),
+    })
+    this.#hubOf.set(connection, hub)
+    this.#opened++
+    this.#timer ??= setInterval(() => this.#keepAlive(), this.#limits.keepAliveMs)
+    return { connection, hub }
+  }
+
+  #keepAlive(): void {
+    for (const connection of this.#hubOf.keys()) connection.write(KEEP_ALIVE)
+  }
+
+  #release(connection: FeedConnection, reason: FeedEndReason): void {
+    const hub = this.#hubOf.get(connection)
+    if (!hub) return
+    this.#hubOf.delete(connection)
+    if (reason === 'overflow') this.#overflows++
+    hub.leave(connection)
+    if (this.#hubOf.size === 0 && this.#timer) {
+      clearInterval(this.#timer)
+      this.#timer = null
+    }
+  }
+
+  #forget(hub: FeedHub): void {
+    // Keep the totals of hubs that emptied so the counters only ever grow.
+    this.#lagged += hub.counters().lagged
+    this.#renders += hub.counters().renders
+    if (this.#hubs.get(hub.key) === hub) this.#hubs.delete(hub.key)
+  }
+}
+
+const registries = new WeakMap<BroadcastRing, FeedRegistry>()
+
+/** The feed registry of a bus, created on first use (one per running server). */
+export function feedRegistry(bus: BroadcastRing, store: EventStore, limits: FeedLimits = {}): FeedRegistry {
+  let registry = registries.get(bus)
+  if (!registry) {
+    registry = new FeedRegistry(bus, store, limits)
+    registries.set(bus, registry)
+  }
+  return registry
+}
+
+/** Counters of the feeds on a bus, for metrics; zeros if none was ever opened. */
+export function feedCounters(bus: BroadcastRing): FeedCounters {
+  return (
+    registries.get(bus)?.counters() ?? { connections: 0, hubs: 0, opened: 0, lagged: 0, renders: 0, overflows: 0 }
+  )
+}
