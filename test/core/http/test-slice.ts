@@ -1,0 +1,109 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { z } from 'zod'
+import { loadConfig } from '../../../src/config.ts'
+import { type Html, html, js, signals } from '../../../src/core/html.ts'
+import type { RequestLogLine } from '../../../src/core/http/request-log.ts'
+import { commandRoute, type Rejection } from '../../../src/core/http/command.ts'
+import { defineSlice } from '../../../src/core/slice.ts'
+import { layout, page } from '../../../src/core/ui/layout.ts'
+import { type RunningServer, startServer } from '../../../src/server.ts'
+import { type Board, makeBoardProjection, notesDecider } from '../../fixtures/notes.ts'
+
+const BOARD = { type: 'board', id: 'main' } as const
+
+const AddNote = z.object({ text: z.string().trim().min(1, 'Write something first').max(200, 'Keep it under 200 characters') })
+
+function noteForm(rejection?: Rejection): Html {
+  const error = rejection?.issues.text
+  const value = typeof rejection?.values.text === 'string' ? rejection.values.text : ''
+  return html`<form id="note-form" method="post" action="/notes">
+    <div class="field">
+      <label for="text">Note</label>
+      <input id="text" name="text" value="${value}" ${error ? html`aria-invalid="true"` : ''}>
+      ${error ? html`<p class="field__error" id="text-error">${error}</p>` : ''}
+    </div>
+    <button class="button button--primary">Add</button>
+  </form>`
+}
+
+function notesPage(board: Board, rejection?: Rejection): Html {
+  const notes = board.notes.map(
+    (note) =>
+      html`<li id="note-${note.id}" data-signals="${signals({ draft: note.text })}" data-on:click="@post(${js(`/notes/${note.text}`)})">${note.text}</li>`,
+  )
+  return html`<h1>Notes</h1><ul id="notes">${notes}</ul>${noteForm(rejection)}`
+}
+
+/** A test-only slice: a board of notes behind a command route, plus probes for sessions and errors. */
+export function makeNotesSlice() {
+  const board = makeBoardProjection('http-test-board')
+  return defineSlice({
+  name: 'notes',
+  events: { NoteAdded: {}, BoardRenamed: {} },
+  projections: [board],
+  nav: { href: '/notes', label: 'Notes', icon: 'list-todo' },
+  routes: () => ({
+    '/notes': {
+      GET: async (_req, ctx) => page(ctx, { title: 'Notes', body: notesPage(board.state) }),
+      POST: commandRoute({
+        input: AddNote,
+        async handle(input, ctx) {
+          const result = await ctx.app.commands.handle(notesDecider, BOARD, { type: 'AddNote', text: input.text })
+          await board.waitFor(result.position)
+        },
+        rejected: (ctx, rejection) => ({
+          page: () => layout(ctx, { title: 'Notes', body: notesPage(board.state, rejection) }),
+          region: () => noteForm(rejection),
+        }),
+      }),
+    },
+    '/probe/session': {
+      GET: (_req, ctx) => Response.json({ id: ctx.session.id }),
+      POST: (_req, ctx) => {
+        const before = ctx.session.id
+        const after = ctx.rotateSession().id
+        return Response.json({ before, after })
+      },
+    },
+    '/probe/boom': {
+      GET: () => {
+        throw new Error('Cannot open /etc/secret: permission denied')
+      },
+      POST: () => {
+        throw new Error('Cannot open /etc/secret: permission denied')
+      },
+    },
+    '/probe/items/:id': {
+      GET: (_req, ctx) => Response.json({ id: ctx.params.id }),
+    },
+  }),
+  })
+}
+
+export interface TestServer {
+  readonly server: RunningServer
+  readonly url: URL
+  readonly logs: RequestLogLine[]
+  headPosition(): Promise<number>
+  stop(): Promise<void>
+}
+
+/** Starts the real server (PORT 0, temp DATA_DIR) with the notes slice and a captured request log. */
+export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'ironstar-http-'))
+  const config = loadConfig({ PORT: '0', DATA_DIR: dataDir, IRONSTAR_ENV: 'test', ...env })
+  const logs: RequestLogLine[] = []
+  const server = await startServer(config, { slices: [makeNotesSlice()], log: (line) => logs.push(line) })
+  return {
+    server,
+    url: server.url,
+    logs,
+    headPosition: () => server.app.store.headPosition(),
+    async stop() {
+      await server.stop()
+      rmSync(dataDir, { recursive: true, force: true })
+    },
+  }
+}
