@@ -8,9 +8,8 @@ import { CommandHandler } from './core/commands.ts'
 import { openDatabase } from './core/database.ts'
 import type { RequestLogger } from './core/http/request-log.ts'
 import { createShell } from './core/http/router.ts'
-import { log as processLog } from './core/log.ts'
 import { migrate } from './core/migrations.ts'
-import { createOps, metricsRequestLogger, observeCommand } from './core/ops.ts'
+import { createOps, logRequestLine, metricsRequestLogger, observeCommand } from './core/ops.ts'
 import { startProjections } from './core/projections.ts'
 import { SessionStore } from './core/session.ts'
 import type { Slice } from './core/slice.ts'
@@ -29,13 +28,14 @@ export interface RunningServer {
 export interface StartServerOptions {
   /** The app's slices. @default the list in src/app.ts (tests pass their own) */
   slices?: readonly Slice[]
-  /** One line per request. @default counted in /metrics, and logged unless env is test */
+  /** One line per request (always counted in /metrics first). @default the process log, none when env is test */
   log?: RequestLogger
 }
 
 /** The composition root: config → db → store → bus → projections → routes → Bun.serve. */
 export async function startServer(config: Config, options: StartServerOptions = {}): Promise<RunningServer> {
-  const { slices = appSlices, log = metricsRequestLogger({ log: config.env === 'test' ? null : processLog }) } = options
+  const { slices = appSlices } = options
+  const log = metricsRequestLogger({ forward: options.log ?? (config.env === 'test' ? undefined : logRequestLine) })
   mkdirSync(config.dataDir, { recursive: true })
   const db = openDatabase(join(config.dataDir, 'ironstar.sqlite'))
   migrate(db, migrations)

@@ -2,7 +2,7 @@ import type { Database } from 'bun:sqlite'
 import type { BroadcastRing } from './bus.ts'
 import type { CommandOutcome } from './commands.ts'
 import type { RequestLogger, RequestLogLine } from './http/request-log.ts'
-import { type Logger, log as defaultLog } from './log.ts'
+import { log as defaultLog } from './log.ts'
 import { type MetricsRegistry, metrics as defaultMetrics, PROMETHEUS_CONTENT_TYPE } from './metrics.ts'
 import type { EventStore } from './store/event-store.ts'
 
@@ -111,16 +111,25 @@ export function observeCommand(outcome: CommandOutcome, registry: MetricsRegistr
     .observe(outcome.durationMs / 1000)
 }
 
-/** Wraps the shell's request log: counts requests by route and status, times them, and logs the line. */
-export function metricsRequestLogger(options: { log?: Logger | null; registry?: MetricsRegistry } = {}): RequestLogger {
-  const { log = defaultLog, registry = defaultMetrics } = options
+/** The default request log: one `request` line through the process logger (JSON in production). */
+export const logRequestLine: RequestLogger = (line) => defaultLog.info('request', { ...line })
+
+export interface MetricsRequestLoggerOptions {
+  /** Where each line goes after it is counted (a test's capture, or logRequestLine). */
+  forward?: RequestLogger
+  registry?: MetricsRegistry
+}
+
+/** Wraps the shell's request log: counts requests by route and status and times them, then forwards the line. */
+export function metricsRequestLogger(options: MetricsRequestLoggerOptions = {}): RequestLogger {
+  const { forward, registry = defaultMetrics } = options
   return (line: RequestLogLine) => {
-    const route = (line as RequestLogLine & { route?: string }).route ?? 'unmatched'
+    const route = line.route ?? 'unmatched'
     const labels = { route, method: line.method, status: line.status }
     registry.counter('ironstar_http_requests_total', labels, { help: 'HTTP requests by route and status' }).inc()
     registry
       .histogram('ironstar_http_request_duration_seconds', { route }, { help: 'Time to the response headers' })
       .observe(line.durationMs / 1000)
-    log?.info('request', { ...line })
+    forward?.(line)
   }
 }

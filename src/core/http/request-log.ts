@@ -4,6 +4,8 @@ export interface RequestLogLine {
   readonly requestId: string
   readonly method: string
   readonly path: string
+  /** The matched route pattern (`/todos/:id`), or `unmatched`: a bounded label for metrics, unlike `path`. */
+  readonly route?: string
   readonly status: number
   readonly durationMs: number
   /** Present when the request failed unexpectedly; the same id is shown to the user. */

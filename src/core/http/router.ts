@@ -62,7 +62,13 @@ export function createShell({ app, slices, sessions, log }: ShellOptions): Shell
   // The __Host- prefix makes browsers refuse the cookie unless it is Secure, host-only and Path=/.
   const sessionCookie = production ? '__Host-session' : 'session'
 
-  async function serve(req: Request, server: Server<undefined>, methods: Methods | null, params: Record<string, string>) {
+  async function serve(
+    req: Request,
+    server: Server<undefined>,
+    methods: Methods | null,
+    params: Record<string, string>,
+    route = 'unmatched',
+  ) {
     const started = performance.now()
     const url = new URL(req.url)
     const cookies = parseCookies(req.headers.get('cookie'))
@@ -132,6 +138,7 @@ export function createShell({ app, slices, sessions, log }: ShellOptions): Shell
       requestId: ctx.requestId,
       method: req.method,
       path: url.pathname,
+      route,
       status: Number(headers.get('ironstar-status') ?? final.status),
       durationMs: Math.round((performance.now() - started) * 100) / 100,
       ...(errorId ? { errorId } : {}),
@@ -141,7 +148,7 @@ export function createShell({ app, slices, sessions, log }: ShellOptions): Shell
 
   const bunRoutes: Record<string, BunRoute> = {}
   for (const [path, methods] of routes) {
-    bunRoutes[path] = (req, server) => serve(req, server, methods, req.params as Record<string, string>)
+    bunRoutes[path] = (req, server) => serve(req, server, methods, req.params as Record<string, string>, path)
   }
   return {
     routes: bunRoutes,
