@@ -83,7 +83,9 @@ async function rebuild(config: Config): Promise<number> {
   const db = openDatabase(databasePath(config.dataDir))
   try {
     migrate(db, migrations)
-    const report = await rebuildProjections(db, slices)
+    const report = await rebuildProjections(db, slices).catch((error: unknown) => {
+      throw new CliError(`Cannot rebuild projections: ${(error as Error).message}`, EXIT.failure, { cause: error })
+    })
     for (const p of report.projections) {
       console.log(`${p.slice}/${p.name}: position ${p.position} in ${p.durationMs.toFixed(1)} ms`)
     }
