@@ -4,7 +4,7 @@ import { commandRoute } from '../../core/http/command.ts'
 import type { Handler, RequestContext, RouteTable } from '../../core/http/context.ts'
 import { sessionKey } from '../../core/session-key.ts'
 import { serveFeed } from '../../core/sse.ts'
-import { layout } from '../../core/ui/layout.ts'
+import { page } from '../../core/ui/layout.ts'
 import { counterDecider, globalCounterStream, sessionCounterStream } from './domain.ts'
 import { counterProjection, globalCount, isCounterEvent, sessionCount } from './projection.ts'
 import { counterPage, counterRegion } from './views.ts'
@@ -15,8 +15,7 @@ const valuesFor = (ctx: RequestContext) => {
 }
 
 const showCounter: Handler = function showCounter(_req, ctx) {
-  const page = layout(ctx, { title: 'Counter', body: counterPage(valuesFor(ctx), counterProjection.position) })
-  return new Response(page.value, { headers: { 'Content-Type': 'text/html; charset=utf-8' } })
+  return page(ctx, { title: 'Counter', body: counterPage(valuesFor(ctx), counterProjection.position) })
 }
 
 /**

@@ -1,14 +1,13 @@
 import type { AppContext } from '../../core/app-context.ts'
 import type { Handler, RouteTable } from '../../core/http/context.ts'
-import { layout } from '../../core/ui/layout.ts'
+import { page } from '../../core/ui/layout.ts'
 import { monitorTicker } from './ticker.ts'
 import { monitorPage } from './views.ts'
 
 const showMonitor: Handler = function showMonitor(_req, ctx) {
   const ticker = monitorTicker(ctx.app)
   ticker.touch()
-  const page = layout(ctx, { title: 'Monitor', body: monitorPage(ticker.history) })
-  return new Response(page.value, { headers: { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' } })
+  return page(ctx, { title: 'Monitor', body: monitorPage(ticker.history) }, { headers: { 'Cache-Control': 'no-store' } })
 }
 
 const monitorFeed: Handler = function monitorFeed(req, ctx) {

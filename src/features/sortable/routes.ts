@@ -4,7 +4,7 @@ import { commandRoute } from '../../core/http/command.ts'
 import type { Handler, RequestContext, RouteTable } from '../../core/http/context.ts'
 import { parseParams } from '../../core/http/input.ts'
 import { serveFeed } from '../../core/sse.ts'
-import { layout } from '../../core/ui/layout.ts'
+import { page } from '../../core/ui/layout.ts'
 import { moveInput, type SortableCommand, sortableDecider, sortableStream } from './domain.ts'
 import { isSortableEvent, sortableProjection } from './projection.ts'
 import { sortablePage, sortableRegion } from './views.ts'
@@ -12,8 +12,7 @@ import { sortablePage, sortableRegion } from './views.ts'
 const idParams = z.object({ id: z.string().min(1).max(64) })
 
 const showSortable: Handler = function showSortable(_req, ctx) {
-  const page = layout(ctx, { title: 'Sortable', body: sortablePage(sortableProjection.state, sortableProjection.position) })
-  return new Response(page.value, { headers: { 'Content-Type': 'text/html; charset=utf-8' } })
+  return page(ctx, { title: 'Sortable', body: sortablePage(sortableProjection.state, sortableProjection.position) })
 }
 
 /** One list for everyone: one key, so each change is rendered once for every open page. */

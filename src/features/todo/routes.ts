@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import type { AppContext } from '../../core/app-context.ts'
+import { htmlResponse } from '../../core/html.ts'
 import { commandRoute, type Rejection } from '../../core/http/command.ts'
 import type { Handler, RequestContext, RouteTable } from '../../core/http/context.ts'
 import { parseParams } from '../../core/http/input.ts'
@@ -21,9 +22,8 @@ function pageHtml(ctx: RequestContext, options: TodoViewOptions) {
   return layout(ctx, { title: 'Todos', body: todoPage(list, todoProjection.position, options) })
 }
 
-function renderPage(ctx: RequestContext, options: TodoViewOptions): Response {
-  return new Response(pageHtml(ctx, options).value, { headers: { 'Content-Type': 'text/html; charset=utf-8' } })
-}
+const renderPage = (ctx: RequestContext, options: TodoViewOptions): Response =>
+  htmlResponse(pageHtml(ctx, options))
 
 const showTodos: Handler = function showTodos(_req, ctx) {
   return renderPage(ctx, pageQuery(ctx.url))
@@ -69,6 +69,7 @@ const addTodo: Handler = async function addTodo(req, ctx) {
   return ctx.isDatastar && response.status === 204 ? Response.json({ text: '' }) : response
 }
 
+/** A command on one todo: the id comes from the path; an id that is not in the list is a 404. */
 function onTodo(
   input: z.ZodType<{ text?: string }>,
   command: (id: string, input: { text?: string }) => TodoCommand,
@@ -83,6 +84,11 @@ function onTodo(
   })
 }
 
+/** A command on the whole list. */
+function onList(command: TodoCommand): Handler {
+  return commandRoute({ input: z.object({}), redirect: backToPage, handle: (_input, ctx) => run(ctx, command) })
+}
+
 const noInput = z.object({})
 
 export function todoRoutes(_app: AppContext): RouteTable {
@@ -92,7 +98,7 @@ export function todoRoutes(_app: AppContext): RouteTable {
     '/todos/:id/toggle': { POST: onTodo(noInput, (id) => ({ type: 'ToggleTodo', id })) },
     '/todos/:id/edit': { POST: onTodo(editTodoInput, (id, { text }) => ({ type: 'EditTodo', id, text: text ?? '' })) },
     '/todos/:id/delete': { POST: onTodo(noInput, (id) => ({ type: 'DeleteTodo', id })) },
-    '/todos/toggle-all': { POST: onTodo(noInput, () => ({ type: 'ToggleAll' })) },
-    '/todos/clear-completed': { POST: onTodo(noInput, () => ({ type: 'ClearCompleted' })) },
+    '/todos/toggle-all': { POST: onList({ type: 'ToggleAll' }) },
+    '/todos/clear-completed': { POST: onList({ type: 'ClearCompleted' }) },
   }
 }

@@ -1,0 +1,88 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { loadConfig } from '../../src/config.ts'
+import type { Slice } from '../../src/core/slice.ts'
+import { SseParser, type SseEvent } from '../../src/core/testing/sse-client.ts'
+import { type RunningServer, startServer } from '../../src/server.ts'
+
+/** A browser-like client: keeps its session cookie and sends same-origin headers. */
+export interface Client {
+  get(path: string, headers?: Record<string, string>): Promise<Response>
+  post(path: string, body?: Record<string, string> | object, options?: { datastar?: boolean; json?: boolean }): Promise<Response>
+  /** Opens a feed and returns the events it sent within `ms`, then disconnects. */
+  feed(path: string, ms?: number): Promise<SseEvent[]>
+}
+
+export interface AppServer {
+  readonly server: RunningServer
+  client(): Client
+  /** The newest global position in the store (to check that bad input wrote nothing). */
+  head(): Promise<number>
+  close(): Promise<void>
+}
+
+/** A real server on an ephemeral port over a temporary directory, serving only `slices`. */
+export async function startAppServer(slices: readonly Slice[]): Promise<AppServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'ironstar-features-'))
+  const server = await startServer(loadConfig({ PORT: '0', DATA_DIR: dir, IRONSTAR_ENV: 'test' }), { slices })
+  const base = server.url.origin
+  return {
+    server,
+    head: () => server.app.store.headPosition(),
+    client: () => makeClient(base),
+    async close() {
+      await server.stop()
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+function makeClient(base: string): Client {
+  let cookie = ''
+  const remember = (response: Response) => {
+    const set = response.headers.get('set-cookie')
+    if (set) cookie = set.split(';')[0] ?? ''
+    return response
+  }
+  const headers = (extra: Record<string, string> = {}) => ({ Origin: base, ...(cookie ? { Cookie: cookie } : {}), ...extra })
+  return {
+    async get(path, extra) {
+      return remember(await fetch(base + path, { headers: headers(extra), redirect: 'manual' }))
+    },
+    async post(path, body = {}, { datastar = false, json = false } = {}) {
+      const init: RequestInit = { method: 'POST', redirect: 'manual' }
+      const extra: Record<string, string> = datastar ? { 'Datastar-Request': 'true' } : {}
+      if (json) {
+        init.body = JSON.stringify(body)
+        extra['Content-Type'] = 'application/json'
+      } else {
+        init.body = new URLSearchParams(body as Record<string, string>).toString()
+        extra['Content-Type'] = 'application/x-www-form-urlencoded'
+      }
+      init.headers = headers(extra)
+      return remember(await fetch(base + path, init))
+    },
+    async feed(path, ms = 300) {
+      const controller = new AbortController()
+      const response = await fetch(base + path, { headers: headers(), signal: controller.signal })
+      const parser = new SseParser()
+      const events: SseEvent[] = []
+      if (!response.ok || !response.body) return events
+      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader()
+      const timer = setTimeout(() => controller.abort(), ms)
+      try {
+        for (;;) {
+          const { done, value } = await reader.read()
+          if (done) break
+          events.push(...parser.push(value))
+        }
+      } catch {
+        // Aborted after `ms`: that is how the test disconnects.
+      } finally {
+        clearTimeout(timer)
+      }
+      return events
+    },
+  }
+}
