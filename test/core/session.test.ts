@@ -1,0 +1,85 @@
+import type { Database } from 'bun:sqlite'
+import { afterEach, beforeEach, describe, expect, it } from 'bun:test'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { openDatabase } from '../../src/core/database.ts'
+import { migrate } from '../../src/core/migrations.ts'
+import { SessionStore } from '../../src/core/session.ts'
+import { migrations } from '../../src/migrations.ts'
+
+let dir: string
+let db: Database
+let now: number
+let store: SessionStore
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'ironstar-session-'))
+  db = openDatabase(join(dir, 'test.sqlite'))
+  migrate(db, migrations)
+  now = 1_700_000_000_000
+  store = new SessionStore(db, { maxAgeSeconds: 60, touchIntervalMs: 10_000, sweepIntervalMs: 0, now: () => now })
+})
+
+afterEach(() => {
+  store.close()
+  db.close()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+const lastAccessed = () => db.query<{ last_accessed: number }, []>('SELECT last_accessed FROM sessions').get()?.last_accessed
+
+describe('SessionStore', () => {
+  it('stores only a hash of the token', () => {
+    const session = store.create()
+    const row = db.query<{ token_hash: string; id: string }, []>('SELECT token_hash, id FROM sessions').get()
+    expect(row?.token_hash).not.toBe(session.token)
+    expect(row?.token_hash).toMatch(/^[0-9a-f]{64}$/)
+    expect(row?.id).toBe(session.id)
+  })
+
+  it('never adopts an expired token', () => {
+    const session = store.create()
+    now += 61_000
+    const resolved = store.resolve(session.token)
+    expect(resolved.isNew).toBe(true)
+    expect(resolved.session.token).not.toBe(session.token)
+    expect(resolved.session.id).not.toBe(session.id)
+  })
+
+  it('refuses malformed tokens without a lookup', () => {
+    expect(store.resolve("x' OR 1=1 --").isNew).toBe(true)
+    expect(store.resolve('').isNew).toBe(true)
+  })
+
+  it('throttles last_accessed writes and slides the expiry when it writes', () => {
+    const session = store.create()
+    now += 5_000
+    expect(store.resolve(session.token)).toMatchObject({ isNew: false, needsCookie: false })
+    expect(lastAccessed()).toBe(now - 5_000)
+    now += 6_000
+    const touched = store.resolve(session.token)
+    expect(touched).toMatchObject({ isNew: false, needsCookie: true })
+    expect(lastAccessed()).toBe(now)
+    expect(touched.session.expiresAt).toBe(now + 60_000)
+  })
+
+  it('sweeps expired rows and keeps live ones', () => {
+    store.create()
+    now += 30_000
+    const live = store.create()
+    now += 31_000
+    expect(store.sweep()).toBe(1)
+    expect(db.query<{ n: number }, []>('SELECT count(*) AS n FROM sessions').get()?.n).toBe(1)
+    expect(store.resolve(live.token).isNew).toBe(false)
+  })
+
+  it('sweeps on its own timer', async () => {
+    const timed = new SessionStore(db, { maxAgeSeconds: 1, sweepIntervalMs: 20, now: () => now })
+    timed.create()
+    now += 2_000
+    await Bun.sleep(60)
+    timed.close()
+    expect(db.query<{ n: number }, []>('SELECT count(*) AS n FROM sessions').get()?.n).toBe(0)
+  })
+})
