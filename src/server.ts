@@ -11,12 +11,16 @@ import { createShell } from './core/http/router.ts'
 import { migrate } from './core/migrations.ts'
 import { createOps, logRequestLine, metricsRequestLogger, observeCommand } from './core/ops.ts'
 import { startProjections } from './core/projections.ts'
+import { closeFeeds } from './core/sse.ts'
 import { SessionStore } from './core/session.ts'
 import type { Slice } from './core/slice.ts'
 import { SqliteEventStore } from './core/store/sqlite-event-store.ts'
 import { EventRegistry } from './core/upcast.ts'
 import { slices as appSlices } from './app.ts'
 import { migrations } from './migrations.ts'
+
+/** How long shutdown waits for in-flight requests before closing their connections. */
+const SHUTDOWN_GRACE_MS = 10_000
 
 export interface RunningServer {
   readonly url: URL
@@ -73,7 +77,12 @@ export async function startServer(config: Config, options: StartServerOptions = 
     async stop() {
       ops.close()
       assets.close()
-      await server.stop()
+      // 1. Stop accepting. 2. End feeds with a reset so browsers reconnect (to the next process).
+      // 3. Let in-flight commands finish (their projections still run), forcing after a grace period.
+      const draining = server.stop()
+      closeFeeds(bus)
+      const drained = await Promise.race([draining.then(() => true), Bun.sleep(SHUTDOWN_GRACE_MS).then(() => false)])
+      if (!drained) await server.stop(true)
       sessions.close()
       await Promise.all(projections.map((projection) => projection.stop()))
       bus.close()

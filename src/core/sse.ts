@@ -7,7 +7,7 @@ import { type FeedLimits, feedRegistry } from './sse/feed-registry.ts'
 import { readResumePoint } from './sse/resume.ts'
 
 export type { FeedCounters, FeedLimits } from './sse/feed-registry.ts'
-export { feedCounters } from './sse/feed-registry.ts'
+export { closeFeeds, feedCounters } from './sse/feed-registry.ts'
 
 /** What `serveFeed` needs from the request context (web-shell's RequestContext fits). */
 export interface FeedContext {

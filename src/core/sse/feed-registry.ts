@@ -42,6 +42,7 @@ export class FeedRegistry {
   #overflows = 0
   #lagged = 0
   #renders = 0
+  #closed = false
 
   constructor(bus: BroadcastRing, store: EventStore, limits: FeedLimits = {}) {
     const { keepAliveMs = 15_000, maxBufferedBytes = 1_048_576, maxConnections = 20_000, ...rest } = limits
@@ -51,7 +52,13 @@ export class FeedRegistry {
   }
 
   get isClosed(): boolean {
-    return this.#bus.isClosed
+    return this.#closed || this.#bus.isClosed
+  }
+
+  /** Shutdown: refuses new feeds and ends the open ones with a reset, so browsers reconnect elsewhere or later. */
+  close(): void {
+    this.#closed = true
+    for (const connection of [...this.#hubOf.keys()]) connection.end('shutdown')
   }
 
   get isFull(): boolean {
@@ -125,6 +132,11 @@ export function feedRegistry(bus: BroadcastRing, store: EventStore, limits: Feed
     registries.set(bus, registry)
   }
   return registry
+}
+
+/** Ends every feed on a bus and refuses new ones (graceful shutdown, before the bus closes). */
+export function closeFeeds(bus: BroadcastRing): void {
+  registries.get(bus)?.close()
 }
 
 /** Counters of the feeds on a bus, for metrics; zeros if none was ever opened. */
