@@ -19,3 +19,22 @@ export const DATASTAR_ASSET = 'vendor/datastar.js'
 export function isDatastarVendored(): boolean {
   return hasAsset(DATASTAR_ASSET)
 }
+
+export interface BundleCheck {
+  readonly ok: boolean
+  readonly sha256: string
+  /** The Subresource Integrity value of the bytes (sha384, base64). */
+  readonly integrity: string
+}
+
+export interface DatastarPin {
+  readonly sha256: string
+  readonly integrity: string
+}
+
+/** Compares bytes with the pin: both the sha256 and the SRI value must match. */
+export function checkDatastarBundle(bytes: Uint8Array, pin: DatastarPin = DATASTAR_PIN): BundleCheck {
+  const sha256 = new Bun.CryptoHasher('sha256').update(bytes).digest('hex')
+  const integrity = `sha384-${new Bun.CryptoHasher('sha384').update(bytes).digest('base64')}`
+  return { ok: sha256 === pin.sha256 && integrity === pin.integrity, sha256, integrity }
+}
