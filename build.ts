@@ -7,22 +7,25 @@ import { duckdbPlugin } from './scripts/build/duckdb-plugin.ts'
 import { writeEmbeddingModule, writeEntryModule } from './scripts/build/embed.ts'
 import { buildWeb } from './scripts/build/web.ts'
 
-const USAGE = `Usage: bun build.ts [--outfile <path>] [--web-only]
+const USAGE = `Usage: bun build.ts [--outfile <path>] [--work-dir <dir>] [--web-only]
 
-  --outfile <path>  where to write the executable (default dist/ironstar)
-  --web-only        bundle web/ and assets/ into .build/release/public and stop`
+  --outfile <path>   where to write the executable (default dist/ironstar)
+  --work-dir <dir>   where the bundled web files and generated modules go (default .build/release)
+  --web-only         bundle web/ and assets/ into <work-dir>/public and stop`
 
 interface BuildArgs {
   outfile: string
+  workDir: string
   isWebOnly: boolean
 }
 
 function parseArgs(argv: readonly string[], root: string): BuildArgs {
-  const args: BuildArgs = { outfile: join(root, 'dist/ironstar'), isWebOnly: false }
+  const args: BuildArgs = { outfile: join(root, 'dist/ironstar'), workDir: join(root, '.build/release'), isWebOnly: false }
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]
     if (arg === '--web-only') args.isWebOnly = true
     else if (arg === '--outfile' && argv[i + 1]) args.outfile = resolve(argv[++i] as string)
+    else if (arg === '--work-dir' && argv[i + 1]) args.workDir = resolve(argv[++i] as string)
     else if (arg === '--help' || arg === '-h') {
       console.log(USAGE)
       process.exit(0)
@@ -47,7 +50,7 @@ async function main(): Promise<void> {
   const root = import.meta.dir
   const args = parseArgs(process.argv.slice(2), root)
   const started = performance.now()
-  const workDir = join(root, '.build/release')
+  const { workDir } = args
   const publicDir = join(workDir, 'public')
   rmSync(workDir, { recursive: true, force: true })
   mkdirSync(publicDir, { recursive: true })

@@ -73,10 +73,13 @@ async function bundleEntries(root: string, outDir: string, build: WebBuild): Pro
       const reasons = result.logs.map((log) => String(log.message ?? log)).join('\n')
       throw new Error(`Cannot bundle ${entry}: ${reasons}`)
     }
+    const ext = extname(logical)
     for (const output of result.outputs) {
       const file = describe(outDir, output.path, true)
       build.files.push(file)
-      if (output.kind === 'entry-point') build.manifest[logical] = file.served
+      // A CSS entry comes out as kind 'asset', not 'entry-point': match the entry by its name and extension.
+      const isEntry = output.kind !== 'sourcemap' && basename(output.path).startsWith(`${basename(logical, ext)}-`)
+      if (isEntry && extname(output.path) === ext && !build.manifest[logical]) build.manifest[logical] = file.served
     }
   }
 }

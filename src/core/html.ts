@@ -85,5 +85,7 @@ export function classes(...names: readonly (string | false | null | undefined)[]
 export function htmlResponse(body: Html, init: ResponseInit = {}): Response {
   const headers = new Headers(init.headers)
   headers.set('Content-Type', 'text/html; charset=utf-8')
+  // Pages embed the current hashed asset URLs and state: revalidate on every visit, never serve stale.
+  if (!headers.has('Cache-Control')) headers.set('Cache-Control', 'no-cache')
   return new Response(body.value, { ...init, headers })
 }
