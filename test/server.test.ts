@@ -53,6 +53,8 @@ describe('startServer().stop()', () => {
     const base = running.url.origin
     const feed = await SseConnection.open(`${base}/probe/feed`)
     expect((await feed.next())?.event).toBe('datastar-patch-elements')
+    const metrics = await (await fetch(`${base}/metrics`)).text()
+    expect(metrics).toMatch(/^ironstar_sse_connections 1$/m)
     const command = fetch(`${base}/probe/slow`, { method: 'POST', headers: { Origin: base } })
     await Bun.sleep(50)
 

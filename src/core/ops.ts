@@ -4,6 +4,7 @@ import type { CommandOutcome } from './commands.ts'
 import type { RequestLogger, RequestLogLine } from './http/request-log.ts'
 import { log as defaultLog } from './log.ts'
 import { type MetricsRegistry, metrics as defaultMetrics, PROMETHEUS_CONTENT_TYPE } from './metrics.ts'
+import { feedCounters } from './sse.ts'
 import type { EventStore } from './store/event-store.ts'
 
 /** What `/readyz` and the projection metrics need to know about a running projection. */
@@ -27,7 +28,7 @@ export interface Ops {
   close(): void
 }
 
-/** Metric names other areas update directly (read-path: `metrics.gauge(SSE_CONNECTIONS).inc()` / `.dec()`). */
+/** Open feed connections, collected from the feed registry at scrape time. */
 export const SSE_CONNECTIONS = 'ironstar_sse_connections'
 
 const NO_STORE = { 'Cache-Control': 'no-store' }
@@ -48,8 +49,17 @@ export function createOps({ db, store, bus, projections, registry = defaultMetri
     help: 'Events committed to the event store by this process',
   })
   const removeListener = store.onCommit((events) => appended.inc(events.length))
-  registry.gauge(SSE_CONNECTIONS, undefined, { help: 'Open SSE feed connections' })
   unregister.push(
+    // Read from the feed registry at scrape time, so several servers in one process never share a gauge.
+    registry.collect(SSE_CONNECTIONS, 'gauge', () => [{ value: feedCounters(bus).connections }], {
+      help: 'Open SSE feed connections',
+    }),
+    registry.collect('ironstar_sse_overflows_total', 'counter', () => [{ value: feedCounters(bus).overflows }], {
+      help: 'Feed clients cut off because they stopped reading (they reconnect and resync)',
+    }),
+    registry.collect('ironstar_sse_renders_total', 'counter', () => [{ value: feedCounters(bus).renders }], {
+      help: 'Feed views rendered (once per change and view, whatever the number of clients)',
+    }),
     registry.collect('ironstar_ring_lagged_total', 'counter', () => [{ value: bus.counters().lagged }], {
       help: 'Times a subscriber fell behind the broadcast ring and had to catch up from the store',
     }),
