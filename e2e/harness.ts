@@ -1,0 +1,111 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
+import { loadConfig } from '../src/config.ts'
+import { type RunningServer, startServer } from '../src/server.ts'
+
+/** Debian's Chromium; CI installs it when missing (see .ci/run). */
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+
+/** Per browser test: bun's default of 5 s is too short for a real browser on a shared machine. */
+export const E2E_TIMEOUT_MS = 30_000
+
+/** The Datastar-on tests run whenever the vendored client is present (it is never committed). */
+export const hasDatastar = existsSync(join(import.meta.dir, '..', 'assets', 'vendor', 'datastar.js'))
+
+export interface Harness {
+  readonly server: RunningServer
+  readonly browser: Browser
+  readonly baseUrl: string
+  /** A fresh browser context is a fresh cookie jar: a new session. */
+  newSession(options?: { javaScriptEnabled?: boolean }): Promise<BrowserContext>
+  close(): Promise<void>
+}
+
+/** A real server on an ephemeral port over a temporary data directory, and a headless Chromium. */
+export async function startHarness(): Promise<Harness> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'ironstar-e2e-'))
+  const server = await startServer(loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, IRONSTAR_ENV: 'test' }))
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  })
+  const contexts: BrowserContext[] = []
+  const baseUrl = server.url.origin
+  return {
+    server,
+    browser,
+    baseUrl,
+    async newSession({ javaScriptEnabled = true } = {}) {
+      const context = await browser.newContext({ baseURL: baseUrl, javaScriptEnabled, viewport: { width: 1100, height: 800 } })
+      contexts.push(context)
+      return context
+    },
+    async close() {
+      for (const context of contexts) await context.close().catch(() => {})
+      await browser.close()
+      await server.stop()
+      rmSync(dataDir, { recursive: true, force: true })
+    },
+  }
+}
+
+export interface PageProblems {
+  readonly consoleErrors: string[]
+  readonly failedRequests: string[]
+}
+
+/**
+ * Records console errors, uncaught page errors, requests that failed at the network level
+ * and responses with a 4xx/5xx status. A feed aborted because the page navigated away or
+ * closed is not a failure: the browser cancels long-lived requests by design.
+ */
+export function watchProblems(page: Page): PageProblems {
+  const problems: PageProblems = { consoleErrors: [], failedRequests: [] }
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.consoleErrors.push(message.text())
+  })
+  page.on('pageerror', (error) => problems.consoleErrors.push(`Uncaught: ${error.message}`))
+  page.on('requestfailed', (request) => {
+    const reason = request.failure()?.errorText ?? 'unknown'
+    if (reason === 'net::ERR_ABORTED' && new URL(request.url()).pathname.endsWith('/feed')) return
+    problems.failedRequests.push(`${request.method()} ${request.url()}: ${reason}`)
+  })
+  page.on('response', (response) => {
+    if (response.status() >= 400) {
+      problems.failedRequests.push(`${response.request().method()} ${response.url()}: ${response.status()}`)
+    }
+  })
+  return problems
+}
+
+export interface OpenPageOptions {
+  /** Path of the feed the page opens (Datastar on): resolves once its response has started. */
+  feed?: string
+}
+
+/** Opens a page of the session, starts watching it for problems and, if asked, for its feed. */
+export async function openPage(
+  context: BrowserContext,
+  path: string,
+  options: OpenPageOptions = {},
+): Promise<{ page: Page; problems: PageProblems }> {
+  const page = await context.newPage()
+  const problems = watchProblems(page)
+  const { feed } = options
+  // Listen before navigating: the feed may open before goto() returns.
+  const feedOpened = feed
+    ? page.waitForResponse((response) => new URL(response.url()).pathname === feed, { timeout: 5_000 })
+    : undefined
+  await page.goto(path)
+  await feedOpened
+  return { page, problems }
+}
