@@ -46,7 +46,7 @@ export function extractNativeFiles(key: string, files: readonly NativeFile[], ro
   try {
     mkdirSync(dir, { recursive: true, mode: 0o755 })
   } catch (error) {
-    throw new Error(`Cannot extract the native libraries to ${dir}: ${(error as Error).message}; set XDG_CACHE_HOME`, {
+    throw new Error(`Cannot extract the native libraries to ${dir}: ${(error as Error).message}; set IRONSTAR_CACHE_DIR to a writable directory`, {
       cause: error,
     })
   }
