@@ -4,15 +4,15 @@ import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api'
 import type { BroadcastRing } from '../bus.ts'
 import type { EventStore } from '../store/event-store.ts'
 import { AnalyticsDb, type AnalyticsDbOptions } from './analytics-db.ts'
-import { COMMANDS_TABLE, CommandSamples } from './command-samples.ts'
-import { type AnalyticsTable, createTables, EVENTS_TABLE } from './event-tables.ts'
+import { COMMAND_SAMPLES, COMMANDS_TABLE, CommandSamples } from './command-samples.ts'
+import { createTables, type DerivedTable, EVENTS_TABLE } from './event-tables.ts'
 import { EventIngestion, type IngestedBatch } from './ingestion.ts'
 import type { QueryResult } from './query-result.ts'
 import { ResultCache, type ResultCacheOptions } from './result-cache.ts'
 
 export interface AnalyticsOptions extends AnalyticsDbOptions {
-  /** Typed tables fed beside `events` (slices declare them). */
-  tables?: readonly AnalyticsTable[]
+  /** Typed tables derived from `events` (slices declare them). */
+  tables?: readonly DerivedTable[]
   cache?: ResultCacheOptions
   /** Events per DuckDB transaction at most. @default 4096 */
   batchSize?: number
@@ -74,7 +74,7 @@ export class Analytics {
         notify(listeners, batch)
       },
     })
-    const samples = new CommandSamples(await db.connect())
+    const samples = new CommandSamples(await db.connect(), { onFlush: () => cache.evictFor([COMMAND_SAMPLES]) })
     const analytics = new Analytics(db, ingestion, samples, cache, sampleViews, listeners)
     await ingestion.start()
     return analytics

@@ -1,18 +1,19 @@
 import type { DuckDBConnection } from '@duckdb/node-api'
 import type { CommandOutcome } from '../commands.ts'
-import { appendRows, type AnalyticsTable, type Cell } from './event-tables.ts'
+import { type AppendedTable, appendRows, type Cell } from './event-tables.ts'
 
 /**
  * Command latency is not in the event log (refused commands write nothing, and timing is not
  * domain data), so it is sampled from the CommandHandler's `observe` hook into its own table.
  * It is telemetry, not a projection: it starts empty on a fresh database and is not rebuilt.
  */
-export const COMMANDS_TABLE: AnalyticsTable = {
+export const COMMANDS_TABLE: AppendedTable = {
   name: 'commands',
   columns: { recorded_at: 'TIMESTAMP', stream_type: 'VARCHAR', outcome: 'VARCHAR', duration_ms: 'DOUBLE' },
-  eventTypes: [],
-  toRow: () => null,
 }
+
+/** The pseudo event type a cached query names to be evicted when new samples are written. */
+export const COMMAND_SAMPLES = '$command-samples'
 
 export interface CommandSamplesOptions {
   /** Samples held before the oldest are dropped (and counted). @default 10000 */
@@ -20,12 +21,15 @@ export interface CommandSamplesOptions {
   /** How often the buffer is written. @default 1000 */
   flushMs?: number
   now?: () => number
+  /** Called after samples were written (the result cache evicts COMMAND_SAMPLES). */
+  onFlush?: () => void
 }
 
 export class CommandSamples {
   readonly #connection: DuckDBConnection
   readonly #maxPending: number
   readonly #now: () => number
+  readonly #onFlush: (() => void) | undefined
   readonly #timer: ReturnType<typeof setInterval>
   #pending: (readonly [number, readonly Cell[]])[] = []
   #sequence = 0
@@ -33,10 +37,11 @@ export class CommandSamples {
   #flushing: Promise<void> | null = null
 
   constructor(connection: DuckDBConnection, options: CommandSamplesOptions = {}) {
-    const { maxPending = 10_000, flushMs = 1000, now = Date.now } = options
+    const { maxPending = 10_000, flushMs = 1000, now = Date.now, onFlush } = options
     this.#connection = connection
     this.#maxPending = maxPending
     this.#now = now
+    this.#onFlush = onFlush
     this.#timer = setInterval(() => void this.flush(), flushMs)
     this.#timer.unref?.()
   }
@@ -77,6 +82,7 @@ export class CommandSamples {
       const appender = await this.#connection.createAppender(COMMANDS_TABLE.name)
       appendRows(appender, COMMANDS_TABLE, rows)
       appender.closeSync()
+      this.#onFlush?.()
     } catch (error) {
       console.error('Cannot record command samples in analytics', error)
     }

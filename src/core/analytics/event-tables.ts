@@ -17,24 +17,29 @@ export type ColumnKind = 'BIGINT' | 'INTEGER' | 'DOUBLE' | 'VARCHAR' | 'TIMESTAM
 /** A cell as a table's `toRow` gives it; TIMESTAMP cells are ISO strings or epoch milliseconds. */
 export type Cell = string | number | boolean | null
 
-/**
- * A typed analytical table fed from the event stream beside the generic `events` table, e.g.
- * a todo lifecycle. Slices declare these by event type names only (slices talk through events).
- * A `position BIGINT` column comes first in every table, so ingestion can resume exactly.
- */
-export interface AnalyticsTable {
+/** A table written row by row from JavaScript (`events`, command samples). */
+export interface AppendedTable {
   readonly name: string
   readonly columns: Readonly<Record<string, ColumnKind>>
+}
+
+/**
+ * A typed analytical table derived from `events` inside DuckDB, e.g. a todo lifecycle: each
+ * column is a SQL expression over the `events` row (`payload` is JSON). Slices declare these by
+ * event type names only (slices talk through events). Deriving in SQL keeps per-event work
+ * out of JavaScript: DuckDB fills the table from each ingested batch in the same transaction.
+ */
+export interface DerivedTable {
+  readonly name: string
+  readonly columns: Readonly<Record<string, { readonly type: ColumnKind; readonly sql: string }>>
   readonly eventTypes: readonly string[]
-  /** One row for the event (cells in `columns` order), or null to skip it. Pure. */
-  readonly toRow: (event: StoredEvent) => readonly Cell[] | null
 }
 
 const DUCK_TYPES: Record<ColumnKind, DuckDBType> = { BIGINT, INTEGER, DOUBLE, VARCHAR, TIMESTAMP, BOOLEAN }
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/
 
 /** The generic table: every event, payload as JSON, command id lifted out of the metadata. */
-export const EVENTS_TABLE: AnalyticsTable = {
+export const EVENTS_TABLE: AppendedTable = {
   name: 'events',
   columns: {
     stream_type: 'VARCHAR',
@@ -45,8 +50,10 @@ export const EVENTS_TABLE: AnalyticsTable = {
     payload: 'VARCHAR',
     command_id: 'VARCHAR',
   },
-  eventTypes: [],
-  toRow: (event) => [
+}
+
+export function eventRow(event: StoredEvent): readonly Cell[] {
+  return [
     event.stream.type,
     event.stream.id,
     event.version,
@@ -54,15 +61,19 @@ export const EVENTS_TABLE: AnalyticsTable = {
     event.createdAt,
     JSON.stringify(event.data),
     typeof event.metadata?.commandId === 'string' ? event.metadata.commandId : null,
-  ],
+  ]
 }
 
 export const CHECKPOINT_DDL = `CREATE TABLE IF NOT EXISTS ingest_checkpoint (
   name VARCHAR PRIMARY KEY, position BIGINT NOT NULL)`
 
-export function tableDdl(table: AnalyticsTable): string {
+function columnKinds(table: AppendedTable | DerivedTable): [string, ColumnKind][] {
+  return Object.entries(table.columns).map(([name, column]) => [name, typeof column === 'string' ? column : column.type])
+}
+
+export function tableDdl(table: AppendedTable | DerivedTable): string {
   if (!IDENTIFIER.test(table.name)) throw new RangeError(`Cannot create table "${table.name}": use snake_case`)
-  const columns = Object.entries(table.columns).map(([name, kind]) => {
+  const columns = columnKinds(table).map(([name, kind]) => {
     if (!IDENTIFIER.test(name)) throw new RangeError(`Cannot create column "${name}" of "${table.name}": use snake_case`)
     // The generic payload column reads as JSON in queries (payload->>'title').
     return `"${name}" ${table === EVENTS_TABLE && name === 'payload' ? 'JSON' : kind}`
@@ -70,7 +81,19 @@ export function tableDdl(table: AnalyticsTable): string {
   return `CREATE TABLE IF NOT EXISTS ${table.name} (position BIGINT NOT NULL, ${columns.join(', ')})`
 }
 
-export async function createTables(connection: DuckDBConnection, tables: readonly AnalyticsTable[]): Promise<void> {
+/** Fills a derived table from the events after `$1` (the previous checkpoint). */
+export function deriveSql(table: DerivedTable): string {
+  const names = Object.keys(table.columns).map((name) => `"${name}"`)
+  const expressions = Object.values(table.columns).map((column) => column.sql)
+  const types = table.eventTypes.map((type) => `'${type.replaceAll("'", "''")}'`).join(', ')
+  return `INSERT INTO ${table.name} (position, ${names.join(', ')})
+    SELECT position, ${expressions.join(', ')} FROM events WHERE position > $1 AND type IN (${types})`
+}
+
+export async function createTables(
+  connection: DuckDBConnection,
+  tables: readonly (AppendedTable | DerivedTable)[],
+): Promise<void> {
   await connection.run(CHECKPOINT_DDL)
   for (const table of tables) await connection.run(tableDdl(table))
 }
@@ -109,8 +132,8 @@ const CHUNK_ROWS = 2048
  * Appends rows column by column through data chunks: numbers land in typed arrays in one copy,
  * which is several times faster than the appender's one-call-per-value API.
  */
-export function appendRows(appender: DuckDBAppender, table: AnalyticsTable, rows: readonly (readonly [number, readonly Cell[]])[]): void {
-  const kinds = Object.values(table.columns)
+export function appendRows(appender: DuckDBAppender, table: AppendedTable, rows: readonly (readonly [number, readonly Cell[]])[]): void {
+  const kinds = columnKinds(table).map(([, kind]) => kind)
   const types = [BIGINT, ...kinds.map((kind) => DUCK_TYPES[kind])]
   for (let start = 0; start < rows.length; start += CHUNK_ROWS) {
     const count = Math.min(CHUNK_ROWS, rows.length - start)

@@ -1,8 +1,8 @@
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api'
-import type { BroadcastRing, BusMessage } from '../bus.ts'
+import type { BroadcastRing, BusSubscription } from '../bus.ts'
 import type { StoredEvent } from '../events.ts'
 import type { EventStore } from '../store/event-store.ts'
-import { type AnalyticsTable, appendRows, type Cell, EVENTS_TABLE } from './event-tables.ts'
+import { appendRows, type DerivedTable, deriveSql, EVENTS_TABLE, eventRow } from './event-tables.ts'
 
 export interface IngestedBatch {
   readonly count: number
@@ -11,8 +11,8 @@ export interface IngestedBatch {
 }
 
 export interface EventIngestionOptions {
-  /** Typed tables beside `events`; their DDL must already exist (see createTables). */
-  tables?: readonly AnalyticsTable[]
+  /** Typed tables derived from `events`; their DDL must already exist (see createTables). */
+  tables?: readonly DerivedTable[]
   /** Events written in one DuckDB transaction at most. @default 4096 */
   batchSize?: number
   /** Told after every committed batch (result cache eviction, dashboard feeds). */
@@ -26,8 +26,6 @@ const READ_CHECKPOINT = 'SELECT position FROM ingest_checkpoint WHERE name = $1'
 const WRITE_CHECKPOINT = `INSERT INTO ingest_checkpoint VALUES ($1, $2)
   ON CONFLICT (name) DO UPDATE SET position = excluded.position`
 
-const idle = () => new Promise<'idle'>((resolve) => setImmediate(() => resolve('idle')))
-
 /**
  * The analytics projection: copies every committed event into DuckDB in batches. Each batch
  * (rows of every table plus the checkpoint) is one DuckDB transaction, so after a crash the
@@ -38,12 +36,12 @@ export class EventIngestion {
   readonly #writer: DuckDBConnection
   readonly #store: EventStore
   readonly #bus: BroadcastRing
-  readonly #tables: readonly AnalyticsTable[]
+  readonly #derive: readonly string[]
   readonly #batchSize: number
   readonly #retryMs: number
   readonly #onBatch: ((batch: IngestedBatch) => void) | undefined
   readonly #stop = new AbortController()
-  readonly #appenders = new Map<AnalyticsTable, DuckDBAppender>()
+  #appender: DuckDBAppender | null = null
   readonly #waiters = new Set<{ position: number; resolve: () => void }>()
   #position = 0
   #loop: Promise<void> | null = null
@@ -53,7 +51,7 @@ export class EventIngestion {
     this.#writer = writer
     this.#store = store
     this.#bus = bus
-    this.#tables = [EVENTS_TABLE, ...tables]
+    this.#derive = tables.map(deriveSql)
     this.#batchSize = batchSize
     this.#retryMs = retryMs
     this.#onBatch = onBatch
@@ -83,8 +81,8 @@ export class EventIngestion {
   async stop(): Promise<void> {
     this.#stop.abort()
     await this.#loop
-    for (const appender of this.#appenders.values()) appender.closeSync()
-    this.#appenders.clear()
+    this.#appender?.closeSync()
+    this.#appender = null
   }
 
   /** Writes one batch (positions must be ascending and beyond the checkpoint) in one transaction. */
@@ -92,43 +90,28 @@ export class EventIngestion {
     const fresh = events.filter((event) => event.position > this.#position)
     const last = fresh.at(-1)
     if (!last) return
-    const types = new Set<string>()
+    const previous = this.#position
     await this.#writer.run('BEGIN TRANSACTION')
     try {
-      for (const table of this.#tables) {
-        const rows: [number, readonly Cell[]][] = []
-        const accepts = table === EVENTS_TABLE ? null : new Set(table.eventTypes)
-        for (const event of fresh) {
-          if (accepts && !accepts.has(event.type)) continue
-          const cells = table.toRow(event)
-          if (cells) rows.push([event.position, cells])
-        }
-        if (rows.length === 0) continue
-        const appender = await this.#appender(table)
-        appendRows(appender, table, rows)
-        appender.flushSync()
-      }
+      this.#appender ??= await this.#writer.createAppender(EVENTS_TABLE.name)
+      appendRows(
+        this.#appender,
+        EVENTS_TABLE,
+        fresh.map((event) => [event.position, eventRow(event)] as const),
+      )
+      this.#appender.flushSync()
+      for (const sql of this.#derive) await this.#writer.run(sql, [previous])
       await this.#writer.run(WRITE_CHECKPOINT, [CHECKPOINT, last.position])
       await this.#writer.run('COMMIT')
     } catch (error) {
       await this.#writer.run('ROLLBACK').catch(() => undefined)
-      // An appender that failed mid-chunk may hold rows; start the next batch with fresh ones.
-      for (const appender of this.#appenders.values()) appender.closeSync()
-      this.#appenders.clear()
+      // An appender that failed mid-chunk may hold rows; the next batch starts with a fresh one.
+      this.#appender?.closeSync()
+      this.#appender = null
       throw error
     }
-    for (const event of fresh) types.add(event.type)
     this.#advance(last.position)
-    this.#onBatch?.({ count: fresh.length, position: last.position, types })
-  }
-
-  async #appender(table: AnalyticsTable): Promise<DuckDBAppender> {
-    let appender = this.#appenders.get(table)
-    if (!appender) {
-      appender = await this.#writer.createAppender(table.name)
-      this.#appenders.set(table, appender)
-    }
-    return appender
+    this.#onBatch?.({ count: fresh.length, position: last.position, types: new Set(fresh.map((event) => event.type)) })
   }
 
   #advance(position: number): void {
@@ -150,48 +133,45 @@ export class EventIngestion {
   }
 
   /**
-   * Drains the bus into batches: everything already waiting is taken at once (up to the batch
-   * size); when the ring has nothing more right now, the batch is written. A lag, or a failed
-   * write, falls back to reading the store from the checkpoint, which is always exact.
+   * Drains the bus into batches: after each wake-up everything the ring already holds is
+   * taken at once (up to the batch size), so the batch grows with the load while a write is
+   * running. A lag, or a failed write, falls back to reading the store from the checkpoint,
+   * which is always exact.
    */
-  async #follow(messages: AsyncIterableIterator<BusMessage>): Promise<void> {
-    let batch: StoredEvent[] = []
-    let next = messages.next()
-    while (!this.#stop.signal.aborted) {
-      const got = batch.length > 0 && batch.length < this.#batchSize ? await Promise.race([next, idle()]) : await next
-      if (got !== 'idle' && got.done) break
-      if (got !== 'idle') {
-        next = messages.next()
-        if (got.value.kind === 'event') batch.push(got.value.event)
-        else batch = await this.#recover(batch, 'lagged')
-        if (batch.length < this.#batchSize) continue
+  async #follow(subscription: BusSubscription): Promise<void> {
+    while (await subscription.ready()) {
+      const batch: StoredEvent[] = []
+      let lagged = false
+      while (batch.length < this.#batchSize) {
+        const message = subscription.poll()
+        if (!message) break
+        if (message.kind === 'event') batch.push(message.event)
+        else lagged = true
       }
-      batch = await this.#write(batch)
+      if (lagged) await this.#recover('lagged')
+      else if (batch.length > 0) await this.#write(batch)
     }
-    if (batch.length > 0) await this.#write(batch)
   }
 
-  async #write(batch: StoredEvent[]): Promise<StoredEvent[]> {
+  async #write(batch: StoredEvent[]): Promise<void> {
     try {
       await this.ingest(batch)
-      return []
     } catch (error) {
       console.error('Cannot ingest events into analytics; catching up from the store', error)
-      return this.#recover(batch, 'failed')
+      await this.#recover('failed')
     }
   }
 
-  /** Drops what is pending and re-reads the log from the checkpoint, retrying until it works. */
-  async #recover(_batch: StoredEvent[], why: 'lagged' | 'failed'): Promise<StoredEvent[]> {
+  /** Re-reads the log from the checkpoint, retrying until it works or ingestion stops. */
+  async #recover(why: 'lagged' | 'failed'): Promise<void> {
     for (let attempt = 0; !this.#stop.signal.aborted; attempt++) {
       try {
         if (why === 'failed' || attempt > 0) await new Promise((resolve) => setTimeout(resolve, this.#retryMs))
         await this.#catchUp()
-        return []
+        return
       } catch (error) {
         console.error('Cannot catch analytics up from the store; retrying', error)
       }
     }
-    return []
   }
 }

@@ -1,11 +1,6 @@
-import type { AnalyticsTable } from '../../core/analytics/event-tables.ts'
-import type { StoredEvent } from '../../core/events.ts'
+import type { DerivedTable } from '../../core/analytics/event-tables.ts'
 
-/**
- * The todo lifecycle as rows, one per todo event, named by event type only: this slice reads
- * the todo slice's events, never its code. Payload fields are read defensively because the
- * analytics must not crash on a payload shape it does not expect.
- */
+/** The todo slice's event types, named here only: this slice reads those events, never that code. */
 export const TODO_EVENT_TYPES = [
   'TodoAdded',
   'TodoToggled',
@@ -15,41 +10,27 @@ export const TODO_EVENT_TYPES = [
   'CompletedTodosCleared',
 ] as const
 
-function field(event: StoredEvent, name: string): unknown {
-  const data = event.data
-  return data !== null && typeof data === 'object' ? (data as Record<string, unknown>)[name] : undefined
-}
-
-function changeOf(event: StoredEvent): string {
-  switch (event.type) {
-    case 'TodoAdded':
-      return 'added'
-    case 'TodoToggled':
-      return field(event, 'completed') === true ? 'completed' : 'reopened'
-    case 'TodoEdited':
-      return 'edited'
-    case 'TodoDeleted':
-      return 'deleted'
-    case 'AllTodosToggled':
-      return field(event, 'completed') === true ? 'all-completed' : 'all-reopened'
-    default:
-      return 'cleared'
-  }
-}
-
-export const todoLifecycle: AnalyticsTable = {
+/**
+ * The todo lifecycle, one row per todo event, derived inside DuckDB from each ingested batch.
+ * JSON paths that a payload lacks read as NULL, so an unexpected shape never breaks ingestion.
+ */
+export const todoLifecycle: DerivedTable = {
   name: 'todo_lifecycle',
-  columns: { list_id: 'VARCHAR', todo_id: 'VARCHAR', change: 'VARCHAR', affected: 'INTEGER', changed_at: 'TIMESTAMP' },
   eventTypes: TODO_EVENT_TYPES,
-  toRow(event) {
-    const id = field(event, 'id')
-    const ids = field(event, 'ids')
-    return [
-      event.stream.id,
-      typeof id === 'string' ? id : null,
-      changeOf(event),
-      Array.isArray(ids) ? ids.length : 1,
-      event.createdAt,
-    ]
+  columns: {
+    list_id: { type: 'VARCHAR', sql: 'stream_id' },
+    todo_id: { type: 'VARCHAR', sql: "payload->>'id'" },
+    change: {
+      type: 'VARCHAR',
+      sql: `CASE type
+        WHEN 'TodoAdded' THEN 'added'
+        WHEN 'TodoToggled' THEN CASE WHEN payload->>'completed' = 'true' THEN 'completed' ELSE 'reopened' END
+        WHEN 'TodoEdited' THEN 'edited'
+        WHEN 'TodoDeleted' THEN 'deleted'
+        WHEN 'AllTodosToggled' THEN CASE WHEN payload->>'completed' = 'true' THEN 'all-completed' ELSE 'all-reopened' END
+        ELSE 'cleared' END`,
+    },
+    affected: { type: 'INTEGER', sql: "coalesce(json_array_length(payload->'ids'), 1)" },
+    changed_at: { type: 'TIMESTAMP', sql: 'created_at' },
   },
 }

@@ -1,15 +1,18 @@
 import { afterEach, describe, expect, it } from 'bun:test'
 import { join } from 'node:path'
 import { Analytics } from '../../../src/core/analytics/analytics.ts'
-import type { AnalyticsTable } from '../../../src/core/analytics/event-tables.ts'
+import type { DerivedTable } from '../../../src/core/analytics/event-tables.ts'
 import { BroadcastRing } from '../../../src/core/bus.ts'
 import { openTestStore, type TestStore } from '../../fixtures/store.ts'
 
-const deposits: AnalyticsTable = {
+const deposits: DerivedTable = {
   name: 'deposits',
-  columns: { account: 'VARCHAR', amount: 'DOUBLE', at: 'TIMESTAMP' },
   eventTypes: ['MoneyDeposited'],
-  toRow: (event) => [event.stream.id, (event.data as { amount: number }).amount, event.createdAt],
+  columns: {
+    account: { type: 'VARCHAR', sql: 'stream_id' },
+    amount: { type: 'DOUBLE', sql: "CAST(payload->>'amount' AS DOUBLE)" },
+    deposited_at: { type: 'TIMESTAMP', sql: 'created_at' },
+  },
 }
 
 interface Totals {
