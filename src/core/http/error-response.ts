@@ -49,7 +49,7 @@ function errorBody(described: ErrorDescription): Html {
     <h1>${title}</h1>
     <p>${described.message}</p>
     ${described.errorId ? html`<p class="muted">Error id <code>${described.errorId}</code>: quote it when you report this.</p>` : ''}
-    <p><a class="button button--ghost" href="/">Back to the start page</a></p>
+    <p><a class="button" href="/">Back to the start page</a></p>
   </section>`
 }
 
