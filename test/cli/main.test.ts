@@ -7,6 +7,7 @@ import { CONFIG_VARIABLES, loadConfig } from '../../src/config.ts'
 import { startServer } from '../../src/server.ts'
 import { makeBoardProjection, notesDecider } from '../fixtures/notes.ts'
 import { defineSlice } from '../../src/core/slice.ts'
+import { counterDecider, globalCounterStream } from '../../src/features/counter/domain.ts'
 
 const ROOT = join(import.meta.dir, '../..')
 const dir = mkdtempSync(join(tmpdir(), 'ironstar-cli-'))
@@ -148,10 +149,18 @@ describe('backup and rebuild next to a running server', () => {
     expect(stderr).toContain('there is no database yet')
   })
 
-  it('rebuilds every projection of the app and reports counts and time', async () => {
-    const { code, stdout } = await cli(['rebuild'], { DATA_DIR: join(dir, 'fresh') })
+  it('rebuilds every projection of the app from its events and reports counts and time', async () => {
+    const dataDir = join(dir, 'app')
+    // The real app's slices, so the rebuild reads events every projection knows.
+    const server = await startServer(loadConfig({ PORT: '0', DATA_DIR: dataDir, IRONSTAR_ENV: 'test' }))
+    const at = new Date().toISOString()
+    for (let i = 0; i < 3; i++) await server.app.commands.handle(counterDecider, globalCounterStream, { type: 'IncrementCounter', at })
+    await server.stop()
+    const { code, stdout, stderr } = await cli(['rebuild'], { DATA_DIR: dataDir })
+    expect(stderr).toBe('')
     expect(code).toBe(0)
-    expect(stdout).toMatch(/^Rebuilt \d+ projections from 0 events in [\d.]+ ms$/m)
+    expect(stdout).toMatch(/^counter\/\S+: position 3 in [\d.]+ ms$/m)
+    expect(stdout).toMatch(/^Rebuilt \d+ projections from 3 events in [\d.]+ ms$/m)
   })
 
   it('fails the rebuild with one clear line when the log holds events the app does not know', async () => {
