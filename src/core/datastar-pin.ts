@@ -15,9 +15,18 @@ export const DATASTAR_PIN = {
 /** Logical asset name of the vendored copy (git-ignored, under assets/). */
 export const DATASTAR_ASSET = 'vendor/datastar.js'
 
-/** Whether pages load the client from the app itself (vendored) or from the pinned CDN URL. */
+let vendored: { readonly value: boolean; readonly checkedAt: number } | null = null
+const RECHECK_MS = 2_000
+
+/**
+ * Whether pages load the client from the app itself (vendored) or from the pinned CDN URL.
+ * Asked on every page and for its CSP; the answer is reused for two seconds, so vendoring
+ * while the dev server runs takes effect without a restart but costs no stat per request.
+ */
 export function isDatastarVendored(): boolean {
-  return hasAsset(DATASTAR_ASSET)
+  const now = performance.now()
+  if (!vendored || now - vendored.checkedAt > RECHECK_MS) vendored = { value: hasAsset(DATASTAR_ASSET), checkedAt: now }
+  return vendored.value
 }
 
 export interface BundleCheck {

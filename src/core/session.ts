@@ -16,6 +16,10 @@ export interface SessionStoreOptions {
   touchIntervalMs?: number
   /** How often expired rows are deleted. 0 disables the timer. @default 600000 (10 min) */
   sweepIntervalMs?: number
+  /** New sessions and touches are written together this often (one fsync). @default 50 */
+  flushIntervalMs?: number
+  /** Pending writes that trigger a flush at once; bounds the memory they hold. @default 1000 */
+  maxPending?: number
   /** The clock; tests pass their own. */
   now?: () => number
 }
@@ -47,7 +51,7 @@ function newToken(): string {
 }
 
 function hashToken(token: string): string {
-  return new Bun.CryptoHasher('sha256').update(token).digest('hex')
+  return Bun.CryptoHasher.hash('sha256', token, 'hex')
 }
 
 /**
@@ -55,19 +59,46 @@ function hashToken(token: string): string {
  * adopted: the visitor gets a fresh session (no session fixation). Expiry slides with use,
  * but `last_accessed` is written at most once per `touchIntervalMs` so reads stay reads.
  */
+interface PendingRow extends SessionRow {
+  readonly isNew: boolean
+}
+
+/**
+ * Server-side sessions in SQLite. A token that is unknown, malformed or expired is never
+ * adopted: the visitor gets a fresh session (no session fixation). Expiry slides with use,
+ * but `last_accessed` is written at most once per `touchIntervalMs` so reads stay reads.
+ *
+ * The database runs with synchronous=FULL for the event log, so every write costs an fsync.
+ * New sessions and touches are therefore queued and written together (one transaction per
+ * `flushIntervalMs`), like the event store's group commit: a burst of first visits costs one
+ * fsync, not one each. A crash loses at most the sessions of that window; their visitors
+ * simply get new ones. Rotation and sweeps, which must take effect at once, flush first.
+ */
 export class SessionStore {
   readonly maxAgeSeconds: number
   readonly #db: Database
   readonly #touchIntervalMs: number
+  readonly #flushIntervalMs: number
+  readonly #maxPending: number
   readonly #now: () => number
   readonly #sweepTimer: ReturnType<typeof setInterval> | undefined
+  readonly #pending = new Map<string, PendingRow>()
+  #flushTimer: ReturnType<typeof setTimeout> | undefined
+  readonly #select
+  readonly #insert
+  readonly #touch
 
   constructor(db: Database, options: SessionStoreOptions = {}) {
     const { maxAgeSeconds = 2_592_000, touchIntervalMs = 300_000, sweepIntervalMs = 600_000 } = options
     this.#db = db
     this.maxAgeSeconds = maxAgeSeconds
     this.#touchIntervalMs = touchIntervalMs
+    this.#flushIntervalMs = options.flushIntervalMs ?? 50
+    this.#maxPending = options.maxPending ?? 1_000
     this.#now = options.now ?? Date.now
+    this.#select = db.prepare<SessionRow, [string]>(SELECT)
+    this.#insert = db.prepare(INSERT)
+    this.#touch = db.prepare(TOUCH)
     if (sweepIntervalMs > 0) {
       this.#sweepTimer = setInterval(() => this.sweep(), sweepIntervalMs)
       // The sweep is housekeeping: it must not keep a finished process alive.
@@ -80,12 +111,13 @@ export class SessionStore {
     const now = this.#now()
     if (cookieToken && TOKEN_SHAPE.test(cookieToken)) {
       const hash = hashToken(cookieToken)
-      const row = this.#db.query<SessionRow, [string]>(SELECT).get(hash)
+      const row = this.#pending.get(hash) ?? this.#select.get(hash)
       if (row && row.expires_at > now) {
         const session = { id: row.id, token: cookieToken, createdAt: row.created_at, expiresAt: row.expires_at }
         if (now - row.last_accessed < this.#touchIntervalMs) return { session, isNew: false, needsCookie: false }
         const expiresAt = now + this.maxAgeSeconds * 1000
-        this.#db.query(TOUCH).run(now, expiresAt, hash)
+        const isNew = this.#pending.get(hash)?.isNew ?? false
+        this.#enqueue(hash, { ...row, last_accessed: now, expires_at: expiresAt, isNew })
         return { session: { ...session, expiresAt }, isNew: false, needsCookie: true }
       }
     }
@@ -97,12 +129,13 @@ export class SessionStore {
     const token = newToken()
     const id = crypto.randomUUID()
     const expiresAt = now + this.maxAgeSeconds * 1000
-    this.#db.query(INSERT).run(hashToken(token), id, now, now, expiresAt)
+    this.#enqueue(hashToken(token), { id, created_at: now, last_accessed: now, expires_at: expiresAt, isNew: true })
     return { id, token, createdAt: now, expiresAt }
   }
 
   /** Issues a new token for the same session (same `id`); the old token stops working at once. */
   rotate(session: Session): Session {
+    this.flush()
     const now = this.#now()
     const token = newToken()
     const expiresAt = now + this.maxAgeSeconds * 1000
@@ -111,12 +144,35 @@ export class SessionStore {
     return { id: session.id, token, createdAt: session.createdAt, expiresAt }
   }
 
+  /** Writes queued sessions and touches in one transaction. */
+  flush(): void {
+    if (this.#flushTimer) clearTimeout(this.#flushTimer)
+    this.#flushTimer = undefined
+    if (this.#pending.size === 0) return
+    const rows = [...this.#pending]
+    this.#pending.clear()
+    this.#db.transaction(() => {
+      for (const [hash, row] of rows) {
+        if (row.isNew) this.#insert.run(hash, row.id, row.created_at, row.last_accessed, row.expires_at)
+        else this.#touch.run(row.last_accessed, row.expires_at, hash)
+      }
+    })()
+  }
+
   /** Deletes expired rows; returns how many. */
   sweep(): number {
+    this.flush()
     return this.#db.query(SWEEP).run(this.#now()).changes
   }
 
   close(): void {
     if (this.#sweepTimer) clearInterval(this.#sweepTimer)
+    this.flush()
+  }
+
+  #enqueue(hash: string, row: PendingRow): void {
+    this.#pending.set(hash, row)
+    if (this.#pending.size >= this.#maxPending) this.flush()
+    else this.#flushTimer ??= setTimeout(() => this.flush(), this.#flushIntervalMs)
   }
 }

@@ -32,6 +32,7 @@ const lastAccessed = () => db.query<{ last_accessed: number }, []>('SELECT last_
 describe('SessionStore', () => {
   it('stores only a hash of the token', () => {
     const session = store.create()
+    store.flush()
     const row = db.query<{ token_hash: string; id: string }, []>('SELECT token_hash, id FROM sessions').get()
     expect(row?.token_hash).not.toBe(session.token)
     expect(row?.token_hash).toMatch(/^[0-9a-f]{64}$/)
@@ -54,12 +55,15 @@ describe('SessionStore', () => {
 
   it('throttles last_accessed writes and slides the expiry when it writes', () => {
     const session = store.create()
+    store.flush()
     now += 5_000
     expect(store.resolve(session.token)).toMatchObject({ isNew: false, needsCookie: false })
+    store.flush()
     expect(lastAccessed()).toBe(now - 5_000)
     now += 6_000
     const touched = store.resolve(session.token)
     expect(touched).toMatchObject({ isNew: false, needsCookie: true })
+    store.flush()
     expect(lastAccessed()).toBe(now)
     expect(touched.session.expiresAt).toBe(now + 60_000)
   })
@@ -72,6 +76,22 @@ describe('SessionStore', () => {
     expect(store.sweep()).toBe(1)
     expect(db.query<{ n: number }, []>('SELECT count(*) AS n FROM sessions').get()?.n).toBe(1)
     expect(store.resolve(live.token).isNew).toBe(false)
+  })
+
+  it('queues new sessions and writes a burst in one flush, resolving them meanwhile', async () => {
+    const count = () => db.query<{ n: number }, []>('SELECT count(*) AS n FROM sessions').get()?.n
+    const created = Array.from({ length: 20 }, () => store.create())
+    expect(count()).toBe(0)
+    expect(store.resolve(created[0]?.token).session.id).toBe(created[0]?.id ?? '')
+    await Bun.sleep(120)
+    expect(count()).toBe(20)
+  })
+
+  it('flushes at once when the queue reaches its bound', () => {
+    const bounded = new SessionStore(db, { maxPending: 5, sweepIntervalMs: 0, now: () => now })
+    for (let i = 0; i < 5; i++) bounded.create()
+    expect(db.query<{ n: number }, []>('SELECT count(*) AS n FROM sessions').get()?.n).toBe(5)
+    bounded.close()
   })
 
   it('sweeps on its own timer', async () => {

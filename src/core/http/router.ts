@@ -54,6 +54,27 @@ function allowed(methods: Methods): string {
   return names.join(', ')
 }
 
+/**
+ * Adds the shell's headers in place: re-wrapping a Response would turn a string body into a
+ * stream and lose Bun's fast path. Only responses with immutable headers (Response.redirect,
+ * a proxied fetch) are copied; HEAD drops the body.
+ */
+function finish(req: Request, response: Response, decorate: (headers: Headers) => void): Response {
+  let final = response
+  try {
+    decorate(response.headers)
+  } catch {
+    final = new Response(response.body, {
+      status: response.status,
+      statusText: response.statusText,
+      headers: new Headers(response.headers),
+    })
+    decorate(final.headers)
+  }
+  if (req.method !== 'HEAD') return final
+  return new Response(null, { status: final.status, statusText: final.statusText, headers: final.headers })
+}
+
 /** Builds the HTTP shell: routing, CSRF, sessions, errors, security headers and the request log. */
 export function createShell({ app, slices, sessions, log }: ShellOptions): Shell {
   const routes = collectRoutes(app, slices)
@@ -121,25 +142,23 @@ export function createShell({ app, slices, sessions, log }: ShellOptions): Shell
       response = ctx.isDatastar && isCommand && described.status !== 403 ? errorToast(described) : errorPage(ctx, described)
     }
 
-    // Handlers may return responses with immutable headers (Response.redirect); copy once.
-    const headers = new Headers(response.headers)
-    applySecurityHeaders(headers, { isDatastarVendored: isDatastarVendored() })
-    if (cookieToSet) {
-      const session: Session = cookieToSet
-      headers.append(
-        'Set-Cookie',
-        serializeCookie(sessionCookie, session.token, { maxAgeSeconds: sessions.maxAgeSeconds, secure: production }),
-      )
-    }
-    const body = req.method === 'HEAD' ? null : response.body
-    const final = new Response(body, { status: response.status, statusText: response.statusText, headers })
+    const final = finish(req, response, (headers) => {
+      applySecurityHeaders(headers, { isDatastarVendored: isDatastarVendored() })
+      if (cookieToSet) {
+        const session: Session = cookieToSet
+        headers.append(
+          'Set-Cookie',
+          serializeCookie(sessionCookie, session.token, { maxAgeSeconds: sessions.maxAgeSeconds, secure: production }),
+        )
+      }
+    })
     log?.({
       time: new Date().toISOString(),
       requestId: ctx.requestId,
       method: req.method,
       path: url.pathname,
       route,
-      status: Number(headers.get('ironstar-status') ?? final.status),
+      status: Number(final.headers.get('ironstar-status') ?? final.status),
       durationMs: Math.round((performance.now() - started) * 100) / 100,
       ...(errorId ? { errorId } : {}),
     })

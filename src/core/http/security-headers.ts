@@ -28,9 +28,12 @@ export function contentSecurityPolicy({ isDatastarVendored }: SecurityHeaderOpti
   ].join('; ')
 }
 
+const POLICY_VENDORED = contentSecurityPolicy({ isDatastarVendored: true })
+const POLICY_CDN = contentSecurityPolicy({ isDatastarVendored: false })
+
 /** Sets the security headers on a response the shell produced (pages, commands, errors). */
 export function applySecurityHeaders(headers: Headers, options: SecurityHeaderOptions): void {
-  headers.set('Content-Security-Policy', contentSecurityPolicy(options))
+  headers.set('Content-Security-Policy', options.isDatastarVendored ? POLICY_VENDORED : POLICY_CDN)
   headers.set('X-Content-Type-Options', 'nosniff')
   headers.set('Referrer-Policy', 'strict-origin-when-cross-origin')
   // frame-ancestors covers modern browsers; X-Frame-Options the ones that predate it.
