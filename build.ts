@@ -1,7 +1,7 @@
 #!/usr/bin/env bun
 // `bun run build`: bundles web/ (hashed, minified, source maps, manifest.json, .br/.gz siblings), copies
 // assets/, then compiles one self-contained executable (assets, migrations and DuckDB inside) to dist/ironstar.
-import { mkdirSync, rmSync, statSync } from 'node:fs'
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
 import { duckdbPlugin } from './scripts/build/duckdb-plugin.ts'
 import { writeEmbeddingModule, writeEntryModule } from './scripts/build/embed.ts'
@@ -62,7 +62,12 @@ async function main(): Promise<void> {
 
   writeEmbeddingModule(workDir, root, web)
   const duckdb = duckdbPlugin(root, workDir)
-  const entry = writeEntryModule(workDir, root, { commit: gitCommit(root), builtAt: new Date().toISOString() })
+  const samplesModule = join(root, 'src/core/analytics/samples-dir.ts')
+  const entry = writeEntryModule(workDir, root, {
+    commit: gitCommit(root),
+    builtAt: new Date().toISOString(),
+    samplesModule: existsSync(samplesModule) ? samplesModule : null,
+  })
   mkdirSync(join(args.outfile, '..'), { recursive: true })
   const result = await Bun.build({
     entrypoints: [entry],
