@@ -60,7 +60,10 @@ try {
   const rows = [
     row('bare Bun.serve route (baseline)', await load(new URL('/plain', bare.url).href)),
     row('same handler behind the shell', await load(new URL('/plain', server.url).href)),
-    row('shell + session lookup (known cookie)', await load(new URL('/session', server.url).href, { headers: { cookie } })),
+    row(
+      'shell + session lookup (known cookie)',
+      await load(new URL('/session', server.url).href, { headers: { cookie } }),
+    ),
     row('shell + new session per request (no cookie)', await load(new URL('/session', server.url).href)),
     row('landing page (layout, icons, 14 KB)', await load(new URL('/', server.url).href)),
   ]

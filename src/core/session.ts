@@ -39,8 +39,7 @@ interface SessionRow {
 }
 
 const SELECT = 'SELECT id, created_at, last_accessed, expires_at FROM sessions WHERE token_hash = ?'
-const INSERT =
-  'INSERT INTO sessions (token_hash, id, created_at, last_accessed, expires_at) VALUES (?, ?, ?, ?, ?)'
+const INSERT = 'INSERT INTO sessions (token_hash, id, created_at, last_accessed, expires_at) VALUES (?, ?, ?, ?, ?)'
 const TOUCH = 'UPDATE sessions SET last_accessed = ?, expires_at = ? WHERE token_hash = ?'
 const ROTATE = 'UPDATE sessions SET token_hash = ?, last_accessed = ?, expires_at = ? WHERE token_hash = ?'
 const SWEEP = 'DELETE FROM sessions WHERE expires_at <= ?'

@@ -5,8 +5,9 @@ const HOSTILE = `</li><script>alert("x")</script> it's \`$evil\` @get('/steal') 
 
 /** What a browser hands Datastar: the attribute value with entities decoded. */
 function decodeAttribute(value: string): string {
-  return value.replace(/&(quot|amp|lt|gt|#39|#96);/g, (_, name: string) =>
-    ({ quot: '"', amp: '&', lt: '<', gt: '>', '#39': "'", '#96': '`' })[name] ?? '',
+  return value.replace(
+    /&(quot|amp|lt|gt|#39|#96);/g,
+    (_, name: string) => ({ quot: '"', amp: '&', lt: '<', gt: '>', '#39': "'", '#96': '`' })[name] ?? '',
   )
 }
 
@@ -28,7 +29,9 @@ describe('html', () => {
 
   it('keeps nested html and raw() as they are, and skips null, undefined and booleans', () => {
     const inner = html`<b>${'<i>'}</b>`
-    expect(html`<p>${inner}${raw('<hr>')}${null}${undefined}${false}${[1, 2]}</p>`.value).toBe('<p><b>&lt;i&gt;</b><hr>12</p>')
+    expect(html`<p>${inner}${raw('<hr>')}${null}${undefined}${false}${[1, 2]}</p>`.value).toBe(
+      '<p><b>&lt;i&gt;</b><hr>12</p>',
+    )
   })
 
   it('escapeHtml() escapes the five HTML specials and the backtick', () => {

@@ -27,7 +27,8 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-const lastAccessed = () => db.query<{ last_accessed: number }, []>('SELECT last_accessed FROM sessions').get()?.last_accessed
+const lastAccessed = () =>
+  db.query<{ last_accessed: number }, []>('SELECT last_accessed FROM sessions').get()?.last_accessed
 
 describe('SessionStore', () => {
   it('stores only a hash of the token', () => {

@@ -2,8 +2,8 @@ import { afterAll, expect, it } from 'bun:test'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { checkDatastarBundle, DATASTAR_PIN } from '../../src/core/datastar-pin.ts'
 import { BundleRefused, vendorBundle } from '../../scripts/vendor-datastar.ts'
+import { checkDatastarBundle, DATASTAR_PIN } from '../../src/core/datastar-pin.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'ironstar-vendor-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))

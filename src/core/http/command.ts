@@ -27,15 +27,16 @@ export interface RejectionViews {
 /** Answers a refused command: 422 page for a plain post, a morph of the form region for Datastar. */
 export function commandRejected(ctx: RequestContext, views: RejectionViews): Response {
   const headers = { 'Content-Type': 'text/html; charset=utf-8' }
-  if (ctx.isDatastar) return new Response(views.region().value, { status: 200, headers: { ...headers, 'Ironstar-Status': '422' } })
+  if (ctx.isDatastar)
+    return new Response(views.region().value, { status: 200, headers: { ...headers, 'Ironstar-Status': '422' } })
   return new Response(views.page().value, { status: 422, headers })
 }
 
 export interface CommandRouteOptions<Schema extends z.ZodType> {
   /** Parses the input; failures are shown next to their fields. */
   input: Schema
-  /** Runs the command; may return where a plain form should be redirected. */
-  handle: (input: z.output<Schema>, ctx: RequestContext, req: Request) => Promise<string | undefined | void>
+  /** Runs the command; may return a string: where a plain form should be redirected. */
+  handle: (input: z.output<Schema>, ctx: RequestContext, req: Request) => Promise<unknown>
   /** Where a plain form goes after success. @default the request's own path */
   redirect?: string | ((ctx: RequestContext) => string)
   /** Views for a refusal; without them a refusal is a plain error (400/409). */
@@ -57,7 +58,7 @@ export function commandRoute<Schema extends z.ZodType>(options: CommandRouteOpti
       values = parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {}
       const target = await handle(parsed, ctx, req)
       const fallback = typeof redirect === 'function' ? redirect(ctx) : redirect
-      return commandAccepted(ctx, target || fallback || ctx.url.pathname)
+      return commandAccepted(ctx, (typeof target === 'string' && target) || fallback || ctx.url.pathname)
     } catch (error) {
       if (!rejected) throw error
       if (error instanceof InputError) return commandRejected(ctx, rejected(ctx, error))

@@ -19,7 +19,12 @@ export class InputError extends ValidationError {
     readonly values: Readonly<Record<string, unknown>>,
     issues: Readonly<Record<string, string>>,
   ) {
-    super(`Cannot accept input: ${Object.entries(issues).map(([field, message]) => `${field}: ${message}`).join('; ')}`, issues)
+    super(
+      `Cannot accept input: ${Object.entries(issues)
+        .map(([field, message]) => `${field}: ${message}`)
+        .join('; ')}`,
+      issues,
+    )
   }
 }
 
@@ -60,7 +65,9 @@ export function parseQuery<Schema extends z.ZodType>(ctx: RequestContext, schema
   if (!result.success) {
     const issues = issuesByField(result.error)
     throw new ValidationError(
-      `Cannot read query: ${Object.entries(issues).map(([field, message]) => `${field}: ${message}`).join('; ')}`,
+      `Cannot read query: ${Object.entries(issues)
+        .map(([field, message]) => `${field}: ${message}`)
+        .join('; ')}`,
       issues,
     )
   }

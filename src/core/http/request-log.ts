@@ -23,5 +23,7 @@ export const jsonLineLogger: RequestLogger = function logRequest(line) {
 export function logUnexpectedError(errorId: string, requestId: string, error: unknown): void {
   const stack = error instanceof Error ? (error.stack ?? error.message) : String(error)
   const cause = error instanceof Error && error.cause instanceof Error ? error.cause.stack : undefined
-  process.stderr.write(`${JSON.stringify({ level: 'error', msg: 'unexpected error', errorId, requestId, stack, cause })}\n`)
+  process.stderr.write(
+    `${JSON.stringify({ level: 'error', msg: 'unexpected error', errorId, requestId, stack, cause })}\n`,
+  )
 }

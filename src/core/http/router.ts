@@ -129,7 +129,9 @@ export function createShell({ app, slices, sessions, log }: ShellOptions): Shell
       const handler = methods[method] ?? (method === 'HEAD' ? methods.GET : undefined)
       if (!handler) {
         const allow = allowed(methods)
-        throw new HttpError(405, `Cannot ${req.method} ${url.pathname}: allowed ${allow}`, { headers: { Allow: allow } })
+        throw new HttpError(405, `Cannot ${req.method} ${url.pathname}: allowed ${allow}`, {
+          headers: { Allow: allow },
+        })
       }
       response = await handler(req, ctx)
     } catch (error) {
@@ -139,7 +141,8 @@ export function createShell({ app, slices, sessions, log }: ShellOptions): Shell
         logUnexpectedError(errorId, ctx.requestId, error)
       }
       const isCommand = req.method !== 'GET' && req.method !== 'HEAD'
-      response = ctx.isDatastar && isCommand && described.status !== 403 ? errorToast(described) : errorPage(ctx, described)
+      response =
+        ctx.isDatastar && isCommand && described.status !== 403 ? errorToast(described) : errorPage(ctx, described)
     }
 
     const final = finish(req, response, (headers) => {

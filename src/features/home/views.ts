@@ -49,10 +49,26 @@ const EXAMPLES: readonly Example[] = [
 ]
 
 const PRINCIPLES = [
-  { icon: 'database', title: 'Events are the truth', text: 'Every change is an event in SQLite, fsynced with group commit. Read models are rebuilt from the log.' },
-  { icon: 'radio', title: 'One stream per page', text: 'Commands are short POSTs; a long-lived SSE feed morphs the page. No optimistic guesses.' },
-  { icon: 'shield-check', title: 'Safe by default', text: 'Escaped HTML, same-origin writes, strict CSP, server-side sessions, bounded queues.' },
-  { icon: 'package', title: 'One file to ship', text: 'The build produces a single executable with its assets, migrations and DuckDB inside.' },
+  {
+    icon: 'database',
+    title: 'Events are the truth',
+    text: 'Every change is an event in SQLite, fsynced with group commit. Read models are rebuilt from the log.',
+  },
+  {
+    icon: 'radio',
+    title: 'One stream per page',
+    text: 'Commands are short POSTs; a long-lived SSE feed morphs the page. No optimistic guesses.',
+  },
+  {
+    icon: 'shield-check',
+    title: 'Safe by default',
+    text: 'Escaped HTML, same-origin writes, strict CSP, server-side sessions, bounded queues.',
+  },
+  {
+    icon: 'package',
+    title: 'One file to ship',
+    text: 'The build produces a single executable with its assets, migrations and DuckDB inside.',
+  },
 ] as const
 
 function exampleCard(example: Example): Html {

@@ -45,7 +45,9 @@ describe('command routes', () => {
     expect(response.status).toBe(422)
     const body = await response.text()
     expect(body).toContain('<!doctype html>')
-    expect(body).toMatch(/<input id="text" name="text" value="   " aria-invalid="true">\s*<p class="field__error" id="text-error">Write something first<\/p>/)
+    expect(body).toMatch(
+      /<input id="text" name="text" value=" {3}" aria-invalid="true">\s*<p class="field__error" id="text-error">Write something first<\/p>/,
+    )
     expect(await t.headPosition()).toBe(before)
   })
 
@@ -86,7 +88,10 @@ describe('request protection', () => {
   })
 
   it('accepts a POST whose Origin matches the host', async () => {
-    const response = await fetch(new URL('/notes', t.url), form('text=same', { Origin: t.url.origin, 'Sec-Fetch-Site': 'same-origin' }))
+    const response = await fetch(
+      new URL('/notes', t.url),
+      form('text=same', { Origin: t.url.origin, 'Sec-Fetch-Site': 'same-origin' }),
+    )
     expect(response.status).toBe(303)
   })
 
@@ -118,7 +123,11 @@ describe('request protection', () => {
     })
     expect(response.headers.get('ironstar-status')).toBe('400')
     expect(await response.text()).toContain('Cannot read JSON body')
-    const plain = await fetch(new URL('/notes', t.url), { method: 'POST', body: '[1', headers: { 'Content-Type': 'application/json' } })
+    const plain = await fetch(new URL('/notes', t.url), {
+      method: 'POST',
+      body: '[1',
+      headers: { 'Content-Type': 'application/json' },
+    })
     expect(plain.status).toBe(400)
   })
 
@@ -135,7 +144,11 @@ describe('request protection', () => {
   })
 
   it('answers an unsupported content type with 415', async () => {
-    const response = await fetch(new URL('/notes', t.url), { method: 'POST', body: 'text', headers: { 'Content-Type': 'text/plain' } })
+    const response = await fetch(new URL('/notes', t.url), {
+      method: 'POST',
+      body: 'text',
+      headers: { 'Content-Type': 'text/plain' },
+    })
     expect(response.status).toBe(415)
   })
 })

@@ -61,7 +61,10 @@ describe('unexpected errors', () => {
   })
 
   it('answers a Datastar command that fails with a toast patch carrying the error id', async () => {
-    const response = await fetch(new URL('/probe/boom', t.url), { method: 'POST', headers: { 'Datastar-Request': 'true' } })
+    const response = await fetch(new URL('/probe/boom', t.url), {
+      method: 'POST',
+      headers: { 'Datastar-Request': 'true' },
+    })
     expect(response.status).toBe(200)
     expect(response.headers.get('datastar-selector')).toBe('#toasts')
     expect(response.headers.get('datastar-mode')).toBe('append')

@@ -51,7 +51,10 @@ describe('session cookie in development', () => {
   it('rotates the token on request, keeping the session id, and the old token stops working', async () => {
     const first = await fetch(new URL('/probe/session', t.url))
     const oldToken = tokenOf(cookieOf(first))
-    const rotated = await fetch(new URL('/probe/session', t.url), { method: 'POST', headers: { Cookie: `session=${oldToken}` } })
+    const rotated = await fetch(new URL('/probe/session', t.url), {
+      method: 'POST',
+      headers: { Cookie: `session=${oldToken}` },
+    })
     const { before, after } = (await rotated.json()) as { before: string; after: string }
     expect(after).toBe(before)
     const newToken = tokenOf(cookieOf(rotated))

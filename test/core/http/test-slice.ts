@@ -4,8 +4,8 @@ import { join } from 'node:path'
 import { z } from 'zod'
 import { loadConfig } from '../../../src/config.ts'
 import { type Html, html, js, signals } from '../../../src/core/html.ts'
-import type { RequestLogLine } from '../../../src/core/http/request-log.ts'
 import { commandRoute, type Rejection } from '../../../src/core/http/command.ts'
+import type { RequestLogLine } from '../../../src/core/http/request-log.ts'
 import { defineSlice } from '../../../src/core/slice.ts'
 import { layout, page } from '../../../src/core/ui/layout.ts'
 import { type RunningServer, startServer } from '../../../src/server.ts'
@@ -13,7 +13,9 @@ import { type Board, makeBoardProjection, notesDecider } from '../../fixtures/no
 
 const BOARD = { type: 'board', id: 'main' } as const
 
-const AddNote = z.object({ text: z.string().trim().min(1, 'Write something first').max(200, 'Keep it under 200 characters') })
+const AddNote = z.object({
+  text: z.string().trim().min(1, 'Write something first').max(200, 'Keep it under 200 characters'),
+})
 
 function noteForm(rejection?: Rejection): Html {
   const error = rejection?.issues.text
@@ -40,45 +42,45 @@ function notesPage(board: Board, rejection?: Rejection): Html {
 export function makeNotesSlice() {
   const board = makeBoardProjection('http-test-board')
   return defineSlice({
-  name: 'notes',
-  events: { NoteAdded: {}, BoardRenamed: {} },
-  projections: [board],
-  nav: { href: '/notes', label: 'Notes', icon: 'list-todo' },
-  routes: () => ({
-    '/notes': {
-      GET: async (_req, ctx) => page(ctx, { title: 'Notes', body: notesPage(board.state) }),
-      POST: commandRoute({
-        input: AddNote,
-        async handle(input, ctx) {
-          const result = await ctx.app.commands.handle(notesDecider, BOARD, { type: 'AddNote', text: input.text })
-          await board.waitFor(result.position)
-        },
-        rejected: (ctx, rejection) => ({
-          page: () => layout(ctx, { title: 'Notes', body: notesPage(board.state, rejection) }),
-          region: () => noteForm(rejection),
+    name: 'notes',
+    events: { NoteAdded: {}, BoardRenamed: {} },
+    projections: [board],
+    nav: { href: '/notes', label: 'Notes', icon: 'list-todo' },
+    routes: () => ({
+      '/notes': {
+        GET: async (_req, ctx) => page(ctx, { title: 'Notes', body: notesPage(board.state) }),
+        POST: commandRoute({
+          input: AddNote,
+          async handle(input, ctx) {
+            const result = await ctx.app.commands.handle(notesDecider, BOARD, { type: 'AddNote', text: input.text })
+            await board.waitFor(result.position)
+          },
+          rejected: (ctx, rejection) => ({
+            page: () => layout(ctx, { title: 'Notes', body: notesPage(board.state, rejection) }),
+            region: () => noteForm(rejection),
+          }),
         }),
-      }),
-    },
-    '/probe/session': {
-      GET: (_req, ctx) => Response.json({ id: ctx.session.id }),
-      POST: (_req, ctx) => {
-        const before = ctx.session.id
-        const after = ctx.rotateSession().id
-        return Response.json({ before, after })
       },
-    },
-    '/probe/boom': {
-      GET: () => {
-        throw new Error('Cannot open /etc/secret: permission denied')
+      '/probe/session': {
+        GET: (_req, ctx) => Response.json({ id: ctx.session.id }),
+        POST: (_req, ctx) => {
+          const before = ctx.session.id
+          const after = ctx.rotateSession().id
+          return Response.json({ before, after })
+        },
       },
-      POST: () => {
-        throw new Error('Cannot open /etc/secret: permission denied')
+      '/probe/boom': {
+        GET: () => {
+          throw new Error('Cannot open /etc/secret: permission denied')
+        },
+        POST: () => {
+          throw new Error('Cannot open /etc/secret: permission denied')
+        },
       },
-    },
-    '/probe/items/:id': {
-      GET: (_req, ctx) => Response.json({ id: ctx.params.id }),
-    },
-  }),
+      '/probe/items/:id': {
+        GET: (_req, ctx) => Response.json({ id: ctx.params.id }),
+      },
+    }),
   })
 }
 
