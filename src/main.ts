@@ -155,6 +155,11 @@ try {
     console.error(error.message)
     process.exit(error.exitCode)
   }
+  // A database newer than this build (a rollback without restoring the backup): one sentence, no stack.
+  if (error instanceof Error && error.name === 'SchemaTooNewError') {
+    console.error(error.message)
+    process.exit(EXIT.failure)
+  }
   console.error(error)
   process.exit(EXIT.failure)
 }

@@ -81,6 +81,17 @@ describe('ironstar CLI', () => {
     }
   })
 
+  it('refuses a database migrated by a newer build with one sentence and exit code 1', async () => {
+    const dataDir = join(dir, 'newer')
+    expect((await cli(['migrate'], { DATA_DIR: dataDir })).code).toBe(0)
+    const db = new Database(join(dataDir, 'ironstar.sqlite'))
+    db.run("INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'future', 'later')")
+    db.close()
+    const { code, stderr } = await cli(['serve'], { DATA_DIR: dataDir, PORT: '0' })
+    expect(code).toBe(1)
+    expect(stderr.trim()).toMatch(/^Cannot open database: it is at schema version 999, but this build knows migrations up to \d+\. Run a newer build$/)
+  })
+
   it('prints the version', async () => {
     const { code, stdout } = await cli(['version'])
     expect(code).toBe(0)
