@@ -138,7 +138,9 @@ export class AnalyticsDb {
     } catch (error) {
       if (error instanceof ValidationError) throw error
       if (stopped === 'timeout') {
-        throw new AnalyticsQueryError(`Query stopped after ${timeoutMs} ms: the time limit`, 'timeout', { cause: error })
+        throw new AnalyticsQueryError(`Query stopped after ${timeoutMs} ms: the time limit`, 'timeout', {
+          cause: error,
+        })
       }
       if (stopped === 'cancelled') throw new AnalyticsQueryError('Query cancelled', 'cancelled', { cause: error })
       throw new AnalyticsQueryError(describeDuckDbError(error), 'failed', { cause: error })

@@ -25,6 +25,15 @@ export interface CommandSamplesOptions {
   onFlush?: () => void
 }
 
+// The CommandHandler is built before the analytics service opens (and may outlive it), so the
+// server's `observe` hook forwards here and samples go to whichever service is open, if any.
+let active: CommandSamples | null = null
+
+/** For the CommandHandler's `observe` option: records the outcome when analytics is running. */
+export function observeCommandSample(outcome: CommandOutcome): void {
+  active?.record(outcome)
+}
+
 export class CommandSamples {
   readonly #connection: DuckDBConnection
   readonly #maxPending: number
@@ -44,6 +53,7 @@ export class CommandSamples {
     this.#onFlush = onFlush
     this.#timer = setInterval(() => void this.flush(), flushMs)
     this.#timer.unref?.()
+    active = this
   }
 
   get dropped(): number {
@@ -69,6 +79,7 @@ export class CommandSamples {
   }
 
   async close(): Promise<void> {
+    if (active === this) active = null
     clearInterval(this.#timer)
     await this.flush()
     this.#connection.closeSync()

@@ -68,13 +68,17 @@ export const CHECKPOINT_DDL = `CREATE TABLE IF NOT EXISTS ingest_checkpoint (
   name VARCHAR PRIMARY KEY, position BIGINT NOT NULL)`
 
 function columnKinds(table: AppendedTable | DerivedTable): [string, ColumnKind][] {
-  return Object.entries(table.columns).map(([name, column]) => [name, typeof column === 'string' ? column : column.type])
+  return Object.entries(table.columns).map(([name, column]) => [
+    name,
+    typeof column === 'string' ? column : column.type,
+  ])
 }
 
 export function tableDdl(table: AppendedTable | DerivedTable): string {
   if (!IDENTIFIER.test(table.name)) throw new RangeError(`Cannot create table "${table.name}": use snake_case`)
   const columns = columnKinds(table).map(([name, kind]) => {
-    if (!IDENTIFIER.test(name)) throw new RangeError(`Cannot create column "${name}" of "${table.name}": use snake_case`)
+    if (!IDENTIFIER.test(name))
+      throw new RangeError(`Cannot create column "${name}" of "${table.name}": use snake_case`)
     // The generic payload column reads as JSON in queries (payload->>'title').
     return `"${name}" ${table === EVENTS_TABLE && name === 'payload' ? 'JSON' : kind}`
   })
@@ -132,7 +136,11 @@ const CHUNK_ROWS = 2048
  * Appends rows column by column through data chunks: numbers land in typed arrays in one copy,
  * which is several times faster than the appender's one-call-per-value API.
  */
-export function appendRows(appender: DuckDBAppender, table: AppendedTable, rows: readonly (readonly [number, readonly Cell[]])[]): void {
+export function appendRows(
+  appender: DuckDBAppender,
+  table: AppendedTable,
+  rows: readonly (readonly [number, readonly Cell[]])[],
+): void {
   const kinds = columnKinds(table).map(([, kind]) => kind)
   const types = [BIGINT, ...kinds.map((kind) => DUCK_TYPES[kind])]
   for (let start = 0; start < rows.length; start += CHUNK_ROWS) {

@@ -1,7 +1,17 @@
 import { ValidationError } from '../errors.ts'
 
 /** Statements that only read; everything else is refused before DuckDB sees it. */
-const READ_STATEMENTS = new Set(['SELECT', 'WITH', 'FROM', 'VALUES', 'TABLE', 'DESCRIBE', 'SHOW', 'SUMMARIZE', 'EXPLAIN'])
+const READ_STATEMENTS = new Set([
+  'SELECT',
+  'WITH',
+  'FROM',
+  'VALUES',
+  'TABLE',
+  'DESCRIBE',
+  'SHOW',
+  'SUMMARIZE',
+  'EXPLAIN',
+])
 
 /** Longest query text accepted; a form field, not a file upload. */
 export const MAX_QUERY_LENGTH = 20_000
@@ -28,9 +38,12 @@ export function assertReadOnlySql(sql: string): string {
   const trimmed = sql.trim()
   if (trimmed.length === 0) throw new ValidationError('Cannot run query: it is empty', { sql: 'Write a query' })
   if (trimmed.length > MAX_QUERY_LENGTH) {
-    throw new ValidationError(`Cannot run query: it is ${trimmed.length} characters, the limit is ${MAX_QUERY_LENGTH}`, {
-      sql: 'Shorten the query',
-    })
+    throw new ValidationError(
+      `Cannot run query: it is ${trimmed.length} characters, the limit is ${MAX_QUERY_LENGTH}`,
+      {
+        sql: 'Shorten the query',
+      },
+    )
   }
   const code = stripLiterals(trimmed).replace(/;\s*$/, '')
   if (code.includes(';')) {

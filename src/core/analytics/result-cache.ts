@@ -80,8 +80,8 @@ export class ResultCache<Value> {
     const now = this.#now()
     this.#entries.set(key, { value, dependsOn, createdAt: now, readAt: now })
     for (const type of dependsOn) {
-      let keys = this.#byType.get(type)
-      if (!keys) this.#byType.set(type, (keys = new Set()))
+      const keys = this.#byType.get(type) ?? new Set<string>()
+      this.#byType.set(type, keys)
       keys.add(key)
     }
     while (this.#entries.size > this.#maxEntries) {

@@ -44,7 +44,7 @@ export async function applySandbox(connection: DuckDBConnection, options: Sandbo
   const allowed = [...(samplesDir ? [samplesDir] : []), ...(httpfs ? options.remotePrefixes : [])]
   if (allowed.length > 0) await connection.run(`SET allowed_directories = [${allowed.map(sqlString).join(', ')}]`)
   await connection.run('SET enable_external_access = false')
-  await connection.run("SET allow_community_extensions = false")
+  await connection.run('SET allow_community_extensions = false')
   await connection.run('SET lock_configuration = true')
   return { samplesDir, httpfs, httpfsProblem, remotePrefixes: httpfs ? options.remotePrefixes : [] }
 }

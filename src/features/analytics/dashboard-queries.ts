@@ -11,7 +11,12 @@ export interface DashboardQuery {
   /** Event types whose arrival makes the cached result stale. */
   readonly dependsOn: readonly string[]
   /** How the chart draws it: x column, series columns (or a column that splits series). */
-  readonly chart: { readonly kind: 'line' | 'bars'; readonly x: string; readonly y: readonly string[]; readonly seriesBy?: string }
+  readonly chart: {
+    readonly kind: 'line' | 'bars'
+    readonly x: string
+    readonly y: readonly string[]
+    readonly seriesBy?: string
+  }
 }
 
 /** The window every dashboard chart shows. */

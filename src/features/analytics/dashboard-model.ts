@@ -1,0 +1,87 @@
+import type { Analytics } from '../../core/analytics/analytics.ts'
+import { type DashboardData, loadDashboard } from './dashboard-queries.ts'
+
+export interface DashboardSnapshot {
+  readonly data: readonly DashboardData[]
+  /** The global position the data reflects (DuckDB had ingested up to here). */
+  readonly position: number
+}
+
+export interface DashboardModelOptions {
+  /** At most one refresh per this interval, however fast events arrive. @default 1000 */
+  intervalMs?: number
+  now?: () => number
+}
+
+/**
+ * The dashboard's read model for the feed: a snapshot of every chart's data, refreshed from
+ * DuckDB at most once a second. It is the feed's view source: the feed waits for it to reach an
+ * event's position, and events arriving while it waits are coalesced into the next refresh, so
+ * a burst of events costs one set of (mostly cached) queries and one render per second.
+ */
+export class DashboardModel {
+  readonly #service: () => Promise<Analytics>
+  readonly #intervalMs: number
+  readonly #now: () => number
+  #snapshot: DashboardSnapshot = { data: [], position: 0 }
+  #lastRefresh = Number.NEGATIVE_INFINITY
+  #refreshing: Promise<DashboardSnapshot> | null = null
+
+  constructor(service: () => Promise<Analytics>, options: DashboardModelOptions = {}) {
+    const { intervalMs = 1000, now = Date.now } = options
+    this.#service = service
+    this.#intervalMs = intervalMs
+    this.#now = now
+  }
+
+  get snapshot(): DashboardSnapshot {
+    return this.#snapshot
+  }
+
+  get position(): number {
+    return this.#snapshot.position
+  }
+
+  /** The data at least as new as `position`, refreshing now if needed (page renders). */
+  async current(position = 0): Promise<DashboardSnapshot> {
+    if (this.#snapshot.data.length > 0 && this.#snapshot.position >= position) return this.#snapshot
+    return this.#refresh(position, false)
+  }
+
+  /** For the feed: resolves once a (debounced) refresh covers `position`. */
+  async waitFor(position: number, options: { timeoutMs?: number } = {}): Promise<void> {
+    const { timeoutMs = 5_000 } = options
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`Cannot refresh the dashboard to ${position} within ${timeoutMs} ms`)),
+        timeoutMs,
+      )
+    })
+    try {
+      while (this.#snapshot.position < position) await Promise.race([this.#refresh(position, true), timeout])
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  #refresh(position: number, debounce: boolean): Promise<DashboardSnapshot> {
+    this.#refreshing ??= this.#load(position, debounce).finally(() => {
+      this.#refreshing = null
+    })
+    return this.#refreshing
+  }
+
+  async #load(position: number, debounce: boolean): Promise<DashboardSnapshot> {
+    const wait = debounce ? this.#lastRefresh + this.#intervalMs - this.#now() : 0
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
+    const analytics = await this.#service()
+    // Queries read DuckDB, so first let ingestion catch up with the position asked for.
+    await analytics.ingestion.waitFor(position)
+    const covered = analytics.ingestion.position
+    const data = await loadDashboard(analytics, this.#now())
+    this.#lastRefresh = this.#now()
+    if (covered >= this.#snapshot.position) this.#snapshot = { data, position: covered }
+    return this.#snapshot
+  }
+}

@@ -1,0 +1,135 @@
+import { z } from 'zod'
+import type { Analytics } from '../../core/analytics/analytics.ts'
+import { assertReadOnlySql } from '../../core/analytics/read-only-sql.ts'
+import type { AppContext } from '../../core/app-context.ts'
+import { NotFoundError, RuleViolation, ValidationError } from '../../core/errors.ts'
+import type { StoredEvent } from '../../core/events.ts'
+import { htmlResponse } from '../../core/html.ts'
+import { commandAccepted, commandRoute, type Rejection } from '../../core/http/command.ts'
+import type { Handler, RequestContext, RouteTable } from '../../core/http/context.ts'
+import { parseParams } from '../../core/http/input.ts'
+import { sessionKey } from '../../core/session-key.ts'
+import { serveFeed } from '../../core/sse.ts'
+import { layout } from '../../core/ui/layout.ts'
+import { DashboardModel } from './dashboard-model.ts'
+import { queryDecider, queryStream, runQueryInput } from './domain.ts'
+import { historyOf, isQueryEvent, queryHistoryProjection } from './history.ts'
+import { queryRunner } from './runner.ts'
+import { analyticsService, openAnalytics } from './service.ts'
+import { dashboardPage, dashboardRegion } from './views/dashboard.ts'
+import { type ExploreView, editorForm, explorePage, exploreRegion, type ResultView } from './views/explore.ts'
+
+const dashboard = new DashboardModel(analyticsService)
+const idParams = z.object({ id: z.uuid() })
+const pageQuery = z.object({
+  q: z.uuid().optional().catch(undefined),
+  view: z.enum(['table', 'chart']).catch('table'),
+})
+
+const now = () => new Date().toISOString()
+
+const showDashboard: Handler = async function showDashboard(_req, ctx) {
+  const snapshot = await dashboard.current()
+  return htmlResponse(layout(ctx, { title: 'Analytics', body: dashboardPage(snapshot) }))
+}
+
+/** One view for everyone: every event may move a chart; the model debounces to once a second. */
+const dashboardFeed: Handler = function dashboardFeed(req, ctx) {
+  return serveFeed(req, ctx, {
+    key: 'analytics/dashboard',
+    isRelevant: () => true,
+    projections: [dashboard],
+    render: () => dashboardRegion(dashboard.snapshot).value,
+  })
+}
+
+function exploreView(ctx: RequestContext, analytics: Analytics | null, extra: Partial<ExploreView> = {}): ExploreView {
+  const { q, view } = pageQuery.parse(Object.fromEntries(ctx.url.searchParams))
+  const history = historyOf(sessionKey(ctx.session))
+  return {
+    history,
+    selected: q ? history.find((entry) => entry.id === q) : history[0],
+    view: view as ResultView,
+    runner: queryRunner,
+    sandbox: analytics?.db.sandbox ?? null,
+    sampleViews: analytics?.sampleViews ?? [],
+    ...extra,
+  }
+}
+
+const showExplore: Handler = async function showExplore(_req, ctx) {
+  const analytics = await analyticsService()
+  return htmlResponse(layout(ctx, { title: 'Explore', body: explorePage(exploreView(ctx, analytics)) }))
+}
+
+function ownerOf(event: StoredEvent): string | undefined {
+  if (event.type === 'QueryRequested') return (event.data as { owner?: string }).owner
+  return queryHistoryProjection.state.byId.get(event.stream.id)?.owner
+}
+
+/** Per visitor (and per selected query and view): only this visitor's query events matter. */
+const exploreFeed: Handler = async function exploreFeed(req, ctx) {
+  const analytics = await analyticsService()
+  const owner = sessionKey(ctx.session)
+  const { q, view } = pageQuery.parse(Object.fromEntries(ctx.url.searchParams))
+  return serveFeed(req, ctx, {
+    key: `analytics/explore/${owner}/${q ?? 'latest'}/${view}`,
+    isRelevant: (event) => isQueryEvent(event) && ownerOf(event) === owner,
+    projections: [queryHistoryProjection],
+    render: () => exploreRegion(exploreView(ctx, analytics)).value,
+  })
+}
+
+function rejected(ctx: RequestContext, rejection: Rejection) {
+  const sql = typeof rejection.values.sql === 'string' ? rejection.values.sql : ''
+  const error = rejection.issues.sql ?? rejection.issues._form ?? 'Check the query'
+  return {
+    page: () => layout(ctx, { title: 'Explore', body: explorePage(exploreView(ctx, null, { sql, error })) }),
+    region: () => editorForm({ sql, error, sandbox: null, sampleViews: [] }),
+  }
+}
+
+const runQuery = commandRoute({
+  input: runQueryInput,
+  rejected,
+  async handle({ sql }, ctx) {
+    try {
+      assertReadOnlySql(sql)
+    } catch (error) {
+      // The statement check's message belongs next to the SQL field, like any other bad input.
+      if (error instanceof ValidationError) throw new RuleViolation(error.message, 'not-read-only', 'sql')
+      throw error
+    }
+    queryRunner.assertCapacity()
+    const queryId = crypto.randomUUID()
+    const command = { type: 'RequestQuery', queryId, owner: sessionKey(ctx.session), sql, at: now() } as const
+    const result = await ctx.app.commands.handle(queryDecider, queryStream(queryId), command)
+    await queryHistoryProjection.waitFor(result.position)
+    // Runs in the background: the page (or its feed) shows progress, then the outcome event.
+    void queryRunner.run(ctx.app, queryId, sql)
+    return `/analytics/explore?q=${queryId}`
+  },
+})
+
+const cancelQuery: Handler = async function cancelQuery(_req, ctx) {
+  const { id } = parseParams(ctx, idParams)
+  const entry = queryHistoryProjection.state.byId.get(id)
+  if (!entry || entry.owner !== sessionKey(ctx.session)) {
+    throw new NotFoundError(`Cannot cancel query "${id}": this session has no such query`)
+  }
+  const result = await ctx.app.commands.handle(queryDecider, queryStream(id), { type: 'CancelQuery', at: now() })
+  queryRunner.cancel(id)
+  if (result.position > 0) await queryHistoryProjection.waitFor(result.position)
+  return commandAccepted(ctx, `/analytics/explore?q=${id}`)
+}
+
+export function analyticsRoutes(app: AppContext): RouteTable {
+  openAnalytics(app)
+  return {
+    '/analytics': { GET: showDashboard },
+    '/analytics/feed': { GET: dashboardFeed },
+    '/analytics/explore': { GET: showExplore, POST: runQuery },
+    '/analytics/explore/feed': { GET: exploreFeed },
+    '/analytics/explore/:id/cancel': { POST: cancelQuery },
+  }
+}

@@ -1,0 +1,108 @@
+import { AnalyticsQueryError } from '../../core/analytics/query-errors.ts'
+import type { QueryResult } from '../../core/analytics/query-result.ts'
+import type { AppContext } from '../../core/app-context.ts'
+import { LruMap } from '../../core/bounded-map.ts'
+import { OverloadedError, ValidationError } from '../../core/errors.ts'
+import { type QueryCommand, queryDecider, queryStream } from './domain.ts'
+import { analyticsService } from './service.ts'
+
+/** Queries running at once across all visitors; more are refused with 503. */
+export const MAX_RUNNING = 8
+/** Results kept in memory for display (each at most the row limit). */
+export const MAX_RESULTS = 20
+
+interface Running {
+  readonly controller: AbortController
+  readonly startedAt: number
+  progress: () => number
+}
+
+/**
+ * Runs explore-page queries in the background and reports each outcome to its QuerySession
+ * as a command. Results are kept in a small LRU, not in events: events record that a query
+ * ran (rows, duration), the rows themselves are a cache you can recompute by running it again.
+ */
+export class QueryRunner {
+  readonly #running = new Map<string, Running>()
+  readonly #results = new LruMap<string, QueryResult>(MAX_RESULTS)
+
+  get runningCount(): number {
+    return this.#running.size
+  }
+
+  assertCapacity(): void {
+    if (this.#running.size >= MAX_RUNNING) {
+      throw new OverloadedError(
+        `Cannot run query: ${this.#running.size} queries are already running, try again shortly`,
+      )
+    }
+  }
+
+  isRunning(queryId: string): boolean {
+    return this.#running.has(queryId)
+  }
+
+  result(queryId: string): QueryResult | undefined {
+    return this.#results.get(queryId)
+  }
+
+  /** DuckDB's own estimate (0–100), or null when it has none yet. */
+  progress(queryId: string): number | null {
+    const percentage = this.#running.get(queryId)?.progress() ?? -1
+    return percentage >= 0 ? Math.round(percentage) : null
+  }
+
+  elapsedMs(queryId: string, now = performance.now()): number | null {
+    const running = this.#running.get(queryId)
+    return running ? now - running.startedAt : null
+  }
+
+  cancel(queryId: string): void {
+    this.#running.get(queryId)?.controller.abort()
+  }
+
+  /** Starts the query; resolves when its outcome has been recorded (tests await it). */
+  run(app: AppContext, queryId: string, sql: string): Promise<void> {
+    this.assertCapacity()
+    const running: Running = { controller: new AbortController(), startedAt: performance.now(), progress: () => -1 }
+    this.#running.set(queryId, running)
+    return this.#execute(app, queryId, sql, running).finally(() => this.#running.delete(queryId))
+  }
+
+  async #execute(app: AppContext, queryId: string, sql: string, running: Running): Promise<void> {
+    let outcome: QueryCommand
+    const at = () => new Date().toISOString()
+    try {
+      const analytics = await analyticsService()
+      const result = await analytics.db.queryUntrusted(sql, {
+        signal: running.controller.signal,
+        onStart: (connection) => {
+          running.progress = () => connection.progress.percentage
+        },
+      })
+      this.#results.set(queryId, result)
+      const durationMs = Math.round(result.durationMs * 100) / 100
+      outcome = { type: 'CompleteQuery', rows: result.rows.length, truncated: result.truncated, durationMs, at: at() }
+    } catch (error) {
+      if (error instanceof AnalyticsQueryError && error.reason === 'cancelled')
+        outcome = { type: 'CancelQuery', at: at() }
+      else if (
+        error instanceof AnalyticsQueryError ||
+        error instanceof ValidationError ||
+        error instanceof OverloadedError
+      ) {
+        outcome = { type: 'FailQuery', message: error.message, at: at() }
+      } else {
+        console.error(`Analytics query ${queryId} failed unexpectedly`, error)
+        outcome = { type: 'FailQuery', message: 'The query failed unexpectedly; the server log has details', at: at() }
+      }
+    }
+    try {
+      await app.commands.handle(queryDecider, queryStream(queryId), outcome)
+    } catch (error) {
+      console.error(`Cannot record the outcome of analytics query ${queryId}`, error)
+    }
+  }
+}
+
+export const queryRunner = new QueryRunner()

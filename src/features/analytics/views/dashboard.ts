@@ -1,0 +1,32 @@
+import { type Html, html, js } from '../../../core/html.ts'
+import { icon } from '../../../core/ui/icons.ts'
+import type { DashboardSnapshot } from '../dashboard-model.ts'
+import { WINDOW_MINUTES } from '../dashboard-queries.ts'
+import { chartFigure } from './chart.ts'
+
+/** The region the feed re-renders whole: one card per chart. */
+export function dashboardRegion(snapshot: DashboardSnapshot): Html {
+  return html`<div id="analytics-dashboard" class="analytics-grid">
+    ${snapshot.data.map(
+      ({ query, result, error }) => html`<article class="card analytics-card" id="card-${query.id}">
+        ${
+          error || !result
+            ? html`<h2>${query.title}</h2><p class="alert alert--danger" role="alert">${error ?? 'No data'}</p>`
+            : chartFigure(`chart-${query.id}`, query.title, result, query.chart)
+        }
+      </article>`,
+    )}
+    <p class="muted analytics-meta">Event log position ${snapshot.position.toLocaleString('en-US')} · last ${WINDOW_MINUTES} minutes · updated at most once a second</p>
+  </div>`
+}
+
+export function dashboardPage(snapshot: DashboardSnapshot): Html {
+  return html`<div class="example analytics-page" data-init="@get(${js(`/analytics/feed?since=${snapshot.position}`)})">
+    <header class="example__header">
+      <h1>${icon('chart-line')} Analytics</h1>
+      <p class="muted">The event log, copied into DuckDB as it is written, and charted live. Use the other examples and watch the charts move.
+        <a href="/analytics/explore">Ask your own question in SQL</a>.</p>
+    </header>
+    ${dashboardRegion(snapshot)}
+  </div>`
+}
