@@ -1,4 +1,5 @@
 import type { Slice } from './core/slice.ts'
+import { analytics } from './features/analytics/index.ts'
 import { counter } from './features/counter/index.ts'
 import { home } from './features/home/index.ts'
 import { monitor } from './features/monitor/index.ts'
@@ -12,4 +13,5 @@ export const slices: readonly Slice[] = [
   counter,
   monitor,
   sortable,
+  analytics,
 ]

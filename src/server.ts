@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Config } from './config.ts'
+import { observeCommandSample } from './core/analytics/command-samples.ts'
 import type { AppContext } from './core/app-context.ts'
 import { createAssetServer } from './core/assets.ts'
 import { BroadcastRing } from './core/bus.ts'
@@ -51,7 +52,12 @@ export async function startServer(config: Config, options: StartServerOptions = 
   const store = new SqliteEventStore(db, registry, { maxPayloadBytes: config.payloadLimitBytes })
   const bus = new BroadcastRing(config.ringCapacity)
   store.onCommit((events) => bus.publish(events))
-  const commands = new CommandHandler(store, { observe: (outcome) => observeCommand(outcome) })
+  const commands = new CommandHandler(store, {
+    observe: (outcome) => {
+      observeCommand(outcome)
+      observeCommandSample(outcome)
+    },
+  })
   const app: AppContext = { config, db, registry, store, bus, commands }
   const assets = createAssetServer({ env: config.env })
   const projections = slices.flatMap((slice) => slice.projections)
