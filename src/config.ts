@@ -22,6 +22,13 @@ export const CONFIG_VARIABLES = {
     schema: z.string().min(1).optional(),
     help: 'Where the binary extracts DuckDB once (default $XDG_CACHE_HOME/ironstar, else ~/.cache/ironstar)',
   },
+  ANALYTICS_TIMEOUT_MS: { schema: positiveInt.default(10_000), help: 'Analytics query time limit' },
+  ANALYTICS_ROW_LIMIT: { schema: positiveInt.default(10_000), help: 'Rows an analytics query returns at most' },
+  ANALYTICS_MEMORY_LIMIT: { schema: z.string().regex(/^\d+(\.\d+)?\s*[KMGT]i?B$/i).default('512MB'), help: 'DuckDB memory limit' },
+  ANALYTICS_REMOTE_PREFIXES: {
+    schema: z.string().optional(),
+    help: 'Comma-separated URL prefixes analytics may read over httpfs (needs the extension installed)',
+  },
 } as const
 
 type Variables = typeof CONFIG_VARIABLES
@@ -37,6 +44,13 @@ export interface Config {
   readonly bodyLimitBytes: number
   readonly payloadLimitBytes: number
   readonly sessionMaxAgeSeconds: number
+  /** DuckDB limits; absent in hand-built configs (tests), where the analytics defaults apply. */
+  readonly analytics?: {
+    readonly timeoutMs: number
+    readonly rowLimit: number
+    readonly memoryLimit: string
+    readonly remotePrefixes: readonly string[]
+  }
 }
 
 export class ConfigError extends Error {
@@ -67,5 +81,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     bodyLimitBytes: values.BODY_LIMIT_BYTES,
     payloadLimitBytes: values.PAYLOAD_LIMIT_BYTES,
     sessionMaxAgeSeconds: values.SESSION_MAX_AGE_DAYS * 86_400,
+    analytics: {
+      timeoutMs: values.ANALYTICS_TIMEOUT_MS,
+      rowLimit: values.ANALYTICS_ROW_LIMIT,
+      memoryLimit: values.ANALYTICS_MEMORY_LIMIT,
+      remotePrefixes: (values.ANALYTICS_REMOTE_PREFIXES ?? '').split(',').map((p) => p.trim()).filter(Boolean),
+    },
   }
 }
