@@ -21,8 +21,8 @@ function counterCard(options: { id: string; title: string; hint: string; value: 
 /** The region the feed re-renders whole: both counters. */
 export function counterRegion(values: CounterValues): Html {
   return html`<div id="counters" class="counter-grid">
-    ${counterCard({ id: 'counter-global', title: 'Everyone', hint: 'Shared by every visitor: open another browser and count together.', value: values.global, action: '/counter/global/increment', iconName: 'globe' })}
-    ${counterCard({ id: 'counter-session', title: 'You', hint: 'Yours alone: every tab of this browser shares it.', value: values.session, action: '/counter/session/increment', iconName: 'user' })}
+    ${counterCard({ id: 'counter-global', title: 'Everyone', hint: 'Shared by every visitor. Open a second browser and count together.', value: values.global, action: '/counter/global/increment', iconName: 'globe' })}
+    ${counterCard({ id: 'counter-session', title: 'You', hint: 'Yours alone. Every tab of this browser shows the same number.', value: values.session, action: '/counter/session/increment', iconName: 'user' })}
   </div>`
 }
 

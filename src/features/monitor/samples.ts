@@ -57,6 +57,8 @@ export interface SparklineOptions {
   height?: number
   /** The value drawn at the top; @default the largest value (or 1 when all are 0) */
   max?: number
+  /** The value drawn at the bottom. @default 0 */
+  min?: number
 }
 
 /**
@@ -64,14 +66,14 @@ export interface SparklineOptions {
  * the full history width so the line scrolls in from the right as the minute fills up.
  */
 export function sparklinePoints(values: readonly number[], options: SparklineOptions = {}): string {
-  const { width = 120, height = 28 } = options
-  const max = options.max ?? Math.max(1, ...values)
+  const { width = 120, height = 28, min = 0 } = options
+  const max = Math.max(options.max ?? Math.max(1, ...values), min + 1e-9)
   const step = width / Math.max(1, HISTORY_SECONDS - 1)
   const offset = HISTORY_SECONDS - values.length
   return values
     .map((value, i) => {
       const x = (offset + i) * step
-      const y = height - (Math.min(Math.max(value, 0), max) / max) * height
+      const y = height - ((Math.min(Math.max(value, min), max) - min) / (max - min)) * height
       return `${round(x)},${round(y)}`
     })
     .join(' ')

@@ -15,13 +15,13 @@ describe('monitor routes', () => {
     const page = await response.text()
     expect(page).toContain('id="monitor-tiles"')
     expect(page).toContain('Memory (RSS)')
-    expect(page).toContain('Open SSE connections')
+    expect(page).toContain('SSE connections')
   })
 
   it('GET /monitor/feed sends the tiles at once and again every second, counting itself as a connection', async () => {
     const events = await app.client().feed('/monitor/feed', 1_300)
     expect(events.length).toBeGreaterThanOrEqual(2)
     expect(events[0]?.data).toContain('elements <div id="monitor-tiles"')
-    expect(events.at(-1)?.data).toMatch(/Open SSE connections<\/h2>\nelements\s*<p class="monitor-tile__value">1</)
+    expect(events.at(-1)?.data).toMatch(/SSE connections<\/h2>\nelements\s*<p class="monitor-tile__value">1</)
   })
 })

@@ -63,6 +63,9 @@ describe('sparklinePoints', () => {
     expect(sparklinePoints([0, 0], { width: 59, height: 10 })).toBe('58,10 59,10')
     expect(sparklinePoints([])).toBe('')
   })
+  it('sparklinePoints() scales between an explicit min and max', () => {
+    expect(sparklinePoints([100, 110], { width: 59, height: 10, min: 100, max: 110 })).toBe('58,10 59,0')
+  })
   it('sparklinePoints() clamps values above an explicit max', () => {
     expect(sparklinePoints([200], { width: 59, height: 10, max: 100 })).toBe('59,0')
   })
