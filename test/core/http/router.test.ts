@@ -37,6 +37,25 @@ describe('routing', () => {
     expect(await response.json()).toEqual({ id: 'abc-1' })
   })
 
+  it('answers route parameters that fail their schema with 404', async () => {
+    const response = await fetch(new URL('/probe/items/NOT_VALID', t.url))
+    expect(response.status).toBe(404)
+  })
+
+  it('parses the query with zod: valid values are coerced, invalid ones get 400 with a message', async () => {
+    expect(await (await fetch(new URL('/probe/query?page=3', t.url))).json()).toEqual({ page: 3 })
+    const response = await fetch(new URL('/probe/query?page=-1', t.url))
+    expect(response.status).toBe(400)
+    expect(await response.text()).toContain('Cannot read query: page:')
+  })
+
+  it('adds security headers even to a response with immutable headers (Response.redirect)', async () => {
+    const response = await fetch(new URL('/probe/redirect', t.url), { redirect: 'manual' })
+    expect(response.status).toBe(303)
+    expect(response.headers.get('location')).toEndWith('/notes')
+    expect(response.headers.get('x-frame-options')).toBe('DENY')
+  })
+
   it('builds the header navigation from the slices', async () => {
     const body = await (await fetch(new URL('/notes', t.url))).text()
     expect(body).toMatch(/<a href="\/notes" aria-current="page">.*<span>Notes<\/span><\/a>/)

@@ -5,6 +5,7 @@ import { z } from 'zod'
 import { loadConfig } from '../../../src/config.ts'
 import { type Html, html, js, signals } from '../../../src/core/html.ts'
 import { commandRoute, type Rejection } from '../../../src/core/http/command.ts'
+import { parseParams, parseQuery } from '../../../src/core/http/input.ts'
 import type { RequestLogLine } from '../../../src/core/http/request-log.ts'
 import { defineSlice } from '../../../src/core/slice.ts'
 import { layout, page } from '../../../src/core/ui/layout.ts'
@@ -78,7 +79,13 @@ export function makeNotesSlice() {
         },
       },
       '/probe/items/:id': {
-        GET: (_req, ctx) => Response.json({ id: ctx.params.id }),
+        GET: (_req, ctx) => Response.json(parseParams(ctx, z.object({ id: z.string().regex(/^[a-z0-9-]{1,20}$/) }))),
+      },
+      '/probe/query': {
+        GET: (_req, ctx) => Response.json(parseQuery(ctx, z.object({ page: z.coerce.number().int().min(1) }))),
+      },
+      '/probe/redirect': {
+        GET: () => Response.redirect('/notes', 303),
       },
     }),
   })
