@@ -150,7 +150,10 @@ describe.skipIf(skip)('the compiled binary, alone in a fresh directory', () => {
     const metrics = await (await get('/metrics')).text()
     expect(metrics).toContain('# TYPE ironstar_http_requests_total counter')
     expect(metrics).toMatch(/ironstar_http_requests_total\{method="GET",route="\/",status="200"\} \d+/)
-    expect((await get('/readyz')).status).toBe(200)
+    // Ready once every projection (DuckDB ingestion included) has reached the log's head: poll briefly.
+    let ready = 0
+    for (let i = 0; i < 40 && ready !== 200; i++, await Bun.sleep(50)) ready = (await get('/readyz')).status
+    expect(ready).toBe(200)
   })
 
   it('backs up the live database to a copy that opens and holds the events', async () => {

@@ -8,6 +8,7 @@ import { todoLifecycle } from './tables.ts'
 
 let opening: Promise<Analytics> | null = null
 let running = false
+let started: Analytics | null = null
 
 /**
  * The DuckDB service lives as long as the server: the router hands the slice its AppContext
@@ -26,8 +27,9 @@ export function openAnalytics(app: AppContext): void {
     }),
   )
   opening.then(
-    () => {
+    (analytics) => {
       running = true
+      started = analytics
     },
     (error: unknown) => console.error('Cannot start analytics', error),
   )
@@ -41,8 +43,9 @@ export function analyticsService(): Promise<Analytics> {
 /** Stops the service with the other projections; `start` is a no-op because opening needs the config. */
 export const analyticsLifecycle: SliceProjection = {
   name: 'analytics-duckdb',
+  // /readyz compares this with the log's head: DuckDB is ready once ingestion has caught up.
   get position() {
-    return 0
+    return started?.ingestion.position ?? 0
   },
   get isRunning() {
     return running
@@ -52,6 +55,7 @@ export const analyticsLifecycle: SliceProjection = {
     const current = opening
     opening = null
     running = false
+    started = null
     if (current) await (await current.catch(() => null))?.close()
   },
 }
