@@ -1,0 +1,66 @@
+/**
+ * Scaffolds a feature slice: `bun run new:feature <name>` writes src/features/<name>/ (domain,
+ * projection, views, routes, index), its tests under test/features/<name>/, and registers the
+ * slice in src/app.ts. The new slice builds, serves /<name>, and passes its own tests.
+ *
+ *   bun run new:feature shopping-list [--root <project dir>]
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { type FeatureNames, featureNames } from './new-feature/names.ts'
+import { sliceFiles } from './new-feature/templates.ts'
+
+/** Adds the import and the one line in the `slices` array of src/app.ts. */
+export function registerSlice(appSource: string, n: FeatureNames): string {
+  const importLine = `import { ${n.camel} } from './features/${n.kebab}/index.ts'`
+  if (appSource.includes(importLine)) return appSource
+  const lines = appSource.split('\n')
+  const lastFeatureImport = lines.findLastIndex((line) => line.startsWith('import ') && line.includes("'./features/"))
+  const lastImport = lines.findLastIndex((line) => line.startsWith('import '))
+  lines.splice((lastFeatureImport >= 0 ? lastFeatureImport : lastImport) + 1, 0, importLine)
+  const start = lines.findIndex((line) => /export const slices\b/.test(line))
+  const end = lines.findIndex((line, i) => i > start && /^\]/.test(line))
+  if (start < 0 || end < 0) throw new Error('Cannot register slice in src/app.ts: no `export const slices = [...]` list found')
+  lines.splice(end, 0, `  ${n.camel},`)
+  return lines.join('\n')
+}
+
+export interface ScaffoldResult {
+  readonly written: readonly string[]
+}
+
+export function scaffold(name: string, root: string): ScaffoldResult {
+  const n = featureNames(name)
+  const folder = join(root, 'src/features', n.kebab)
+  if (existsSync(folder)) throw new Error(`Cannot scaffold feature "${n.kebab}": ${join('src/features', n.kebab)} exists`)
+  const appPath = join(root, 'src/app.ts')
+  const app = registerSlice(readFileSync(appPath, 'utf8'), n)
+  const written: string[] = []
+  for (const [path, content] of Object.entries(sliceFiles(n))) {
+    const target = join(root, path)
+    mkdirSync(dirname(target), { recursive: true })
+    writeFileSync(target, content, { flag: 'wx' })
+    written.push(path)
+  }
+  writeFileSync(appPath, app)
+  written.push('src/app.ts')
+  return { written }
+}
+
+if (import.meta.main) {
+  const { values, positionals } = parseArgs({ allowPositionals: true, options: { root: { type: 'string' } } })
+  const [name] = positionals
+  if (!name) {
+    console.error('Usage: bun run new:feature <kebab-case-name>')
+    process.exit(2)
+  }
+  try {
+    const { written } = scaffold(name, resolve(values.root ?? join(import.meta.dir, '..')))
+    for (const path of written) console.log(`wrote ${path}`)
+    console.log(`\nNext: bun test test/features/${name} && bun run dev, then open /${name}`)
+  } catch (error) {
+    console.error((error as Error).message)
+    process.exit(1)
+  }
+}

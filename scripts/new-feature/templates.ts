@@ -1,0 +1,311 @@
+import type { FeatureNames } from './names.ts'
+
+/** The files of a new slice, path (relative to the project root) → content. */
+export function sliceFiles(n: FeatureNames): Record<string, string> {
+  const dir = `src/features/${n.kebab}`
+  return {
+    [`${dir}/domain.ts`]: domain(n),
+    [`${dir}/projection.ts`]: projection(n),
+    [`${dir}/views.ts`]: views(n),
+    [`${dir}/routes.ts`]: routes(n),
+    [`${dir}/index.ts`]: index(n),
+    [`test/features/${n.kebab}/domain.test.ts`]: domainTest(n),
+    [`test/features/${n.kebab}/routes.test.ts`]: routesTest(n),
+  }
+}
+
+const domain = ({ kebab, pascal, title }: FeatureNames) => `import { z } from 'zod'
+import type { Decider } from '../../core/decider.ts'
+import { NotFoundError, RuleViolation } from '../../core/errors.ts'
+
+/**
+ * ${title}: a list of items on one stream, \`${kebab}/main\`. Start here: rename the commands
+ * and events to what your feature does, and keep decide/evolve pure (time and ids come in
+ * with the command).
+ */
+
+export const ${kebab.toUpperCase().replaceAll('-', '_')}_STREAM = { type: '${kebab}', id: 'main' } as const
+export const MAX_ITEMS = 100
+export const MAX_TEXT_LENGTH = 200
+
+/** What the form (or Datastar signals) must send to add an item. */
+export const addItemInput = z.object({
+  text: z.string().trim().min(1, 'Write something first').max(MAX_TEXT_LENGTH, \`Keep it to \${MAX_TEXT_LENGTH} characters or fewer\`),
+})
+
+export type ${pascal}Command =
+  | { readonly type: 'Add${pascal}Item'; readonly id: string; readonly text: string; readonly at: string }
+  | { readonly type: 'Remove${pascal}Item'; readonly id: string }
+
+// Event types are global across slices: the prefix keeps them unique.
+export type ${pascal}Event =
+  | { readonly type: '${pascal}ItemAdded'; readonly data: { readonly id: string; readonly text: string; readonly at: string } }
+  | { readonly type: '${pascal}ItemRemoved'; readonly data: { readonly id: string } }
+
+export const ${kebab.toUpperCase().replaceAll('-', '_')}_EVENT_TYPES = ['${pascal}ItemAdded', '${pascal}ItemRemoved'] as const satisfies readonly ${pascal}Event['type'][]
+
+export interface ${pascal}Item {
+  readonly id: string
+  readonly text: string
+}
+
+export interface ${pascal}State {
+  readonly items: readonly ${pascal}Item[]
+}
+
+function decide(state: ${pascal}State, command: ${pascal}Command): ${pascal}Event | readonly ${pascal}Event[] {
+  switch (command.type) {
+    case 'Add${pascal}Item': {
+      const text = command.text.trim()
+      if (text === '') throw new RuleViolation('Cannot add item: text is empty', 'empty', 'text')
+      if (state.items.length >= MAX_ITEMS) {
+        throw new RuleViolation(\`Cannot add item: the list is full at \${MAX_ITEMS} items\`, 'full', 'text')
+      }
+      return { type: '${pascal}ItemAdded', data: { id: command.id, text, at: command.at } }
+    }
+    case 'Remove${pascal}Item':
+      if (!state.items.some((item) => item.id === command.id)) {
+        throw new NotFoundError(\`Cannot remove item "\${command.id}": it is not in the list\`)
+      }
+      return { type: '${pascal}ItemRemoved', data: { id: command.id } }
+    default: {
+      const unknown: never = command
+      throw new Error(\`Cannot decide unknown command \${JSON.stringify(unknown)}\`)
+    }
+  }
+}
+
+function evolve(state: ${pascal}State, event: ${pascal}Event): ${pascal}State {
+  switch (event.type) {
+    case '${pascal}ItemAdded':
+      return { items: [...state.items, { id: event.data.id, text: event.data.text }] }
+    case '${pascal}ItemRemoved':
+      return { items: state.items.filter((item) => item.id !== event.data.id) }
+    default: {
+      const unknown: never = event
+      return unknown
+    }
+  }
+}
+
+export const ${pascal[0]?.toLowerCase()}${pascal.slice(1)}Decider: Decider<${pascal}State, ${pascal}Command, ${pascal}Event> = {
+  initialState: () => ({ items: [] }),
+  decide,
+  evolve,
+}
+`
+
+const constName = (n: FeatureNames, suffix: string) => `${n.kebab.toUpperCase().replaceAll('-', '_')}_${suffix}`
+
+const projection = (n: FeatureNames) => `import type { StoredEvent } from '../../core/events.ts'
+import { defineProjection } from '../../core/projections.ts'
+import { ${constName(n, 'EVENT_TYPES')}, ${constName(n, 'STREAM')}, type ${n.pascal}Event, type ${n.pascal}State, ${n.camel}Decider } from './domain.ts'
+
+const eventTypes: ReadonlySet<string> = new Set(${constName(n, 'EVENT_TYPES')})
+
+export function is${n.pascal}Event(event: StoredEvent): event is StoredEvent & ${n.pascal}Event {
+  return event.stream.type === ${constName(n, 'STREAM')}.type && eventTypes.has(event.type)
+}
+
+/** The read model the page and the feed render: here, the decider's own state, folded by its \`evolve\`. */
+export const ${n.camel}Projection = defineProjection<${n.pascal}State>({
+  name: '${n.kebab}',
+  initial: ${n.camel}Decider.initialState,
+  apply: (state, event) => (is${n.pascal}Event(event) ? ${n.camel}Decider.evolve(state, event) : state),
+})
+`
+
+const views = (n: FeatureNames) => `import { type Html, html, js } from '../../core/html.ts'
+import { MAX_TEXT_LENGTH, type ${n.pascal}State } from './domain.ts'
+
+export interface ${n.pascal}ViewOptions {
+  /** A message for the text field after a refused add. */
+  readonly error?: string
+  /** What was typed, kept after a refused add. */
+  readonly text?: string
+}
+
+/** The region the feed re-renders whole (\`#${n.kebab}-region\`). Ids come from entity ids. */
+export function ${n.camel}Region(state: ${n.pascal}State, options: ${n.pascal}ViewOptions = {}): Html {
+  return html\`<section id="${n.kebab}-region" class="card stack">
+    <form method="post" action="/${n.kebab}" class="cluster" data-indicator:_busy data-on:submit="@post('/${n.kebab}', {contentType: 'form'})">
+      <label class="visually-hidden" for="${n.kebab}-text">New item</label>
+      <input id="${n.kebab}-text" class="input" name="text" maxlength="\${MAX_TEXT_LENGTH}" value="\${options.text ?? ''}" placeholder="New item" autocomplete="off" \${options.error ? html\`aria-invalid="true"\` : ''}>
+      <button type="submit" class="button button--primary" data-attr:aria-busy="$_busy">Add</button>
+    </form>
+    <p class="field-error" role="alert">\${options.error ?? ''}</p>
+    <ul>
+      \${state.items.map(
+        (item) => html\`<li id="${n.kebab}-\${item.id}" class="cluster">
+          <span>\${item.text}</span>
+          <form method="post" action="/${n.kebab}/\${item.id}/remove" data-on:submit="@post(\${js(\`/${n.kebab}/\${item.id}/remove\`)})">
+            <button type="submit" class="button button--ghost button--small">Remove</button>
+          </form>
+        </li>\`,
+      )}
+    </ul>
+  </section>\`
+}
+
+/** The page: \`data-init\` opens the feed from the position the page was rendered at. */
+export function ${n.camel}Page(state: ${n.pascal}State, position: number, options: ${n.pascal}ViewOptions = {}): Html {
+  return html\`<div class="example" data-init="@get(\${js(\`/${n.kebab}/feed?since=\${position}\`)})">
+    <header class="example__header"><h1>${n.title}</h1></header>
+    \${${n.camel}Region(state, options)}
+  </div>\`
+}
+`
+
+const routes = (n: FeatureNames) => `import { z } from 'zod'
+import type { AppContext } from '../../core/app-context.ts'
+import { commandRoute, type Rejection } from '../../core/http/command.ts'
+import type { Handler, RequestContext, RouteTable } from '../../core/http/context.ts'
+import { parseParams } from '../../core/http/input.ts'
+import { serveFeed } from '../../core/sse.ts'
+import { layout, page } from '../../core/ui/layout.ts'
+import { addItemInput, ${constName(n, 'STREAM')}, type ${n.pascal}Command, ${n.camel}Decider } from './domain.ts'
+import { is${n.pascal}Event, ${n.camel}Projection } from './projection.ts'
+import { ${n.camel}Page, ${n.camel}Region } from './views.ts'
+
+const show: Handler = function show${n.pascal}(_req, ctx) {
+  return page(ctx, { title: '${n.title}', body: ${n.camel}Page(${n.camel}Projection.state, ${n.camel}Projection.position) })
+}
+
+const feed: Handler = function ${n.camel}Feed(req, ctx) {
+  return serveFeed(req, ctx, {
+    key: '${n.kebab}',
+    projections: [${n.camel}Projection],
+    isRelevant: is${n.pascal}Event,
+    render: () => ${n.camel}Region(${n.camel}Projection.state).value,
+  })
+}
+
+/** Runs a command, then waits until the read model shows it, so the redirected page does too. */
+async function run(ctx: RequestContext, command: ${n.pascal}Command): Promise<void> {
+  const result = await ctx.app.commands.handle(${n.camel}Decider, ${constName(n, 'STREAM')}, command)
+  if (result.position > 0) await ${n.camel}Projection.waitFor(result.position)
+}
+
+function rejected(ctx: RequestContext, rejection: Rejection) {
+  const options = {
+    error: rejection.issues.text ?? rejection.issues._form,
+    text: typeof rejection.values.text === 'string' ? rejection.values.text : '',
+  }
+  const state = ${n.camel}Projection.state
+  return {
+    page: () => layout(ctx, { title: '${n.title}', body: ${n.camel}Page(state, ${n.camel}Projection.position, options) }),
+    region: () => ${n.camel}Region(state, options),
+  }
+}
+
+const add = commandRoute({
+  input: addItemInput,
+  redirect: '/${n.kebab}',
+  rejected,
+  handle: ({ text }, ctx) => run(ctx, { type: 'Add${n.pascal}Item', id: Bun.randomUUIDv7(), text, at: new Date().toISOString() }),
+})
+
+const remove = commandRoute({
+  input: z.object({}),
+  redirect: '/${n.kebab}',
+  async handle(_input, ctx) {
+    const { id } = parseParams(ctx, z.object({ id: z.string().min(1).max(64) }))
+    await run(ctx, { type: 'Remove${n.pascal}Item', id })
+  },
+})
+
+export function ${n.camel}Routes(_app: AppContext): RouteTable {
+  return {
+    '/${n.kebab}': { GET: show, POST: add },
+    '/${n.kebab}/feed': { GET: feed },
+    '/${n.kebab}/:id/remove': { POST: remove },
+  }
+}
+`
+
+const index = (n: FeatureNames) => `import { defineSlice } from '../../core/slice.ts'
+import { ${constName(n, 'EVENT_TYPES')} } from './domain.ts'
+import { ${n.camel}Projection } from './projection.ts'
+import { ${n.camel}Routes } from './routes.ts'
+
+export const ${n.camel} = defineSlice({
+  name: '${n.kebab}',
+  events: Object.fromEntries(${constName(n, 'EVENT_TYPES')}.map((type) => [type, {}])),
+  projections: [${n.camel}Projection],
+  routes: ${n.camel}Routes,
+  nav: { href: '/${n.kebab}', label: '${n.title}' },
+})
+`
+
+const domainTest = (n: FeatureNames) => `import { describe, it } from 'bun:test'
+import { NotFoundError, RuleViolation } from '../../../src/core/errors.ts'
+import { deciderSpec } from '../../../src/core/testing/decider-spec.ts'
+import { MAX_ITEMS, type ${n.pascal}Event, ${n.camel}Decider } from '../../../src/features/${n.kebab}/domain.ts'
+
+const spec = deciderSpec(${n.camel}Decider)
+const at = '2026-01-01T00:00:00.000Z'
+const added = (id: string): ${n.pascal}Event => ({ type: '${n.pascal}ItemAdded', data: { id, text: \`item \${id}\`, at } })
+
+describe('${n.kebab} decider when empty', () => {
+  it('adds an item with trimmed text', () => {
+    spec.given().when({ type: 'Add${n.pascal}Item', id: 'a', text: ' item a ', at }).then(added('a'))
+  })
+  it('refuses an item with blank text', () => {
+    spec.given().when({ type: 'Add${n.pascal}Item', id: 'a', text: '  ', at }).thenThrows(RuleViolation)
+  })
+  it('refuses to remove an item that is not there', () => {
+    spec.given().when({ type: 'Remove${n.pascal}Item', id: 'a' }).thenThrows(NotFoundError)
+  })
+})
+
+describe('${n.kebab} decider with items', () => {
+  it('removes an item', () => {
+    spec.given([added('a')]).when({ type: 'Remove${n.pascal}Item', id: 'a' }).then({ type: '${n.pascal}ItemRemoved', data: { id: 'a' } })
+  })
+  it('refuses an item when the list is full', () => {
+    const full = Array.from({ length: MAX_ITEMS }, (_, i) => added(String(i)))
+    spec.given(full).when({ type: 'Add${n.pascal}Item', id: 'x', text: 'one more', at }).thenThrows(RuleViolation)
+  })
+})
+`
+
+const routesTest = (n: FeatureNames) => `import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { loadConfig } from '../../../src/config.ts'
+import { ${n.camel} } from '../../../src/features/${n.kebab}/index.ts'
+import { type RunningServer, startServer } from '../../../src/server.ts'
+
+let server: RunningServer
+let dir: string
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), '${n.kebab}-'))
+  server = await startServer(loadConfig({ PORT: '0', DATA_DIR: dir, IRONSTAR_ENV: 'test' }), { slices: [${n.camel}] })
+})
+afterAll(async () => {
+  await server.stop()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+const post = (path: string, body: Record<string, string>) =>
+  fetch(new URL(path, server.url), { method: 'POST', body: new URLSearchParams(body), redirect: 'manual' })
+
+describe('${n.kebab} routes', () => {
+  it('adds an item through a plain form and shows it on the page', async () => {
+    const response = await post('/${n.kebab}', { text: 'First item' })
+    expect(response.status).toBe(303)
+    expect(await (await fetch(new URL('/${n.kebab}', server.url))).text()).toContain('First item')
+  })
+  it('refuses blank text with 422 and the message, writing nothing', async () => {
+    const before = await server.app.store.headPosition()
+    const response = await post('/${n.kebab}', { text: '  ' })
+    expect(response.status).toBe(422)
+    expect(await response.text()).toContain('Write something first')
+    expect(await server.app.store.headPosition()).toBe(before)
+  })
+  it('answers 404 when removing an item that is not there', async () => {
+    expect((await post('/${n.kebab}/nope/remove', {})).status).toBe(404)
+  })
+})
+`
