@@ -141,9 +141,23 @@ describe.skipIf(skip)('the compiled binary, alone in a fresh directory', () => {
     expect(await page.text()).toContain('Ship the binary')
   })
 
-  it.skipIf(!hasRoute('/analytics'))('answers an analytics page through the embedded DuckDB', async () => {
-    const res = await get('/analytics')
-    expect(res.status).toBe(200)
+  it.skipIf(!hasRoute('/analytics'))('runs an analytics query through the embedded DuckDB', async () => {
+    expect((await get('/analytics')).status).toBe(200)
+    const posted = await fetch(`${base}/analytics/explore`, {
+      method: 'POST',
+      headers: { cookie, Origin: base, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ sql: 'SELECT 6 * 7 AS answer_from_duckdb' }).toString(),
+      redirect: 'manual',
+    })
+    expect(posted.status).toBe(303)
+    const location = posted.headers.get('location') as string
+    expect(location).toMatch(/^\/analytics\/explore\?q=/)
+    // The query runs in the background; its result appears on the page when DuckDB answers.
+    let page = ''
+    for (let i = 0; i < 100 && !/answer_from_duckdb[\s\S]*>42</.test(page); i++, await Bun.sleep(50)) {
+      page = await (await get(location)).text()
+    }
+    expect(page).toMatch(/answer_from_duckdb[\s\S]*>42</)
   }, 30_000)
 
   it('exposes /metrics and /readyz', async () => {
