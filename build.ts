@@ -20,7 +20,11 @@ interface BuildArgs {
 }
 
 function parseArgs(argv: readonly string[], root: string): BuildArgs {
-  const args: BuildArgs = { outfile: join(root, 'dist/ironstar'), workDir: join(root, '.build/release'), isWebOnly: false }
+  const args: BuildArgs = {
+    outfile: join(root, 'dist/ironstar'),
+    workDir: join(root, '.build/release'),
+    isWebOnly: false,
+  }
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]
     if (arg === '--web-only') args.isWebOnly = true

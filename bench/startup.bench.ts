@@ -19,10 +19,18 @@ function freePort(): number {
 async function timeToHealthy(cmd: string[], env: Record<string, string>): Promise<number> {
   const port = freePort()
   const started = performance.now()
-  const child = Bun.spawn(cmd, { cwd: env.CWD ?? ROOT, env: { ...process.env, ...env, PORT: String(port) }, stdout: 'ignore', stderr: 'ignore' })
+  const child = Bun.spawn(cmd, {
+    cwd: env.CWD ?? ROOT,
+    env: { ...process.env, ...env, PORT: String(port) },
+    stdout: 'ignore',
+    stderr: 'ignore',
+  })
   try {
     for (;;) {
-      const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false)
+      const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      )
       if (ok) return performance.now() - started
       if (performance.now() - started > 20_000) throw new Error(`Cannot reach ${cmd.join(' ')} within 20 s`)
       await Bun.sleep(5)
@@ -50,14 +58,21 @@ if (!existsSync(BINARY)) {
 
 const scratch = mkdtempSync(join(tmpdir(), 'ironstar-startup-'))
 try {
-  const env = (name: string) => ({ DATA_DIR: join(scratch, name), IRONSTAR_CACHE_DIR: join(scratch, 'cache'), HOST: '127.0.0.1', IRONSTAR_ENV: 'production' })
+  const env = (name: string) => ({
+    DATA_DIR: join(scratch, name),
+    IRONSTAR_CACHE_DIR: join(scratch, 'cache'),
+    HOST: '127.0.0.1',
+    IRONSTAR_ENV: 'production',
+  })
   const rows: Record<string, string | number>[] = []
   const measure = async (label: string, run: (i: number) => Promise<number>) => {
     const times: number[] = []
     for (let i = 0; i < RUNS; i++) times.push(await run(i))
     rows.push({ case: label, 'median ms': median(times), 'min ms': Math.min(...times), 'max ms': Math.max(...times) })
   }
-  await measure('baseline: bun src/main.ts serve → /healthz', () => timeToHealthy(['bun', 'src/main.ts', 'serve'], env('source')))
+  await measure('baseline: bun src/main.ts serve → /healthz', () =>
+    timeToHealthy(['bun', 'src/main.ts', 'serve'], env('source')),
+  )
   await measure('binary serve → /healthz', () => timeToHealthy([BINARY, 'serve'], env('binary')))
   await measure('binary doctor, DuckDB cache cold (extracts ~70 MB)', (i) =>
     timeCommand([BINARY, 'doctor'], { ...env('doctor'), IRONSTAR_CACHE_DIR: join(scratch, `cold-${i}`) }),

@@ -1,9 +1,9 @@
 import { basename } from 'node:path'
-import { type Config, ConfigError, loadConfig } from './config.ts'
 import { backupDatabase } from './cli/backup.ts'
 import { CliError, EXIT } from './cli/cli-error.ts'
 import { databasePath, ensureWritableDataDir } from './cli/data-dir.ts'
 import { COMMANDS, type CommandName, usage } from './cli/help.ts'
+import { type Config, ConfigError, loadConfig } from './config.ts'
 import { buildInfo } from './core/build-info.ts'
 import { configureLog, log, logFormatFor } from './core/log.ts'
 
@@ -23,7 +23,10 @@ function parseCommand(argv: readonly string[]): { command: CommandName; args: st
   const arity = command === 'backup' ? 1 : 0
   if (args.length !== arity) {
     const expected = arity === 1 ? 'exactly one file name' : 'no arguments'
-    throw new CliError(`Cannot run "${command}": it takes ${expected}, got ${args.length}; see ${program} --help`, EXIT.usage)
+    throw new CliError(
+      `Cannot run "${command}": it takes ${expected}, got ${args.length}; see ${program} --help`,
+      EXIT.usage,
+    )
   }
   return { command, args }
 }
@@ -36,7 +39,10 @@ async function serve(config: Config): Promise<number> {
     running = await startServer(config)
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      throw new CliError(`Cannot listen on ${config.host}:${config.port}: the port is in use; set PORT to a free one`, 1)
+      throw new CliError(
+        `Cannot listen on ${config.host}:${config.port}: the port is in use; set PORT to a free one`,
+        1,
+      )
     }
     throw error
   }
@@ -112,7 +118,9 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   if (command === 'version') {
     const info = buildInfo()
-    console.log(`ironstar ${info.version} (commit ${info.commit ?? 'unknown'}, built ${info.builtAt ?? 'from source'}, bun ${info.bun})`)
+    console.log(
+      `ironstar ${info.version} (commit ${info.commit ?? 'unknown'}, built ${info.builtAt ?? 'from source'}, bun ${info.bun})`,
+    )
     return EXIT.ok
   }
   let config: Config

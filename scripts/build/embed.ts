@@ -68,7 +68,7 @@ export function writeEntryModule(dir: string, root: string, { commit, builtAt, s
         `import { SAMPLES_ASSET_DIR, useEmbeddedSamples } from ${specifier(dir, samplesModule)}`,
         'useEmbeddedSamples(async () =>',
         '  Object.entries(embeddedAssets.files)',
-        "    .filter(([name, file]) => !file.immutable && name.startsWith(`${SAMPLES_ASSET_DIR}/`))",
+        "    .filter(([name, file]) => !file.immutable && name.startsWith(SAMPLES_ASSET_DIR + '/'))",
         '    .map(([name, file]) => ({ name: name.slice(SAMPLES_ASSET_DIR.length + 1), bytes: Bun.file(file.path) }))',
         "    .filter(({ name }) => !name.includes('/')),",
         ')',

@@ -24,7 +24,7 @@ export async function duckdbSelfCheck(): Promise<string> {
   const instance = await DuckDBInstance.create(':memory:')
   const connection = await instance.connect()
   try {
-    const reader = await connection.runAndReadAll("SELECT 40 + 2 AS answer, version() AS version")
+    const reader = await connection.runAndReadAll('SELECT 40 + 2 AS answer, version() AS version')
     const [answer, version] = reader.getRows()[0] ?? []
     if (Number(answer) !== 42) throw new Error(`DuckDB answered ${String(answer)} to 40 + 2`)
     return `DuckDB ${String(version)} answered 42 in ${(performance.now() - started).toFixed(0)} ms`

@@ -104,7 +104,10 @@ export function createAssetServer({ env, rootDir = PROJECT_ROOT }: AssetServerOp
     if (!builder) return notFound()
     const build = await builder.current()
     const file = build.files.get(name)
-    if (file) return new Response(req.method === 'HEAD' ? null : file.body, { headers: { ...NO_STORE, 'Content-Type': file.type } })
+    if (file)
+      return new Response(req.method === 'HEAD' ? null : file.body, {
+        headers: { ...NO_STORE, 'Content-Type': file.type },
+      })
     if (build.error && DEV_WEB_NAMES.has(name)) {
       return new Response(`Cannot build web/: ${build.error}`, { status: 500, headers: NO_STORE })
     }

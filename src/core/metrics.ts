@@ -29,7 +29,9 @@ export interface MetricOptions {
 export type Collector = () => ReadonlyArray<{ labels?: Labels; value: number }>
 
 /** Latency buckets in seconds, from sub-millisecond commits to slow requests. */
-export const DEFAULT_SECONDS_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] as const
+export const DEFAULT_SECONDS_BUCKETS = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
+] as const
 const MAX_SERIES = 1_000
 const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/
 

@@ -46,9 +46,12 @@ export function extractNativeFiles(key: string, files: readonly NativeFile[], ro
   try {
     mkdirSync(dir, { recursive: true, mode: 0o755 })
   } catch (error) {
-    throw new Error(`Cannot extract the native libraries to ${dir}: ${(error as Error).message}; set IRONSTAR_CACHE_DIR to a writable directory`, {
-      cause: error,
-    })
+    throw new Error(
+      `Cannot extract the native libraries to ${dir}: ${(error as Error).message}; set IRONSTAR_CACHE_DIR to a writable directory`,
+      {
+        cause: error,
+      },
+    )
   }
   for (const file of files) {
     const target = join(dir, file.name)

@@ -3,7 +3,7 @@ import type { BroadcastRing } from './bus.ts'
 import type { CommandOutcome } from './commands.ts'
 import type { RequestLogger, RequestLogLine } from './http/request-log.ts'
 import { log as defaultLog } from './log.ts'
-import { type MetricsRegistry, metrics as defaultMetrics, PROMETHEUS_CONTENT_TYPE } from './metrics.ts'
+import { metrics as defaultMetrics, type MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from './metrics.ts'
 import { feedCounters } from './sse.ts'
 import type { EventStore } from './store/event-store.ts'
 
@@ -86,14 +86,14 @@ export function createOps({ db, store, bus, projections, registry = defaultMetri
     },
     '/readyz': {
       GET: async () => {
-      const head = await store.headPosition()
-      const behind = projections.filter((p) => !p.isRunning || p.position < head)
-      const body = {
-        status: behind.length === 0 ? 'ready' : 'catching-up',
-        position: head,
-        projections: Object.fromEntries(projections.map((p) => [p.name, p.position])),
-      }
-      return Response.json(body, { status: behind.length === 0 ? 200 : 503, headers: NO_STORE })
+        const head = await store.headPosition()
+        const behind = projections.filter((p) => !p.isRunning || p.position < head)
+        const body = {
+          status: behind.length === 0 ? 'ready' : 'catching-up',
+          position: head,
+          projections: Object.fromEntries(projections.map((p) => [p.name, p.position])),
+        }
+        return Response.json(body, { status: behind.length === 0 ? 200 : 503, headers: NO_STORE })
       },
     },
     '/metrics': {

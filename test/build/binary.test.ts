@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { Database } from 'bun:sqlite'
+import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -10,7 +10,8 @@ import { slices } from '../../src/app.ts'
 // Slow (a full compile), so it has generous timeouts; SKIP_BINARY_TEST=1 skips it for quick local loops.
 const ROOT = join(import.meta.dir, '../..')
 const skip = process.env.SKIP_BINARY_TEST === '1'
-const hasRoute = (prefix: string) => slices.some((slice) => slice.nav?.href === prefix || slice.name === prefix.slice(1))
+const hasRoute = (prefix: string) =>
+  slices.some((slice) => slice.nav?.href === prefix || slice.name === prefix.slice(1))
 
 describe.skipIf(skip)('the compiled binary, alone in a fresh directory', () => {
   const scratch = mkdtempSync(join(tmpdir(), 'ironstar-binary-'))
@@ -29,7 +30,12 @@ describe.skipIf(skip)('the compiled binary, alone in a fresh directory', () => {
   let cookie = ''
 
   const run = async (args: string[], extra: Record<string, string> = {}) => {
-    const child = Bun.spawn([binary, ...args], { cwd: runDir, env: { ...env, ...extra }, stdout: 'pipe', stderr: 'pipe' })
+    const child = Bun.spawn([binary, ...args], {
+      cwd: runDir,
+      env: { ...env, ...extra },
+      stdout: 'pipe',
+      stderr: 'pipe',
+    })
     const [code, stdout, stderr] = await Promise.all([
       child.exited,
       new Response(child.stdout).text(),
@@ -92,9 +98,17 @@ describe.skipIf(skip)('the compiled binary, alone in a fresh directory', () => {
     await probe.stop(true)
     base = `http://127.0.0.1:${port}`
     const started = performance.now()
-    server = Bun.spawn([binary], { cwd: runDir, env: { ...env, PORT: String(port) }, stdout: 'pipe', stderr: 'inherit' })
+    server = Bun.spawn([binary], {
+      cwd: runDir,
+      env: { ...env, PORT: String(port) },
+      stdout: 'pipe',
+      stderr: 'inherit',
+    })
     for (let i = 0; i < 200; i++) {
-      const ok = await fetch(`${base}/healthz`).then((r) => r.ok, () => false)
+      const ok = await fetch(`${base}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      )
       if (ok) break
       await Bun.sleep(25)
     }
@@ -102,7 +116,9 @@ describe.skipIf(skip)('the compiled binary, alone in a fresh directory', () => {
     const health = await fetch(`${base}/healthz`)
     expect(health.status).toBe(200)
     expect(await health.json()).toMatchObject({ status: 'ok' })
-    console.log(`binary: ${(statSync(binary).size / 1_048_576).toFixed(1)} MB, healthz after ${startupMs.toFixed(0)} ms`)
+    console.log(
+      `binary: ${(statSync(binary).size / 1_048_576).toFixed(1)} MB, healthz after ${startupMs.toFixed(0)} ms`,
+    )
   }, 30_000)
 
   it('serves the landing page and its hashed assets as immutable, brotli-compressed files', async () => {
@@ -141,24 +157,28 @@ describe.skipIf(skip)('the compiled binary, alone in a fresh directory', () => {
     expect(await page.text()).toContain('Ship the binary')
   })
 
-  it.skipIf(!hasRoute('/analytics'))('runs an analytics query through the embedded DuckDB', async () => {
-    expect((await get('/analytics')).status).toBe(200)
-    const posted = await fetch(`${base}/analytics/explore`, {
-      method: 'POST',
-      headers: { cookie, Origin: base, 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ sql: 'SELECT 6 * 7 AS answer_from_duckdb' }).toString(),
-      redirect: 'manual',
-    })
-    expect(posted.status).toBe(303)
-    const location = posted.headers.get('location') as string
-    expect(location).toMatch(/^\/analytics\/explore\?q=/)
-    // The query runs in the background; its result appears on the page when DuckDB answers.
-    let page = ''
-    for (let i = 0; i < 100 && !/answer_from_duckdb[\s\S]*>42</.test(page); i++, await Bun.sleep(50)) {
-      page = await (await get(location)).text()
-    }
-    expect(page).toMatch(/answer_from_duckdb[\s\S]*>42</)
-  }, 30_000)
+  it.skipIf(!hasRoute('/analytics'))(
+    'runs an analytics query through the embedded DuckDB',
+    async () => {
+      expect((await get('/analytics')).status).toBe(200)
+      const posted = await fetch(`${base}/analytics/explore`, {
+        method: 'POST',
+        headers: { cookie, Origin: base, 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ sql: 'SELECT 6 * 7 AS answer_from_duckdb' }).toString(),
+        redirect: 'manual',
+      })
+      expect(posted.status).toBe(303)
+      const location = posted.headers.get('location') as string
+      expect(location).toMatch(/^\/analytics\/explore\?q=/)
+      // The query runs in the background; its result appears on the page when DuckDB answers.
+      let page = ''
+      for (let i = 0; i < 100 && !/answer_from_duckdb[\s\S]*>42</.test(page); i++, await Bun.sleep(50)) {
+        page = await (await get(location)).text()
+      }
+      expect(page).toMatch(/answer_from_duckdb[\s\S]*>42</)
+    },
+    30_000,
+  )
 
   it('exposes /metrics and /readyz', async () => {
     const metrics = await (await get('/metrics')).text()

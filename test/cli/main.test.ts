@@ -1,13 +1,13 @@
-import { afterAll, describe, expect, it } from 'bun:test'
 import { Database } from 'bun:sqlite'
+import { afterAll, describe, expect, it } from 'bun:test'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { CONFIG_VARIABLES, loadConfig } from '../../src/config.ts'
-import { startServer } from '../../src/server.ts'
-import { makeBoardProjection, notesDecider } from '../fixtures/notes.ts'
 import { defineSlice } from '../../src/core/slice.ts'
 import { counterDecider, globalCounterStream } from '../../src/features/counter/domain.ts'
+import { startServer } from '../../src/server.ts'
+import { makeBoardProjection, notesDecider } from '../fixtures/notes.ts'
 
 const ROOT = join(import.meta.dir, '../..')
 const dir = mkdtempSync(join(tmpdir(), 'ironstar-cli-'))
@@ -89,7 +89,9 @@ describe('ironstar CLI', () => {
     db.close()
     const { code, stderr } = await cli(['serve'], { DATA_DIR: dataDir, PORT: '0' })
     expect(code).toBe(1)
-    expect(stderr.trim()).toMatch(/^Cannot open database: it is at schema version 999, but this build knows migrations up to \d+\. Run a newer build$/)
+    expect(stderr.trim()).toMatch(
+      /^Cannot open database: it is at schema version 999, but this build knows migrations up to \d+\. Run a newer build$/,
+    )
   })
 
   it('prints the version', async () => {
@@ -115,14 +117,22 @@ describe('ironstar CLI', () => {
 
 describe('backup and rebuild next to a running server', () => {
   const board = makeBoardProjection('cli-board')
-  const slice = defineSlice({ name: 'cli-probe', events: { NoteAdded: {}, BoardRenamed: {} }, projections: [board], routes: () => ({}) })
+  const slice = defineSlice({
+    name: 'cli-probe',
+    events: { NoteAdded: {}, BoardRenamed: {} },
+    projections: [board],
+    routes: () => ({}),
+  })
 
   it('copies a consistent database while commands are being appended, and the copy holds the events', async () => {
     const dataDir = join(dir, 'live')
-    const server = await startServer(loadConfig({ PORT: '0', DATA_DIR: dataDir, IRONSTAR_ENV: 'test' }), { slices: [slice] })
+    const server = await startServer(loadConfig({ PORT: '0', DATA_DIR: dataDir, IRONSTAR_ENV: 'test' }), {
+      slices: [slice],
+    })
     const stream = { type: 'board', id: 'main' }
     try {
-      for (let i = 0; i < 50; i++) await server.app.commands.handle(notesDecider, stream, { type: 'AddNote', text: `n${i}` })
+      for (let i = 0; i < 50; i++)
+        await server.app.commands.handle(notesDecider, stream, { type: 'AddNote', text: `n${i}` })
       let writing = true
       const writer = (async () => {
         let n = 0
@@ -165,7 +175,8 @@ describe('backup and rebuild next to a running server', () => {
     // The real app's slices, so the rebuild reads events every projection knows.
     const server = await startServer(loadConfig({ PORT: '0', DATA_DIR: dataDir, IRONSTAR_ENV: 'test' }))
     const at = new Date().toISOString()
-    for (let i = 0; i < 3; i++) await server.app.commands.handle(counterDecider, globalCounterStream, { type: 'IncrementCounter', at })
+    for (let i = 0; i < 3; i++)
+      await server.app.commands.handle(counterDecider, globalCounterStream, { type: 'IncrementCounter', at })
     await server.stop()
     const { code, stdout, stderr } = await cli(['rebuild'], { DATA_DIR: dataDir })
     expect(stderr).toBe('')

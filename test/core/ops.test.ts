@@ -17,7 +17,11 @@ const opsSlice = defineSlice({
   routes: () => ({
     '/notes': {
       POST: async (_req, ctx) => {
-        const result = await ctx.app.commands.handle(notesDecider, { type: 'board', id: 'main' }, { type: 'AddNote', text: 'hi' })
+        const result = await ctx.app.commands.handle(
+          notesDecider,
+          { type: 'board', id: 'main' },
+          { type: 'AddNote', text: 'hi' },
+        )
         await board.waitFor(result.position)
         return new Response(null, { status: 303, headers: { Location: '/notes' } })
       },
@@ -69,11 +73,19 @@ describe('operational endpoints', () => {
     const res = await fetch(new URL('/metrics', t.url))
     expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8')
     const text = await res.text()
-    expect(sample(text, 'ironstar_http_requests_total{method="POST",route="/notes",status="303"}')).toBeGreaterThanOrEqual(1)
+    expect(
+      sample(text, 'ironstar_http_requests_total{method="POST",route="/notes",status="303"}'),
+    ).toBeGreaterThanOrEqual(1)
     // Route patterns, not raw paths, so an id in the URL cannot blow up the series count.
-    expect(sample(text, 'ironstar_http_requests_total{method="GET",route="/probe/items/:id",status="200"}')).toBeGreaterThanOrEqual(1)
-    expect(sample(text, 'ironstar_http_requests_total{method="GET",route="unmatched",status="404"}')).toBeGreaterThanOrEqual(1)
-    expect(sample(text, 'ironstar_command_duration_seconds_count{outcome="ok",stream_type="board"}')).toBeGreaterThanOrEqual(1)
+    expect(
+      sample(text, 'ironstar_http_requests_total{method="GET",route="/probe/items/:id",status="200"}'),
+    ).toBeGreaterThanOrEqual(1)
+    expect(
+      sample(text, 'ironstar_http_requests_total{method="GET",route="unmatched",status="404"}'),
+    ).toBeGreaterThanOrEqual(1)
+    expect(
+      sample(text, 'ironstar_command_duration_seconds_count{outcome="ok",stream_type="board"}'),
+    ).toBeGreaterThanOrEqual(1)
     expect(sample(text, 'ironstar_events_appended_total')).toBeGreaterThanOrEqual(1)
     expect(sample(text, 'ironstar_projection_lag_events{projection="ops-board"}')).toBe(0)
     expect(sample(text, 'ironstar_sessions')).toBeGreaterThanOrEqual(0)
