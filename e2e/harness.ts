@@ -26,7 +26,9 @@ export interface Harness {
 /** A real server on an ephemeral port over a temporary data directory, and a headless Chromium. */
 export async function startHarness(): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ironstar-e2e-'))
-  const server = await startServer(loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, IRONSTAR_ENV: 'test' }))
+  const server = await startServer(
+    loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, IRONSTAR_ENV: 'test' }),
+  )
   const browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
     args: [
@@ -45,7 +47,11 @@ export async function startHarness(): Promise<Harness> {
     browser,
     baseUrl,
     async newSession({ javaScriptEnabled = true } = {}) {
-      const context = await browser.newContext({ baseURL: baseUrl, javaScriptEnabled, viewport: { width: 1100, height: 800 } })
+      const context = await browser.newContext({
+        baseURL: baseUrl,
+        javaScriptEnabled,
+        viewport: { width: 1100, height: 800 },
+      })
       contexts.push(context)
       return context
     },

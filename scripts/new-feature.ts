@@ -21,7 +21,8 @@ export function registerSlice(appSource: string, n: FeatureNames): string {
   lines.splice((lastFeatureImport >= 0 ? lastFeatureImport : lastImport) + 1, 0, importLine)
   const start = lines.findIndex((line) => /export const slices\b/.test(line))
   const end = lines.findIndex((line, i) => i > start && /^\]/.test(line))
-  if (start < 0 || end < 0) throw new Error('Cannot register slice in src/app.ts: no `export const slices = [...]` list found')
+  if (start < 0 || end < 0)
+    throw new Error('Cannot register slice in src/app.ts: no `export const slices = [...]` list found')
   lines.splice(end, 0, `  ${n.camel},`)
   return lines.join('\n')
 }
@@ -33,7 +34,8 @@ export interface ScaffoldResult {
 export function scaffold(name: string, root: string): ScaffoldResult {
   const n = featureNames(name)
   const folder = join(root, 'src/features', n.kebab)
-  if (existsSync(folder)) throw new Error(`Cannot scaffold feature "${n.kebab}": ${join('src/features', n.kebab)} exists`)
+  if (existsSync(folder))
+    throw new Error(`Cannot scaffold feature "${n.kebab}": ${join('src/features', n.kebab)} exists`)
   const appPath = join(root, 'src/app.ts')
   const app = registerSlice(readFileSync(appPath, 'utf8'), n)
   const written: string[] = []

@@ -39,7 +39,12 @@ const SHOTS: Record<string, (h: Harness, context: (dark?: boolean) => Promise<Br
   async todos(_h, context) {
     const page = await (await context()).newPage()
     await page.goto('/todos')
-    await addTodos(page, ['Model the events of a feature', 'Write its decider test first', 'Open this page in two tabs', 'Ship one binary to the VPS'])
+    await addTodos(page, [
+      'Model the events of a feature',
+      'Write its decider test first',
+      'Open this page in two tabs',
+      'Ship one binary to the VPS',
+    ])
     await page.locator('.todo-item .todo-toggle').nth(0).click()
     await page.locator('.todo-item.is-completed').waitFor()
     await page.locator('.todo-item .todo-toggle').nth(1).click()

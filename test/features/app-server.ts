@@ -3,13 +3,17 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadConfig } from '../../src/config.ts'
 import type { Slice } from '../../src/core/slice.ts'
-import { SseParser, type SseEvent } from '../../src/core/testing/sse-client.ts'
+import { type SseEvent, SseParser } from '../../src/core/testing/sse-client.ts'
 import { type RunningServer, startServer } from '../../src/server.ts'
 
 /** A browser-like client: keeps its session cookie and sends same-origin headers. */
 export interface Client {
   get(path: string, headers?: Record<string, string>): Promise<Response>
-  post(path: string, body?: Record<string, string> | object, options?: { datastar?: boolean; json?: boolean }): Promise<Response>
+  post(
+    path: string,
+    body?: Record<string, string> | object,
+    options?: { datastar?: boolean; json?: boolean },
+  ): Promise<Response>
   /** Opens a feed and returns the events it sent within `ms`, then disconnects. */
   feed(path: string, ms?: number): Promise<SseEvent[]>
 }
@@ -45,7 +49,11 @@ function makeClient(base: string): Client {
     if (set) cookie = set.split(';')[0] ?? ''
     return response
   }
-  const headers = (extra: Record<string, string> = {}) => ({ Origin: base, ...(cookie ? { Cookie: cookie } : {}), ...extra })
+  const headers = (extra: Record<string, string> = {}) => ({
+    Origin: base,
+    ...(cookie ? { Cookie: cookie } : {}),
+    ...extra,
+  })
   return {
     async get(path, extra) {
       return remember(await fetch(base + path, { headers: headers(extra), redirect: 'manual' }))

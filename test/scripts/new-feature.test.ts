@@ -2,8 +2,8 @@ import { afterAll, describe, expect, it } from 'bun:test'
 import { cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { registerSlice, scaffold } from '../../scripts/new-feature.ts'
 import { featureNames } from '../../scripts/new-feature/names.ts'
+import { registerSlice, scaffold } from '../../scripts/new-feature.ts'
 
 const ROOT = join(import.meta.dir, '../..')
 const dirs: string[] = []
@@ -39,7 +39,8 @@ describe('featureNames', () => {
 })
 
 describe('registerSlice', () => {
-  const app = "import type { Slice } from './core/slice.ts'\nimport { home } from './features/home/index.ts'\n\nexport const slices: readonly Slice[] = [\n  home,\n]\n"
+  const app =
+    "import type { Slice } from './core/slice.ts'\nimport { home } from './features/home/index.ts'\n\nexport const slices: readonly Slice[] = [\n  home,\n]\n"
   it('registerSlice() adds one import and one line in the list, once', () => {
     const once = registerSlice(app, featureNames('notes'))
     expect(once).toContain("import { notes } from './features/notes/index.ts'")
@@ -58,15 +59,26 @@ describe('scaffold', () => {
     expect(written).toContain('src/features/shopping-list/domain.ts')
     expect(written).toContain('src/app.ts')
 
-    const tests = Bun.spawnSync(['bun', 'test', 'test/features/shopping-list'], { cwd: dir, stderr: 'pipe', stdout: 'pipe' })
+    const tests = Bun.spawnSync(['bun', 'test', 'test/features/shopping-list'], {
+      cwd: dir,
+      stderr: 'pipe',
+      stdout: 'pipe',
+    })
     const summary = tests.stderr.toString()
     expect(summary).toContain(' 0 fail')
     expect(tests.exitCode).toBe(0)
 
-    const listed = Bun.spawnSync(['bun', '-e', "const { slices } = await import('./src/app.ts'); console.log(slices.map((s) => s.name).join(','))"], {
-      cwd: dir,
-      stdout: 'pipe',
-    })
+    const listed = Bun.spawnSync(
+      [
+        'bun',
+        '-e',
+        "const { slices } = await import('./src/app.ts'); console.log(slices.map((s) => s.name).join(','))",
+      ],
+      {
+        cwd: dir,
+        stdout: 'pipe',
+      },
+    )
     expect(listed.stdout.toString().trim().split(',')).toContain('shopping-list')
   }, 60_000)
 

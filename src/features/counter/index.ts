@@ -8,5 +8,10 @@ export const counter = defineSlice({
   events: Object.fromEntries(COUNTER_EVENT_TYPES.map((type) => [type, {}])),
   projections: [counterProjection],
   routes: counterRoutes,
-  nav: { href: '/counter', label: 'Counter', icon: 'hash', description: 'A global and a per-session counter, live across tabs and visitors' },
+  nav: {
+    href: '/counter',
+    label: 'Counter',
+    icon: 'hash',
+    description: 'A global and a per-session counter, live across tabs and visitors',
+  },
 })

@@ -1,6 +1,12 @@
 import type { StoredEvent } from '../../core/events.ts'
 import { defineProjection } from '../../core/projections.ts'
-import { COUNTER_EVENT_TYPES, COUNTER_STREAM_TYPE, type CounterEvent, GLOBAL_COUNTER_ID, sessionCounterStream } from './domain.ts'
+import {
+  COUNTER_EVENT_TYPES,
+  COUNTER_STREAM_TYPE,
+  type CounterEvent,
+  GLOBAL_COUNTER_ID,
+  sessionCounterStream,
+} from './domain.ts'
 
 /** Every counter's value by stream id (`global`, `session-<id>`). */
 export interface Counters {
@@ -25,4 +31,8 @@ export const globalCount = (state: Counters): number => state.values.get(GLOBAL_
 export const sessionCount = (state: Counters, sessionId: string): number =>
   state.values.get(sessionCounterStream(sessionId).id) ?? 0
 
-export const counterProjection = defineProjection({ name: 'counters', initial: initialCounters, apply: applyCounterEvent })
+export const counterProjection = defineProjection({
+  name: 'counters',
+  initial: initialCounters,
+  apply: applyCounterEvent,
+})

@@ -27,7 +27,8 @@ const counterFeed: Handler = function counterFeed(req, ctx) {
   return serveFeed(req, ctx, {
     key: `counter/${own}`,
     projections: [counterProjection],
-    isRelevant: (event) => isCounterEvent(event) && (event.stream.id === globalCounterStream.id || event.stream.id === own),
+    isRelevant: (event) =>
+      isCounterEvent(event) && (event.stream.id === globalCounterStream.id || event.stream.id === own),
     render: () => counterRegion(valuesFor(ctx)).value,
   })
 }

@@ -6,7 +6,14 @@ export interface CounterValues {
   readonly session: number
 }
 
-function counterCard(options: { id: string; title: string; hint: string; value: number; action: string; iconName: string }): Html {
+function counterCard(options: {
+  id: string
+  title: string
+  hint: string
+  value: number
+  action: string
+  iconName: string
+}): Html {
   const busy = `_${options.id.replace(/-/g, '')}Busy`
   return html`<article id="${options.id}" class="counter card">
     <h2>${icon(options.iconName)} ${options.title}</h2>

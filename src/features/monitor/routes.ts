@@ -7,7 +7,11 @@ import { monitorPage } from './views.ts'
 const showMonitor: Handler = function showMonitor(_req, ctx) {
   const ticker = monitorTicker(ctx.app)
   ticker.touch()
-  return page(ctx, { title: 'Monitor', body: monitorPage(ticker.history) }, { headers: { 'Cache-Control': 'no-store' } })
+  return page(
+    ctx,
+    { title: 'Monitor', body: monitorPage(ticker.history) },
+    { headers: { 'Cache-Control': 'no-store' } },
+  )
 }
 
 const monitorFeed: Handler = function monitorFeed(req, ctx) {

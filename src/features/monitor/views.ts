@@ -40,15 +40,47 @@ function tile({ id, label, value, detail, series, max, isRelative }: Tile): Html
 /** The region the feed replaces every second (`#monitor-tiles`). */
 export function monitorRegion(history: readonly Sample[]): Html {
   const now = history.at(-1)
-  if (!now) return html`<div id="monitor-tiles" class="monitor-grid"><p class="muted">Collecting the first sample…</p></div>`
+  if (!now)
+    return html`<div id="monitor-tiles" class="monitor-grid"><p class="muted">Collecting the first sample…</p></div>`
   const series = (pick: (s: Sample) => number) => history.map(pick)
   const tiles: Tile[] = [
-    { id: 'memory', label: 'Memory (RSS)', value: formatBytes(now.rssBytes), detail: `heap ${formatBytes(now.heapUsedBytes)}`, series: series((s) => s.rssBytes), isRelative: true },
-    { id: 'cpu', label: 'CPU', value: `${now.cpuPercent.toFixed(1)} %`, detail: `load ${now.load1.toFixed(2)} on ${now.cores} cores`, series: series((s) => s.cpuPercent), max: 100 * Math.max(1, now.cores) },
-    { id: 'events', label: 'Events appended', value: `${now.eventsPerSecond.toFixed(0)}/s`, detail: `position ${now.position.toLocaleString('en-US')}`, series: series((s) => s.eventsPerSecond) },
+    {
+      id: 'memory',
+      label: 'Memory (RSS)',
+      value: formatBytes(now.rssBytes),
+      detail: `heap ${formatBytes(now.heapUsedBytes)}`,
+      series: series((s) => s.rssBytes),
+      isRelative: true,
+    },
+    {
+      id: 'cpu',
+      label: 'CPU',
+      value: `${now.cpuPercent.toFixed(1)} %`,
+      detail: `load ${now.load1.toFixed(2)} on ${now.cores} cores`,
+      series: series((s) => s.cpuPercent),
+      max: 100 * Math.max(1, now.cores),
+    },
+    {
+      id: 'events',
+      label: 'Events appended',
+      value: `${now.eventsPerSecond.toFixed(0)}/s`,
+      detail: `position ${now.position.toLocaleString('en-US')}`,
+      series: series((s) => s.eventsPerSecond),
+    },
     { id: 'sse', label: 'SSE connections', value: String(now.sseConnections), series: series((s) => s.sseConnections) },
-    { id: 'lag', label: 'Projection lag', value: `${now.projectionLag} events`, detail: 'behind the newest event', series: series((s) => s.projectionLag) },
-    { id: 'ring', label: 'Ring lag count', value: String(now.laggedTotal), detail: 'subscribers that fell behind the ring' },
+    {
+      id: 'lag',
+      label: 'Projection lag',
+      value: `${now.projectionLag} events`,
+      detail: 'behind the newest event',
+      series: series((s) => s.projectionLag),
+    },
+    {
+      id: 'ring',
+      label: 'Ring lag count',
+      value: String(now.laggedTotal),
+      detail: 'subscribers that fell behind the ring',
+    },
     { id: 'uptime', label: 'Uptime', value: formatDuration(now.uptimeSeconds) },
   ]
   return html`<div id="monitor-tiles" class="monitor-grid">${tiles.map(tile)}</div>`

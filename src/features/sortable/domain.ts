@@ -53,7 +53,11 @@ function move(list: SortableList, id: string, to: number): SortableEvent | reado
   const from = indexOf(list, id)
   const last = list.items.length - 1
   if (!Number.isInteger(to) || to < 0 || to > last) {
-    throw new RuleViolation(`Cannot move item "${id}" to position ${to}: positions run from 0 to ${last}`, 'out-of-range', 'to')
+    throw new RuleViolation(
+      `Cannot move item "${id}" to position ${to}: positions run from 0 to ${last}`,
+      'out-of-range',
+      'to',
+    )
   }
   return from === to ? [] : { type: 'ItemMoved', data: { id, from, to } }
 }

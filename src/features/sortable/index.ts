@@ -8,5 +8,10 @@ export const sortable = defineSlice({
   events: Object.fromEntries(SORTABLE_EVENT_TYPES.map((type) => [type, {}])),
   projections: [sortableProjection],
   routes: sortableRoutes,
-  nav: { href: '/sortable', label: 'Sortable', icon: 'arrow-up-down', description: 'Drag and drop through a Lit component; every move is an event' },
+  nav: {
+    href: '/sortable',
+    label: 'Sortable',
+    icon: 'arrow-up-down',
+    description: 'Drag and drop through a Lit component; every move is an event',
+  },
 })

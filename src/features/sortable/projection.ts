@@ -1,6 +1,12 @@
 import type { StoredEvent } from '../../core/events.ts'
 import { defineProjection } from '../../core/projections.ts'
-import { SORTABLE_EVENT_TYPES, SORTABLE_STREAM_TYPE, type SortableEvent, type SortableList, sortableDecider } from './domain.ts'
+import {
+  SORTABLE_EVENT_TYPES,
+  SORTABLE_STREAM_TYPE,
+  type SortableEvent,
+  type SortableList,
+  sortableDecider,
+} from './domain.ts'
 
 const sortableTypes: ReadonlySet<string> = new Set(SORTABLE_EVENT_TYPES)
 

@@ -25,7 +25,10 @@ const sortableFeed: Handler = function sortableFeed(req, ctx) {
   })
 }
 
-function move<Schema extends z.ZodType>(input: Schema, command: (id: string, input: z.output<Schema>) => SortableCommand) {
+function move<Schema extends z.ZodType>(
+  input: Schema,
+  command: (id: string, input: z.output<Schema>) => SortableCommand,
+) {
   return commandRoute({
     input,
     redirect: '/sortable',

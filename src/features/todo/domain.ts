@@ -70,7 +70,11 @@ function find(list: TodoList, id: string): Todo {
 function checkText(action: string, value: string): string {
   const trimmed = value.trim()
   if (trimmed.length > MAX_TEXT_LENGTH) {
-    throw new RuleViolation(`Cannot ${action}: text has ${trimmed.length} characters, at most ${MAX_TEXT_LENGTH}`, 'too-long', 'text')
+    throw new RuleViolation(
+      `Cannot ${action}: text has ${trimmed.length} characters, at most ${MAX_TEXT_LENGTH}`,
+      'too-long',
+      'text',
+    )
   }
   return trimmed
 }

@@ -8,5 +8,10 @@ export const todos = defineSlice({
   events: Object.fromEntries(TODO_EVENT_TYPES.map((type) => [type, {}])),
   projections: [todoProjection],
   routes: todoRoutes,
-  nav: { href: '/todos', label: 'Todos', icon: 'list-todo', description: 'TodoMVC, event-sourced: one list per session, live in every tab' },
+  nav: {
+    href: '/todos',
+    label: 'Todos',
+    icon: 'list-todo',
+    description: 'TodoMVC, event-sourced: one list per session, live in every tab',
+  },
 })

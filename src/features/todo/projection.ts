@@ -1,6 +1,13 @@
 import type { StoredEvent } from '../../core/events.ts'
 import { defineProjection } from '../../core/projections.ts'
-import { emptyTodoList, TODO_EVENT_TYPES, TODO_STREAM_TYPE, type TodoEvent, type TodoList, todoDecider } from './domain.ts'
+import {
+  emptyTodoList,
+  TODO_EVENT_TYPES,
+  TODO_STREAM_TYPE,
+  type TodoEvent,
+  type TodoList,
+  todoDecider,
+} from './domain.ts'
 
 /** Every session's list, keyed by session id: the read model the todo pages render from. */
 export interface TodoLists {

@@ -9,7 +9,7 @@ import { layout } from '../../core/ui/layout.ts'
 import { addTodoInput, editTodoInput, type TodoCommand, todoDecider, todoFilter, todoStream } from './domain.ts'
 import { todoFeed } from './feed.ts'
 import { listOf, todoProjection } from './projection.ts'
-import { todoPage, todoRegion, type TodoViewOptions } from './views.ts'
+import { type TodoViewOptions, todoPage, todoRegion } from './views.ts'
 
 const idParams = z.object({ id: z.string().min(1).max(64) })
 const pageQuery = (url: URL) => ({
@@ -22,8 +22,7 @@ function pageHtml(ctx: RequestContext, options: TodoViewOptions) {
   return layout(ctx, { title: 'Todos', body: todoPage(list, todoProjection.position, options) })
 }
 
-const renderPage = (ctx: RequestContext, options: TodoViewOptions): Response =>
-  htmlResponse(pageHtml(ctx, options))
+const renderPage = (ctx: RequestContext, options: TodoViewOptions): Response => htmlResponse(pageHtml(ctx, options))
 
 const showTodos: Handler = function showTodos(_req, ctx) {
   return renderPage(ctx, pageQuery(ctx.url))

@@ -22,8 +22,7 @@ const FILTERS: readonly { value: TodoFilter; label: string }[] = [
 const isVisible = (todo: Todo, filter: TodoFilter): boolean =>
   filter === 'all' || (filter === 'completed' ? todo.completed : !todo.completed)
 
-const withFilter = (path: string, filter: TodoFilter): string =>
-  filter === 'all' ? path : `${path}?filter=${filter}`
+const withFilter = (path: string, filter: TodoFilter): string => (filter === 'all' ? path : `${path}?filter=${filter}`)
 
 const pageHref = (filter: TodoFilter): string => (filter === 'all' ? '/todos' : `/todos?filter=${filter}`)
 

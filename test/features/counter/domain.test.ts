@@ -15,7 +15,10 @@ describe('counter decider when new', () => {
 
 describe('counter decider when counted', () => {
   it('increments from the last value', () => {
-    spec.given([incremented(1), incremented(2)]).when({ type: 'IncrementCounter', at }).then(incremented(3))
+    spec
+      .given([incremented(1), incremented(2)])
+      .when({ type: 'IncrementCounter', at })
+      .then(incremented(3))
   })
   it('refuses to increment past the largest safe integer', () => {
     spec

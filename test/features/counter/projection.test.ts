@@ -8,7 +8,12 @@ import {
   globalCounterStream,
   sessionCounterStream,
 } from '../../../src/features/counter/domain.ts'
-import { applyCounterEvent, globalCount, initialCounters, sessionCount } from '../../../src/features/counter/projection.ts'
+import {
+  applyCounterEvent,
+  globalCount,
+  initialCounters,
+  sessionCount,
+} from '../../../src/features/counter/projection.ts'
 import { openTestStore, type TestStore } from '../../fixtures/store.ts'
 
 let t: TestStore

@@ -8,7 +8,8 @@ beforeAll(async () => {
 })
 afterAll(() => app.close())
 
-const values = async (response: Response) => [...(await response.text()).matchAll(/<output>([\d,]+)<\/output>/g)].map((m) => m[1])
+const values = async (response: Response) =>
+  [...(await response.text()).matchAll(/<output>([\d,]+)<\/output>/g)].map((m) => m[1])
 
 describe('counter routes', () => {
   it('increments the global counter for everyone and the session counter for one session', async () => {

@@ -47,7 +47,8 @@ describe('toSample', () => {
 describe('pushSample', () => {
   it('pushSample() keeps only the newest samples up to its capacity', () => {
     let history = pushSample([], toSample(undefined, reading({ at: 0 })))
-    for (let i = 1; i < HISTORY_SECONDS + 10; i++) history = pushSample(history, toSample(undefined, reading({ at: i })))
+    for (let i = 1; i < HISTORY_SECONDS + 10; i++)
+      history = pushSample(history, toSample(undefined, reading({ at: i })))
     expect(history.length).toBe(HISTORY_SECONDS)
     expect(history[0]?.at).toBe(10)
     expect(history.at(-1)?.at).toBe(HISTORY_SECONDS + 9)

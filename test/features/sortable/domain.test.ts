@@ -11,7 +11,10 @@ const order = (events: SortableEvent[]) =>
 
 describe('sortable decider in the initial order', () => {
   it('moves an item to a new position', () => {
-    spec.given().when({ type: 'MoveItem', id: 'ship', to: 0 }).then(moved('ship', 4, 0))
+    spec
+      .given()
+      .when({ type: 'MoveItem', id: 'ship', to: 0 })
+      .then(moved('ship', 4, 0))
   })
   it('does nothing when an item is dropped where it was', () => {
     spec.given().when({ type: 'MoveItem', id: 'render', to: 3 }).thenNothingHappened()
@@ -28,8 +31,14 @@ describe('sortable decider in the initial order', () => {
     spec.given().when({ type: 'MoveItem', id: 'model', to: 1.5 }).thenThrows(outOfRange)
   })
   it('moves up and down by one', () => {
-    spec.given().when({ type: 'MoveItemUp', id: 'decide' }).then(moved('decide', 1, 0))
-    spec.given().when({ type: 'MoveItemDown', id: 'decide' }).then(moved('decide', 1, 2))
+    spec
+      .given()
+      .when({ type: 'MoveItemUp', id: 'decide' })
+      .then(moved('decide', 1, 0))
+    spec
+      .given()
+      .when({ type: 'MoveItemDown', id: 'decide' })
+      .then(moved('decide', 1, 2))
   })
   it('does nothing when moving the first item up or the last item down', () => {
     spec.given().when({ type: 'MoveItemUp', id: 'model' }).thenNothingHappened()
@@ -39,8 +48,14 @@ describe('sortable decider in the initial order', () => {
 
 describe('sortable decider after moves', () => {
   it('decides from the moved order', () => {
-    spec.given([moved('ship', 4, 0)]).when({ type: 'MoveItemUp', id: 'ship' }).thenNothingHappened()
-    spec.given([moved('ship', 4, 0)]).when({ type: 'MoveItemDown', id: 'model' }).then(moved('model', 1, 2))
+    spec
+      .given([moved('ship', 4, 0)])
+      .when({ type: 'MoveItemUp', id: 'ship' })
+      .thenNothingHappened()
+    spec
+      .given([moved('ship', 4, 0)])
+      .when({ type: 'MoveItemDown', id: 'model' })
+      .then(moved('model', 1, 2))
   })
 })
 

@@ -45,15 +45,24 @@ describe('todo decider when the list is empty', () => {
 
 describe('todo decider when the list has todos', () => {
   it('refuses AddTodo with an id already in the list', () => {
-    spec.given([added('a')]).when({ type: 'AddTodo', id: 'a', text: 'again', at }).thenThrows(refusedWith('duplicate-id'))
+    spec
+      .given([added('a')])
+      .when({ type: 'AddTodo', id: 'a', text: 'again', at })
+      .thenThrows(refusedWith('duplicate-id'))
   })
   it('refuses AddTodo when the list is full', () => {
     const full = Array.from({ length: MAX_TODOS }, (_, i) => added(`t${i}`))
     spec.given(full).when({ type: 'AddTodo', id: 'new', text: 'one more', at }).thenThrows(refusedWith('list-full'))
   })
   it('toggles a todo on and off', () => {
-    spec.given([added('a')]).when({ type: 'ToggleTodo', id: 'a' }).then(toggled('a', true))
-    spec.given([added('a'), toggled('a')]).when({ type: 'ToggleTodo', id: 'a' }).then(toggled('a', false))
+    spec
+      .given([added('a')])
+      .when({ type: 'ToggleTodo', id: 'a' })
+      .then(toggled('a', true))
+    spec
+      .given([added('a'), toggled('a')])
+      .when({ type: 'ToggleTodo', id: 'a' })
+      .then(toggled('a', false))
   })
   it('edits a todo with trimmed text', () => {
     spec
@@ -62,10 +71,16 @@ describe('todo decider when the list has todos', () => {
       .then({ type: 'TodoEdited', data: { id: 'a', text: 'bread' } })
   })
   it('deletes a todo whose edit leaves the text empty (the documented edit rule)', () => {
-    spec.given([added('a')]).when({ type: 'EditTodo', id: 'a', text: '  ' }).then({ type: 'TodoDeleted', data: { id: 'a' } })
+    spec
+      .given([added('a')])
+      .when({ type: 'EditTodo', id: 'a', text: '  ' })
+      .then({ type: 'TodoDeleted', data: { id: 'a' } })
   })
   it('does nothing when an edit keeps the same text', () => {
-    spec.given([added('a', 'milk')]).when({ type: 'EditTodo', id: 'a', text: 'milk ' }).thenNothingHappened()
+    spec
+      .given([added('a', 'milk')])
+      .when({ type: 'EditTodo', id: 'a', text: 'milk ' })
+      .thenNothingHappened()
   })
   it('refuses an edit longer than the limit', () => {
     spec
@@ -79,7 +94,10 @@ describe('todo decider when the list has todos', () => {
     spec.given(history).when({ type: 'DeleteTodo', id: 'a' }).thenThrows(NotFoundError)
   })
   it('deletes a todo', () => {
-    spec.given([added('a'), added('b')]).when({ type: 'DeleteTodo', id: 'b' }).then({ type: 'TodoDeleted', data: { id: 'b' } })
+    spec
+      .given([added('a'), added('b')])
+      .when({ type: 'DeleteTodo', id: 'b' })
+      .then({ type: 'TodoDeleted', data: { id: 'b' } })
   })
   it('completes all when some are active, and reopens all when all are completed', () => {
     spec
@@ -98,7 +116,10 @@ describe('todo decider when the list has todos', () => {
       .then({ type: 'CompletedTodosCleared', data: { ids: ['a', 'c'] } })
   })
   it('does nothing on ClearCompleted when none are completed', () => {
-    spec.given([added('a')]).when({ type: 'ClearCompleted' }).thenNothingHappened()
+    spec
+      .given([added('a')])
+      .when({ type: 'ClearCompleted' })
+      .thenNothingHappened()
   })
 })
 

@@ -77,9 +77,9 @@ describe('todo routes: commands', () => {
     page = await (await client.get('/todos?filter=completed')).text()
     expect(todoIds(page)).toEqual([milk as string])
 
-    expect((await client.post(`/todos/${eggs}/edit?filter=active`, { text: 'brown eggs' })).headers.get('location')).toBe(
-      '/todos?filter=active',
-    )
+    expect(
+      (await client.post(`/todos/${eggs}/edit?filter=active`, { text: 'brown eggs' })).headers.get('location'),
+    ).toBe('/todos?filter=active')
     page = await (await client.get('/todos?filter=active')).text()
     expect(page).toContain('brown eggs')
     expect(page).toContain('<strong>1</strong> item left')
