@@ -32,6 +32,7 @@ export interface Ops {
 export const SSE_CONNECTIONS = 'ironstar_sse_connections'
 
 const NO_STORE = { 'Cache-Control': 'no-store' }
+const PROCESS_START_SECONDS = Math.round(Date.now() / 1000 - process.uptime())
 
 function countSessions(db: Database): number {
   try {
@@ -77,6 +78,13 @@ export function createOps({ db, store, bus, projections, registry = defaultMetri
     ),
     registry.collect('ironstar_sessions', 'gauge', () => [{ value: countSessions(db) }], {
       help: 'Unexpired sessions',
+    }),
+    // The two standard process metrics dashboards expect: memory and restarts (a start time that moves).
+    registry.collect('process_resident_memory_bytes', 'gauge', () => [{ value: process.memoryUsage.rss() }], {
+      help: 'Resident memory of the process in bytes',
+    }),
+    registry.collect('process_start_time_seconds', 'gauge', () => [{ value: PROCESS_START_SECONDS }], {
+      help: 'Start time of the process since the Unix epoch in seconds',
     }),
   )
 

@@ -89,6 +89,8 @@ describe('operational endpoints', () => {
     expect(sample(text, 'ironstar_events_appended_total')).toBeGreaterThanOrEqual(1)
     expect(sample(text, 'ironstar_projection_lag_events{projection="ops-board"}')).toBe(0)
     expect(sample(text, 'ironstar_sessions')).toBeGreaterThanOrEqual(0)
+    expect(sample(text, 'process_resident_memory_bytes')).toBeGreaterThan(1_000_000)
+    expect(Math.abs((sample(text, 'process_start_time_seconds') ?? 0) - Date.now() / 1000)).toBeLessThan(3_600)
     expect(text).toContain('# TYPE ironstar_sse_connections gauge')
     expect(text).toContain('# TYPE ironstar_ring_lagged_total counter')
   })
