@@ -22,30 +22,42 @@ export interface DashboardQuery {
 /** The window every dashboard chart shows. */
 export const WINDOW_MINUTES = 60
 
+// Every minute of the window, so a quiet minute draws as zero instead of being skipped.
+const MINUTES = `minutes AS (SELECT unnest(generate_series(CAST($1 AS TIMESTAMP),
+  CAST($1 AS TIMESTAMP) + INTERVAL ${WINDOW_MINUTES - 1} minute, INTERVAL 1 minute)) AS minute)`
+
 export const DASHBOARD_QUERIES: readonly DashboardQuery[] = [
   {
     id: 'events-per-minute',
     title: 'Events per minute by type',
-    sql: `SELECT time_bucket(INTERVAL 1 minute, created_at) AS minute, type, count(*) AS events
-      FROM events WHERE created_at >= $1 GROUP BY ALL ORDER BY minute, type`,
+    sql: `WITH ${MINUTES},
+      counts AS (SELECT time_bucket(INTERVAL 1 minute, created_at) AS minute, type, count(*) AS events
+        FROM events WHERE created_at >= CAST($1 AS TIMESTAMP) GROUP BY ALL),
+      types AS (SELECT DISTINCT type FROM counts)
+      SELECT minute, type, coalesce(events, 0) AS events
+      FROM minutes CROSS JOIN types LEFT JOIN counts USING (minute, type) ORDER BY minute, type`,
     dependsOn: [ANY_EVENT],
     chart: { kind: 'line', x: 'minute', y: ['events'], seriesBy: 'type' },
   },
   {
     id: 'commands-per-slice',
     title: 'Commands per slice',
-    sql: `SELECT stream_type AS slice, count(DISTINCT command_id) AS commands, count(*) AS events
-      FROM events WHERE created_at >= $1 GROUP BY ALL ORDER BY commands DESC, slice LIMIT 20`,
-    dependsOn: [ANY_EVENT],
-    chart: { kind: 'bars', x: 'slice', y: ['commands'] },
+    sql: `SELECT stream_type AS slice, count(*) FILTER (outcome = 'ok') AS accepted,
+        count(*) FILTER (outcome <> 'ok') AS refused
+      FROM commands WHERE recorded_at >= CAST($1 AS TIMESTAMP) GROUP BY ALL ORDER BY accepted DESC, slice LIMIT 20`,
+    dependsOn: [COMMAND_SAMPLES],
+    chart: { kind: 'bars', x: 'slice', y: ['accepted', 'refused'] },
   },
   {
     id: 'todo-completion',
     title: 'Todos added and completed per minute',
-    sql: `SELECT time_bucket(INTERVAL 1 minute, changed_at) AS minute,
-        sum(affected) FILTER (change = 'added') AS added,
-        sum(affected) FILTER (change IN ('completed', 'all-completed')) AS completed
-      FROM todo_lifecycle WHERE changed_at >= $1 GROUP BY ALL ORDER BY minute`,
+    sql: `WITH ${MINUTES},
+      changes AS (SELECT time_bucket(INTERVAL 1 minute, changed_at) AS minute,
+          sum(affected) FILTER (change = 'added') AS added,
+          sum(affected) FILTER (change IN ('completed', 'all-completed')) AS completed
+        FROM todo_lifecycle WHERE changed_at >= CAST($1 AS TIMESTAMP) GROUP BY ALL)
+      SELECT minute, coalesce(added, 0) AS added, coalesce(completed, 0) AS completed
+      FROM minutes LEFT JOIN changes USING (minute) ORDER BY minute`,
     dependsOn: TODO_EVENT_TYPES,
     chart: { kind: 'line', x: 'minute', y: ['added', 'completed'] },
   },
@@ -54,7 +66,7 @@ export const DASHBOARD_QUERIES: readonly DashboardQuery[] = [
     title: 'Command latency (ms), p50 and p99',
     sql: `SELECT stream_type AS slice, count(*) AS commands,
         round(quantile_cont(duration_ms, 0.5), 3) AS p50_ms, round(quantile_cont(duration_ms, 0.99), 3) AS p99_ms
-      FROM commands WHERE recorded_at >= $1 GROUP BY ALL ORDER BY commands DESC, slice LIMIT 20`,
+      FROM commands WHERE recorded_at >= CAST($1 AS TIMESTAMP) GROUP BY ALL ORDER BY commands DESC, slice LIMIT 20`,
     dependsOn: [COMMAND_SAMPLES],
     chart: { kind: 'bars', x: 'slice', y: ['p50_ms', 'p99_ms'] },
   },

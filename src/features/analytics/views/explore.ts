@@ -79,7 +79,9 @@ function outcome(view: ExploreView): Html {
     <a href="${link(entry, 'chart')}" ${view.view === 'chart' ? html`aria-current="page"` : ''}>${icon('chart-line')} Chart</a>
   </nav>`
   const body =
-    view.view === 'chart' ? chartFigure(`result-chart-${entry.id}`, 'Result', result) : resultTable(result, 'Result')
+    view.view === 'chart'
+      ? chartFigure(`result-chart-${entry.id}`, 'Result as a chart', result)
+      : resultTable(result, 'Result')
   return html`${header}${summary}${tabs}${body}`
 }
 

@@ -1,0 +1,73 @@
+import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
+import { E2E_TIMEOUT_MS, type Harness, hasDatastar, openPage, startHarness } from './harness.ts'
+
+let h: Harness
+beforeAll(async () => {
+  h = await startHarness()
+})
+afterAll(() => h.close())
+
+describe('analytics with JavaScript off', () => {
+  it(
+    'shows the dashboard data as tables and runs a query through the plain form',
+    async () => {
+      const context = await h.newSession({ javaScriptEnabled: false })
+      const { page, problems } = await openPage(context, '/analytics')
+      expect(await page.locator('#analytics-dashboard table').count()).toBeGreaterThanOrEqual(3)
+      expect(await page.locator('#analytics-dashboard canvas').count()).toBe(0)
+
+      await page.goto('/analytics/explore')
+      await page.locator('#sql').fill('SELECT 40 + 2 AS answer')
+      await page.locator('#analytics-editor button[type=submit]').click()
+      expect(page.url()).toContain('/analytics/explore?q=')
+      // The query runs in the background; a reload shows its outcome once it is recorded.
+      for (let i = 0; i < 20 && (await page.locator('.analytics-result td').count()) === 0; i++) {
+        await page.waitForTimeout(100)
+        await page.reload()
+      }
+      expect(await page.locator('.analytics-result td').first().textContent()).toBe('42')
+      expect(problems.consoleErrors).toEqual([])
+      expect(problems.failedRequests).toEqual([])
+    },
+    E2E_TIMEOUT_MS,
+  )
+})
+
+describe.skipIf(!hasDatastar)('analytics with Datastar', () => {
+  it(
+    'draws the dashboard charts and moves them when events arrive',
+    async () => {
+      const context = await h.newSession()
+      const { page, problems } = await openPage(context, '/analytics', { feed: '/analytics/feed' })
+      await page.locator('#chart-events-per-minute canvas').first().waitFor({ timeout: 5_000 })
+      const before = await page.locator('.analytics-meta').textContent()
+      const todos = await openPage(context, '/todos', { feed: '/todos/feed' })
+      await todos.page.locator('input[name=text]').fill('Watch the chart')
+      await todos.page.locator('input[name=text]').press('Enter')
+      await page.waitForFunction((text) => document.querySelector('.analytics-meta')?.textContent !== text, before, {
+        timeout: 5_000,
+      })
+      expect(await page.locator('#chart-events-per-minute canvas').count()).toBeGreaterThan(0)
+      expect(problems.consoleErrors).toEqual([])
+      expect(problems.failedRequests).toEqual([])
+    },
+    E2E_TIMEOUT_MS,
+  )
+
+  it(
+    'runs a query, shows it live, and switches to a chart',
+    async () => {
+      const context = await h.newSession()
+      const { page, problems } = await openPage(context, '/analytics/explore', { feed: '/analytics/explore/feed' })
+      await page.locator('#sql').fill('SELECT range AS x, range * 2 AS y FROM range(10)')
+      await page.locator('#analytics-editor button[type=submit]').click()
+      await page.locator('.analytics-result td', { hasText: '18' }).waitFor({ timeout: 5_000 })
+      expect(page.url()).toEndWith('/analytics/explore')
+      await page.locator('.analytics-tabs a', { hasText: 'Chart' }).click()
+      await page.locator('ironstar-chart canvas').first().waitFor({ timeout: 5_000 })
+      expect(problems.consoleErrors).toEqual([])
+      expect(problems.failedRequests).toEqual([])
+    },
+    E2E_TIMEOUT_MS,
+  )
+})
