@@ -1,0 +1,201 @@
+// Read path fan-out: one server process, thousands of SSE clients in another, commands at a
+// steady rate. Ironstar (store → bus → projection → feed hub) against a bare Bun.serve that
+// writes the same bytes to every stream, measured in the same run. Also: memory per idle
+// feed connection, connections held open, and the compression ratio of a fat-morph stream.
+// FANOUT_CLIENTS (1000,5000: one run per count), FANOUT_HOLD (10000, opened in the largest run),
+// FANOUT_SECONDS (10), FANOUT_RATE (50) tune it.
+import type { Subprocess } from 'bun'
+import { createCompressor, type FeedEncoding } from '../src/core/sse/compression.ts'
+import { encodePatch } from '../src/core/sse/encode.ts'
+import { renderTodoList } from './fanout/view.ts'
+import { printTable } from './table.ts'
+
+const COUNTS = (process.env.FANOUT_CLIENTS ?? '1000,5000').split(',').map(Number)
+const HOLD = Number(process.env.FANOUT_HOLD ?? 10_000)
+const SECONDS = Number(process.env.FANOUT_SECONDS ?? 10)
+const RATE = Number(process.env.FANOUT_RATE ?? 50)
+const BURST = 300
+const now = () => performance.timeOrigin + performance.now()
+
+function lines(stream: ReadableStream<Uint8Array>): () => Promise<string> {
+  const reader = stream.getReader()
+  const decoder = new TextDecoder()
+  let buffer = ''
+  return async () => {
+    for (;;) {
+      const newline = buffer.indexOf('\n')
+      if (newline >= 0) {
+        const line = buffer.slice(0, newline)
+        buffer = buffer.slice(newline + 1)
+        return line
+      }
+      const { done, value } = await reader.read()
+      if (done) throw new Error('Cannot read from bench child: it exited')
+      buffer += decoder.decode(value, { stream: true })
+    }
+  }
+}
+
+interface Stats {
+  cpuMs: number
+  rss: number
+  heap: number
+  connections: number
+  renders: number
+}
+
+async function runMode(mode: 'ironstar' | 'bare', CLIENTS: number, hold: number) {
+  const server = Bun.spawn(['bun', `${import.meta.dir}/fanout/server.ts`, mode], { stdout: 'pipe', stderr: 'inherit' })
+  const serverLine = lines(server.stdout)
+  const { port } = JSON.parse(await serverLine()) as { port: number }
+  const base = `http://127.0.0.1:${port}`
+  const clients: Subprocess<'pipe', 'pipe', 'inherit'> = Bun.spawn(['bun', `${import.meta.dir}/fanout/clients.ts`], {
+    stdin: 'pipe',
+    stdout: 'pipe',
+    stderr: 'inherit',
+  })
+  const clientLine = lines(clients.stdout)
+  const ask = async <T>(command: string): Promise<T> => {
+    clients.stdin.write(`${command}\n`)
+    clients.stdin.flush()
+    return JSON.parse(await clientLine()) as T
+  }
+  const stats = async () => (await (await fetch(`${base}/stats`)).json()) as Stats
+  const command = async (note: string) => {
+    const response = await fetch(`${base}/cmd?note=${note}`, { method: 'POST' })
+    const { position } = (await response.json()) as { position: number }
+    return { position, ackAt: now() }
+  }
+
+  try {
+    const idle = await stats()
+    const opened = await ask<{ connected: number }>(`open ${CLIENTS} ${port} /feed`)
+    await Bun.sleep(500)
+    const held = await stats()
+    for (let i = 0; i < 20; i++) await command(`warm-${i}`)
+    await Bun.sleep(500)
+
+    // Steady: RATE commands per second, each acknowledged after its durable commit.
+    await ask('reset')
+    const cpuBefore = (await stats()).cpuMs
+    const acks: Record<number, number> = {}
+    const pending: Promise<void>[] = []
+    const started = now()
+    for (let i = 0; i < RATE * SECONDS; i++) {
+      const due = started + (i * 1000) / RATE
+      const wait = due - now()
+      if (wait > 0) await Bun.sleep(wait)
+      pending.push(command(`s${i}`).then(({ position, ackAt }) => void (acks[position] = ackAt)))
+    }
+    await Promise.all(pending)
+    await Bun.sleep(1_000)
+    const steady = await ask<Record<string, number>>(`report ${JSON.stringify(acks)}`)
+    const steadyCpu = ((await stats()).cpuMs - cpuBefore) / (now() - started)
+
+    // Burst: as fast as 16 concurrent callers can; deliveries per second until every client has the last one.
+    await ask('reset')
+    const burstAcks: Record<number, number> = {}
+    let next = 0
+    const burstStart = now()
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (next < BURST) {
+          const { position, ackAt } = await command(`b${next++}`)
+          burstAcks[position] = ackAt
+        }
+      }),
+    )
+    await Bun.sleep(2_000)
+    const burst = await ask<Record<string, number>>(`report ${JSON.stringify(burstAcks)}`)
+    const burstSeconds = ((burst.lastReceipt ?? Number.NaN) - burstStart) / 1000
+    const deliveriesPerSecond = (CLIENTS * BURST) / burstSeconds
+    const eventsPerSecond = (burst.events ?? Number.NaN) / burstSeconds
+
+    // Hold: open up to HOLD connections in total and check they all stay registered.
+    const more = hold > CLIENTS ? await ask<{ connected: number }>(`open ${hold - CLIENTS} ${port} /feed`) : opened
+    await Bun.sleep(1_000)
+    const holding = await stats()
+    await ask('close').catch(() => null)
+    return {
+      mode,
+      clients: CLIENTS,
+      steadyCpu,
+      opened: opened.connected,
+      steady,
+      burst,
+      deliveriesPerSecond,
+      eventsPerSecond,
+      perConnectionKiB: (held.rss - idle.rss) / CLIENTS / 1024,
+      heapPerConnectionKiB: (held.heap - idle.heap) / CLIENTS / 1024,
+      held: Math.min(more.connected, holding.connections),
+      holdRssMiB: holding.rss / 1024 / 1024,
+      renders: holding.renders,
+    }
+  } finally {
+    clients.kill()
+    server.kill('SIGTERM')
+    await Promise.all([clients.exited, server.exited])
+  }
+}
+
+async function compressionRatio(encoding: FeedEncoding) {
+  let compressed = 0
+  let raw = 0
+  const compressor = createCompressor(encoding, (chunk) => {
+    compressed += chunk.byteLength
+  })
+  for (let i = 1; i <= 100; i++) {
+    const bytes = encodePatch(renderTodoList(i, Math.floor(i / 3)), i)
+    raw += bytes.byteLength
+    compressor.write(bytes)
+    await Bun.sleep(0)
+  }
+  await Bun.sleep(50)
+  compressor.close()
+  return { encoding, raw, compressed, ratio: raw / compressed }
+}
+
+const runs: Awaited<ReturnType<typeof runMode>>[] = []
+for (const count of COUNTS) {
+  const hold = count === Math.max(...COUNTS) ? Math.max(HOLD, count) : count
+  const bare = await runMode('bare', count, hold)
+  runs.push(bare)
+  if (process.env.FANOUT_ONLY !== 'bare') runs.push(await runMode('ironstar', count, hold))
+}
+const ms = (value: number) => Math.round(value * 10) / 10
+const label = (mode: string) => (mode === 'bare' ? 'bare Bun.serve (baseline)' : 'Ironstar feed')
+const bareOf = (clients: number) => runs.find((r) => r.mode === 'bare' && r.clients === clients)
+
+console.log(`${RATE} commands/s for ${SECONDS} s; latency from command acknowledged (durable) to event received\n`)
+printTable(
+  runs.map((r) => ({
+    server: label(r.mode),
+    clients: r.clients,
+    'p50 every client (ms)': ms(r.steady.everyClientP50 ?? Number.NaN),
+    'p99 every client (ms)': ms(r.steady.everyClientP99 ?? Number.NaN),
+    'p50 delivery (ms)': ms(r.steady.deliveryP50 ?? Number.NaN),
+    'p99 delivery (ms)': ms(r.steady.deliveryP99 ?? Number.NaN),
+    'missed deliveries': r.steady.missing ?? 0,
+    'server CPU (cores)': r.steadyCpu,
+    [`burst of ${BURST}: updates delivered/s`]: Math.round(r.deliveriesPerSecond),
+    'vs bare': r.deliveriesPerSecond / (bareOf(r.clients)?.deliveriesPerSecond ?? Number.NaN),
+    'SSE events written/s': Math.round(r.eventsPerSecond),
+  })),
+)
+printTable(
+  runs.map((r) => ({
+    server: label(r.mode),
+    clients: r.clients,
+    'RSS per idle connection (KiB)': r.perConnectionKiB,
+    'JS heap per idle connection (KiB)': r.heapPerConnectionKiB,
+    'held open': r.held,
+    'RSS holding them (MiB)': r.holdRssMiB,
+    'renders (whole run)': r.renders,
+  })),
+)
+console.log('Fat-morph stream of 100 todo-list updates (the list grows from 1 to 100 items)\n')
+printTable(
+  await Promise.all((['br', 'gzip'] as const).map(compressionRatio)).then((rows) =>
+    rows.map((r) => ({ encoding: r.encoding, 'raw bytes': r.raw, 'compressed bytes': r.compressed, ratio: `${r.ratio.toFixed(1)}:1` })),
+  ),
+)
