@@ -22,16 +22,19 @@ function sortableItem(item: Item, index: number, count: number): Html {
 }
 
 /**
- * The list the feed re-renders (`#sortable-items`). It sits inside `<sortable-list>`, which
- * stays put across morphs; the drop posts `{to}` for the moved item's id.
+ * What the feed re-renders: the notice line and the list (`#sortable-items`), each morphed by
+ * its id. The list sits inside `<sortable-list>`, which stays put across morphs; a drop posts
+ * `{to}` for the moved item's id. A refused move sends this back with a notice, which also
+ * puts the dragged item back where the server says it is.
  */
-export function sortableRegion(list: SortableList): Html {
-  return html`<ol id="sortable-items" class="sortable-items" data-class:is-busy="$_moving">
+export function sortableRegion(list: SortableList, notice = ''): Html {
+  return html`<p id="sortable-notice" class="field-error" role="alert">${notice}</p>
+    <ol id="sortable-items" class="sortable-items" data-class:is-busy="$_moving">
     ${list.items.map((item, index) => sortableItem(item, index, list.items.length))}
   </ol>`
 }
 
-export function sortablePage(list: SortableList, position: number): Html {
+export function sortablePage(list: SortableList, position: number, notice = ''): Html {
   const onReorder = "@post('/sortable/' + encodeURIComponent(evt.detail.id) + '/move', {payload: {to: evt.detail.to}})"
   return html`<div class="example sortable-page" data-signals="${js({ _moving: false })}" data-init="@get(${js(`/sortable/feed?since=${position}`)})">
     <header class="example__header">
@@ -40,7 +43,7 @@ export function sortablePage(list: SortableList, position: number): Html {
     </header>
     <section class="card">
       <sortable-list list="#sortable-items" handle=".sortable-item__handle" data-indicator:_moving data-on:reorder="${onReorder}">
-        ${sortableRegion(list)}
+        ${sortableRegion(list, notice)}
       </sortable-list>
     </section>
   </div>`

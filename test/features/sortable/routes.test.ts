@@ -11,17 +11,19 @@ afterAll(() => app.close())
 const order = async (response: Response) => [...(await response.text()).matchAll(/data-id="([^"]+)"/g)].map((m) => m[1])
 
 describe('sortable routes: validation', () => {
-  it('POST /sortable/{id}/move refuses a missing, negative or fractional position with 400, writing nothing', async () => {
+  it('POST /sortable/{id}/move refuses a missing, negative or fractional position with 422, writing nothing', async () => {
     const client = app.client()
     const before = await app.head()
     for (const body of [{}, { to: -1 }, { to: 1.5 }, { to: 'first' }]) {
-      expect((await client.post('/sortable/ship/move', body, { json: true })).status).toBe(400)
+      expect((await client.post('/sortable/ship/move', body, { json: true })).status).toBe(422)
     }
     expect(await app.head()).toBe(before)
   })
 
-  it('POST /sortable/{id}/move past the end is refused with 409', async () => {
-    expect((await app.client().post('/sortable/ship/move', { to: 5 }, { json: true })).status).toBe(409)
+  it('POST /sortable/{id}/move past the end is refused with 422 and the reason', async () => {
+    const response = await app.client().post('/sortable/ship/move', { to: 5 }, { json: true })
+    expect(response.status).toBe(422)
+    expect(await response.text()).toContain('positions run from 0 to 4')
   })
 
   it('moving an unknown item answers 404', async () => {
@@ -30,10 +32,14 @@ describe('sortable routes: validation', () => {
     expect((await client.post('/sortable/nope/move', { to: 0 }, { json: true })).status).toBe(404)
   })
 
-  it('a Datastar move that is refused comes back as a toast, not a failed request', async () => {
+  it('a refused Datastar drop answers the list as the server holds it, with a notice', async () => {
     const response = await app.client().post('/sortable/ship/move', { to: 99 }, { datastar: true, json: true })
     expect(response.status).toBe(200)
-    expect(response.headers.get('ironstar-status')).toBe('409')
+    expect(response.headers.get('ironstar-status')).toBe('422')
+    const body = await response.text()
+    expect(body).toContain('<p id="sortable-notice"')
+    expect(body).toContain('Cannot move the item there')
+    expect(body).toContain('<ol id="sortable-items"')
   })
 })
 
@@ -46,6 +52,6 @@ describe('sortable routes: moves', () => {
     expect((await client.post('/sortable/render/up')).headers.get('location')).toBe('/sortable')
     expect(await order(await client.get('/sortable'))).toEqual(['ship', 'decide', 'model', 'render', 'project'])
     const events = await client.feed('/sortable/feed?since=0')
-    expect(events[0]?.data).toContain('elements <ol id="sortable-items"')
+    expect(events[0]?.data).toContain('<ol id="sortable-items"')
   })
 })
