@@ -85,7 +85,11 @@ async function runMode(mode: 'ironstar' | 'bare', CLIENTS: number, hold: number)
       const due = started + (i * 1000) / RATE
       const wait = due - now()
       if (wait > 0) await Bun.sleep(wait)
-      pending.push(command(`s${i}`).then(({ position, ackAt }) => void (acks[position] = ackAt)))
+      pending.push(
+        command(`s${i}`).then(({ position, ackAt }) => {
+          acks[position] = ackAt
+        }),
+      )
     }
     await Promise.all(pending)
     await Bun.sleep(1_000)
@@ -196,6 +200,11 @@ printTable(
 console.log('Fat-morph stream of 100 todo-list updates (the list grows from 1 to 100 items)\n')
 printTable(
   await Promise.all((['br', 'gzip'] as const).map(compressionRatio)).then((rows) =>
-    rows.map((r) => ({ encoding: r.encoding, 'raw bytes': r.raw, 'compressed bytes': r.compressed, ratio: `${r.ratio.toFixed(1)}:1` })),
+    rows.map((r) => ({
+      encoding: r.encoding,
+      'raw bytes': r.raw,
+      'compressed bytes': r.compressed,
+      ratio: `${r.ratio.toFixed(1)}:1`,
+    })),
   ),
 )

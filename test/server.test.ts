@@ -1,5 +1,5 @@
-import { afterAll, describe, expect, it } from 'bun:test'
 import { Database } from 'bun:sqlite'
+import { afterAll, describe, expect, it } from 'bun:test'
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { loadConfig } from '../src/config.ts'
@@ -25,12 +25,21 @@ function probeSlice(gate: Promise<void>) {
     routes: () => ({
       '/probe/feed': {
         GET: (req, ctx) =>
-          serveFeed(req, ctx, { key: 'probe', isRelevant: isBoardEvent, render: () => renderBoard(board.state), projections: [board] }),
+          serveFeed(req, ctx, {
+            key: 'probe',
+            isRelevant: isBoardEvent,
+            render: () => renderBoard(board.state),
+            projections: [board],
+          }),
       },
       '/probe/slow': {
         POST: async (_req, ctx) => {
           await gate // an in-flight command that outlives the shutdown signal
-          const result = await ctx.app.commands.handle(notesDecider, { type: 'board', id: 'b' }, { type: 'AddNote', text: 'late' })
+          const result = await ctx.app.commands.handle(
+            notesDecider,
+            { type: 'board', id: 'b' },
+            { type: 'AddNote', text: 'late' },
+          )
           await board.waitFor(result.position)
           return new Response(null, { status: 204 })
         },
@@ -69,7 +78,9 @@ describe('startServer().stop()', () => {
     await stopping
     expect(() => running.app.db.query('SELECT 1').get()).toThrow() // closed
     const db = new Database(join(dir, 'ironstar.sqlite'), { readonly: true })
-    expect(db.query<{ n: number }, []>("SELECT count(*) AS n FROM events WHERE event_type = 'NoteAdded'").get()?.n).toBe(1)
+    expect(
+      db.query<{ n: number }, []>("SELECT count(*) AS n FROM events WHERE event_type = 'NoteAdded'").get()?.n,
+    ).toBe(1)
     db.close()
   }, 20_000)
 })

@@ -8,8 +8,8 @@ import { CommandHandler } from '../../src/core/commands.ts'
 import { openDatabase } from '../../src/core/database.ts'
 import type { Decider } from '../../src/core/decider.ts'
 import { migrate } from '../../src/core/migrations.ts'
-import { feedCounters, serveFeed } from '../../src/core/sse.ts'
 import { encodePatch, OPENING } from '../../src/core/sse/encode.ts'
+import { feedCounters, serveFeed } from '../../src/core/sse.ts'
 import { SqliteEventStore } from '../../src/core/store/sqlite-event-store.ts'
 import { EventRegistry } from '../../src/core/upcast.ts'
 import { migrations } from '../../src/migrations.ts'
@@ -44,12 +44,16 @@ async function ironstar() {
     port: 0,
     routes: {
       '/feed': (req, srv) =>
-        serveFeed(req, { app: { bus, store }, server: srv }, {
-          key: 'tally',
-          isRelevant: (event) => event.type === 'Ticked',
-          render: () => renderTally(tallyProjection.state),
-          projections: [tallyProjection],
-        }),
+        serveFeed(
+          req,
+          { app: { bus, store }, server: srv },
+          {
+            key: 'tally',
+            isRelevant: (event) => event.type === 'Ticked',
+            render: () => renderTally(tallyProjection.state),
+            projections: [tallyProjection],
+          },
+        ),
       '/cmd': {
         POST: async (req) => {
           const note = new URL(req.url).searchParams.get('note') ?? ''
@@ -57,7 +61,8 @@ async function ironstar() {
           return Response.json({ position: result.position })
         },
       },
-      '/stats': () => Response.json({ ...stats(), connections: feedCounters(bus).connections, renders: feedCounters(bus).renders }),
+      '/stats': () =>
+        Response.json({ ...stats(), connections: feedCounters(bus).connections, renders: feedCounters(bus).renders }),
     },
   })
   return { server, cleanup: () => rmSync(dir, { recursive: true, force: true }) }

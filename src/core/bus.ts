@@ -82,7 +82,12 @@ export class BroadcastRing {
   }
 
   counters(): BusCounters {
-    return { subscribers: this.#subscribers.size, published: this.#head, lagged: this.#lagged, position: this.#position }
+    return {
+      subscribers: this.#subscribers.size,
+      published: this.#head,
+      lagged: this.#lagged,
+      position: this.#position,
+    }
   }
 
   /** Publishes committed events in global-position order; positions already published are ignored. */

@@ -1,10 +1,10 @@
 import type { BroadcastRing } from './bus.ts'
 import type { StoredEvent } from './events.ts'
-import type { EventStore } from './store/event-store.ts'
 import { negotiateEncoding } from './sse/compression.ts'
 import type { ViewSource } from './sse/feed-hub.ts'
 import { type FeedLimits, feedRegistry } from './sse/feed-registry.ts'
 import { readResumePoint } from './sse/resume.ts'
+import type { EventStore } from './store/event-store.ts'
 
 export type { FeedCounters, FeedLimits } from './sse/feed-registry.ts'
 export { closeFeeds, feedCounters } from './sse/feed-registry.ts'

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'bun:test'
-import { type BusMessage, BroadcastRing } from '../../src/core/bus.ts'
+import { BroadcastRing, type BusMessage } from '../../src/core/bus.ts'
 import type { StoredEvent } from '../../src/core/events.ts'
 
 function event(position: number): StoredEvent {

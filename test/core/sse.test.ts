@@ -24,17 +24,6 @@ async function connect(s: FeedServer, query = '', headers: Record<string, string
 
 const elementsOf = (event: SseEvent | null) => (event ? parseElementsPatch(event).elements : null)
 
-/** Waits until `connection` has seen a patch with id ≥ position; returns the last patch seen. */
-async function readUntil(connection: SseConnection, position: number, timeoutMs = 3_000) {
-  let last: SseEvent | null = null
-  for (;;) {
-    const event = await connection.next(timeoutMs)
-    if (!event) return last
-    last = event
-    if (Number(event.id) >= position) return last
-  }
-}
-
 describe('serveFeed', () => {
   it('sends one fat morph of the current view first when the client has no position', async () => {
     const s = await start()

@@ -6,6 +6,7 @@ import { ServerSentEventGenerator } from '@starfederation/datastar-sdk/abstractS
  * encode a patch once and write the same bytes to every connection.
  */
 class LineEncoder extends ServerSentEventGenerator {
+  // biome-ignore lint/complexity/noUselessConstructor: the base constructor is protected; this makes it public
   constructor() {
     super()
   }

@@ -1,5 +1,5 @@
-import { OPENING } from './encode.ts'
 import { type Compressor, type CompressorOptions, createCompressor, type FeedEncoding } from './compression.ts'
+import { OPENING } from './encode.ts'
 
 export type FeedEndReason = 'client-gone' | 'shutdown' | 'overflow'
 

@@ -80,11 +80,7 @@ export class FeedHub {
     const position = this.#viewPosition()
     const isStale =
       since === null ||
-      (await hasChangedSince(
-        this.#store,
-        { since, until: position, isRelevant: this.#isRelevant },
-        this.#options.scan,
-      ))
+      (await hasChangedSince(this.#store, { since, until: position, isRelevant: this.#isRelevant }, this.#options.scan))
     if (connection.isEnded || !this.#joining.has(connection)) return
     // From here to the end of the block nothing awaits: the connection goes live in one step.
     this.#joining.delete(connection)

@@ -141,7 +141,5 @@ export function closeFeeds(bus: BroadcastRing): void {
 
 /** Counters of the feeds on a bus, for metrics; zeros if none was ever opened. */
 export function feedCounters(bus: BroadcastRing): FeedCounters {
-  return (
-    registries.get(bus)?.counters() ?? { connections: 0, hubs: 0, opened: 0, lagged: 0, renders: 0, overflows: 0 }
-  )
+  return registries.get(bus)?.counters() ?? { connections: 0, hubs: 0, opened: 0, lagged: 0, renders: 0, overflows: 0 }
 }

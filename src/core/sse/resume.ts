@@ -1,7 +1,9 @@
 import type { StoredEvent } from '../events.ts'
 import type { EventStore } from '../store/event-store.ts'
 
-export type ResumePoint = { readonly ok: true; readonly since: number | null } | { readonly ok: false; readonly error: string }
+export type ResumePoint =
+  | { readonly ok: true; readonly since: number | null }
+  | { readonly ok: false; readonly error: string }
 
 const POSITION = /^\d{1,15}$/
 
@@ -15,7 +17,10 @@ export function readResumePoint(req: Request, url: URL): ResumePoint {
   const [raw, source] = header !== null && header !== '' ? [header, 'Last-Event-ID'] : [query, 'since']
   if (raw === null || raw === '') return { ok: true, since: null }
   if (!POSITION.test(raw.trim())) {
-    return { ok: false, error: `Cannot resume feed: ${source} "${raw.slice(0, 40)}" is not a position (a whole number ≥ 0)` }
+    return {
+      ok: false,
+      error: `Cannot resume feed: ${source} "${raw.slice(0, 40)}" is not a position (a whole number ≥ 0)`,
+    }
   }
   return { ok: true, since: Number(raw.trim()) }
 }

@@ -53,7 +53,12 @@ export class SseParser {
 
   #dispatch(): SseEvent | null {
     const hadData = this.#data.length > 0
-    const event: SseEvent = { event: this.#event || 'message', id: this.#id, data: this.#data.join('\n'), retry: this.#retry }
+    const event: SseEvent = {
+      event: this.#event || 'message',
+      id: this.#id,
+      data: this.#data.join('\n'),
+      retry: this.#retry,
+    }
     this.#event = ''
     this.#data = []
     this.#retry = null
