@@ -25,6 +25,7 @@ describe.skipIf(skip)('the compiled binary, alone in a fresh directory', () => {
     HOST: '127.0.0.1',
   }
   let server: ReturnType<typeof Bun.spawn> | null = null
+  let serverOutput: Promise<string> = Promise.resolve('')
   let base = ''
   let startupMs = 0
   let cookie = ''
@@ -104,6 +105,8 @@ describe.skipIf(skip)('the compiled binary, alone in a fresh directory', () => {
       stdout: 'pipe',
       stderr: 'inherit',
     })
+    // Drained as it runs (a full pipe would block the server's logging), checked once it has stopped.
+    serverOutput = new Response(server.stdout as ReadableStream).text()
     for (let i = 0; i < 200; i++) {
       const ok = await fetch(`${base}/healthz`).then(
         (r) => r.ok,
@@ -209,9 +212,14 @@ describe.skipIf(skip)('the compiled binary, alone in a fresh directory', () => {
     expect(second.stderr).toContain(`Cannot listen on 127.0.0.1:${port}: the port is in use`)
   }, 30_000)
 
-  it('stops cleanly on SIGTERM', async () => {
+  it('stops cleanly on SIGTERM, having logged one JSON object per line', async () => {
     server?.kill('SIGTERM')
     expect(await server?.exited).toBe(0)
     server = null
+    const lines = (await serverOutput).trim().split('\n')
+    const records = lines.map((line) => JSON.parse(line) as { level: string; msg: string; route?: string })
+    expect(records[0]?.msg).toStartWith('Ironstar listening on http://127.0.0.1:')
+    expect(records.some((r) => r.msg === 'request' && r.route === '/todos')).toBe(hasRoute('/todos'))
+    expect(records.at(-1)?.msg).toBe('Shutting down')
   }, 30_000)
 })
