@@ -75,7 +75,7 @@ function newTodoForm(options: TodoViewOptions, hasTodos: boolean, allDone: boole
       <label class="visually-hidden" for="todo-new-text">What needs to be done?</label>
       <input id="todo-new-text" class="input" name="text" placeholder="What needs to be done?" maxlength="${MAX_TEXT_LENGTH}" autocomplete="off" autofocus
         value="${options.text ?? ''}" data-bind:text ${options.error ? html`aria-invalid="true" aria-describedby="${errorId}"` : ''}>
-      <button type="submit" class="button button--primary" data-attr:aria-busy="$_adding">${icon('plus')}<span>Add</span></button>
+      <button type="submit" class="button button--primary" aria-label="Add todo" data-attr:aria-busy="$_adding">${icon('plus')}<span>Add</span></button>
     </form>
   </div>
   <p id="${errorId}" class="field-error" role="alert">${options.error ?? ''}</p>`
