@@ -43,12 +43,17 @@ function makeEvents(from: number, count: number): StoredEvent[] {
   })
 }
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0
 
 // 1. Ingestion straight into DuckDB: the pipeline (all tables, checkpoint, one transaction per batch).
 const bus = new BroadcastRing(256)
 const emptyStore = { readAll: async () => [], headPosition: async () => 0 } as unknown as SqliteEventStore // catch-up has nothing to read
-const analytics = await Analytics.start(emptyStore, bus, { path: join(dir, 'bench.duckdb'), tables: [todoLifecycle], batchSize: BATCH })
+const analytics = await Analytics.start(emptyStore, bus, {
+  path: join(dir, 'bench.duckdb'),
+  tables: [todoLifecycle],
+  batchSize: BATCH,
+})
 await analytics.ingestion.ingest(makeEvents(1, 50_000)) // warm-up: JIT and DuckDB allocations
 let ingestMs = 0
 for (let from = 50_001; from <= TOTAL; from += 50_000) {
@@ -90,24 +95,57 @@ const insert = db.prepare(`INSERT INTO events (event_id, stream_type, stream_id,
 const CATCH_UP = 200_000
 db.transaction(() => {
   for (const e of makeEvents(1, CATCH_UP)) {
-    insert.run(e.eventId, e.stream.type, `${e.stream.id}-${e.position}`, 1, e.type, JSON.stringify(e.data), JSON.stringify(e.metadata), e.createdAt)
+    insert.run(
+      e.eventId,
+      e.stream.type,
+      `${e.stream.id}-${e.position}`,
+      1,
+      e.type,
+      JSON.stringify(e.data),
+      JSON.stringify(e.metadata),
+      e.createdAt,
+    )
   }
 })()
 const store = new SqliteEventStore(db, registry)
 started = performance.now()
-const fromStore = await Analytics.start(store, new BroadcastRing(256), { path: join(dir, 'catch-up.duckdb'), tables: [todoLifecycle], batchSize: BATCH })
+const fromStore = await Analytics.start(store, new BroadcastRing(256), {
+  path: join(dir, 'catch-up.duckdb'),
+  tables: [todoLifecycle],
+  batchSize: BATCH,
+})
 const catchUpRate = CATCH_UP / ((performance.now() - started) / 1000)
 await fromStore.close()
 db.close()
 
 printTable([
-  { path: 'pipeline: chunked appends, events + todo_lifecycle + checkpoint per transaction', 'events/s': Math.round(pipelineRate), events: TOTAL - 50_000 },
-  { path: 'baseline: appender, one call per value, events table only', 'events/s': Math.round(naiveRate), events: sample.length },
-  { path: 'catch-up from the SQLite store (read, parse, ingest)', 'events/s': Math.round(catchUpRate), events: CATCH_UP },
+  {
+    path: 'pipeline: chunked appends, events + todo_lifecycle + checkpoint per transaction',
+    'events/s': Math.round(pipelineRate),
+    events: TOTAL - 50_000,
+  },
+  {
+    path: 'baseline: appender, one call per value, events table only',
+    'events/s': Math.round(naiveRate),
+    events: sample.length,
+  },
+  {
+    path: 'catch-up from the SQLite store (read, parse, ingest)',
+    'events/s': Math.round(catchUpRate),
+    events: CATCH_UP,
+  },
 ])
 
-// 3. Dashboard queries over 1,000,000 events.
+// 3. Dashboard queries over 1,000,000 events (and 1,000,000 command latency samples).
 const since = windowStart(now)
+const filler = await analytics.db.connect()
+await filler.run(
+  `INSERT INTO commands SELECT range, CAST($1 AS TIMESTAMP) + to_seconds(range % 3000),
+    ['todo-list', 'counter', 'sortable-list'][range % 3 + 1], CASE WHEN range % 50 = 0 THEN 'refused' ELSE 'ok' END,
+    random() * 5 FROM range(${TOTAL})`,
+  [since],
+)
+filler.closeSync()
 const RUNS = 30
 const rows: Record<string, string | number>[] = []
 for (const query of DASHBOARD_QUERIES) {
@@ -135,8 +173,13 @@ for (const query of DASHBOARD_QUERIES) {
     'cached p99 ms': percentile(cached, 0.99),
   })
 }
-const counts = await analytics.db.query('SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM todo_lifecycle)')
-console.log(`Dashboard queries: events table ${counts.rows[0]?.[0]} rows, todo_lifecycle ${counts.rows[0]?.[1]} rows (${TODO_EVENT_TYPES.length} todo event types).\n`)
+const counts = await analytics.db.query(
+  'SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM todo_lifecycle), (SELECT count(*) FROM commands)',
+)
+const [events, lifecycle, samples] = counts.rows[0] ?? []
+console.log(
+  `Dashboard queries (${RUNS} uncached runs, ${RUNS * 10} cached): events ${events} rows, todo_lifecycle ${lifecycle} rows (${TODO_EVENT_TYPES.length} todo event types), commands ${samples} samples.\n`,
+)
 printTable(rows)
 await analytics.close()
 rmSync(dir, { recursive: true, force: true })

@@ -31,7 +31,7 @@ export const DASHBOARD_QUERIES: readonly DashboardQuery[] = [
     id: 'events-per-minute',
     title: 'Events per minute by type',
     sql: `WITH ${MINUTES},
-      counts AS (SELECT time_bucket(INTERVAL 1 minute, created_at) AS minute, type, count(*) AS events
+      counts AS (SELECT date_trunc('minute', created_at) AS minute, type, count(*) AS events
         FROM events WHERE created_at >= CAST($1 AS TIMESTAMP) GROUP BY ALL),
       types AS (SELECT DISTINCT type FROM counts)
       SELECT minute, type, coalesce(events, 0) AS events
@@ -52,7 +52,7 @@ export const DASHBOARD_QUERIES: readonly DashboardQuery[] = [
     id: 'todo-completion',
     title: 'Todos added and completed per minute',
     sql: `WITH ${MINUTES},
-      changes AS (SELECT time_bucket(INTERVAL 1 minute, changed_at) AS minute,
+      changes AS (SELECT date_trunc('minute', changed_at) AS minute,
           sum(affected) FILTER (change = 'added') AS added,
           sum(affected) FILTER (change IN ('completed', 'all-completed')) AS completed
         FROM todo_lifecycle WHERE changed_at >= CAST($1 AS TIMESTAMP) GROUP BY ALL)
@@ -64,9 +64,18 @@ export const DASHBOARD_QUERIES: readonly DashboardQuery[] = [
   {
     id: 'command-latency',
     title: 'Command latency (ms), p50 and p99',
-    sql: `SELECT stream_type AS slice, count(*) AS commands,
-        round(quantile_cont(duration_ms, 0.5), 3) AS p50_ms, round(quantile_cont(duration_ms, 0.99), 3) AS p99_ms
-      FROM commands WHERE recorded_at >= CAST($1 AS TIMESTAMP) GROUP BY ALL ORDER BY commands DESC, slice LIMIT 20`,
+    // Exact quantiles sort every sample (hundreds of ms over a million); a log-scale histogram
+    // with 16 buckets per doubling groups them instead and is within about 2% of exact.
+    sql: `WITH buckets AS (
+        SELECT stream_type AS slice, CAST(round(log2(greatest(duration_ms, 0.001)) * 16) AS INTEGER) AS bucket,
+          count(*) AS n
+        FROM commands WHERE recorded_at >= CAST($1 AS TIMESTAMP) GROUP BY ALL),
+      running AS (SELECT slice, bucket, sum(n) OVER (PARTITION BY slice ORDER BY bucket) AS below,
+          sum(n) OVER (PARTITION BY slice) AS total FROM buckets)
+      SELECT slice, max(total) AS commands,
+        round(pow(2, min(bucket) FILTER (below >= 0.5 * total) / 16.0), 3) AS p50_ms,
+        round(pow(2, min(bucket) FILTER (below >= 0.99 * total) / 16.0), 3) AS p99_ms
+      FROM running GROUP BY slice ORDER BY commands DESC, slice LIMIT 20`,
     dependsOn: [COMMAND_SAMPLES],
     chart: { kind: 'bars', x: 'slice', y: ['p50_ms', 'p99_ms'] },
   },

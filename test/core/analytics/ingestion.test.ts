@@ -36,7 +36,9 @@ async function duckTotals(analytics: Analytics): Promise<Totals> {
       sum(coalesce(CAST(payload->>'amount' AS DOUBLE), 0) + position) AS sum
      FROM events GROUP BY type`,
   )
-  return Object.fromEntries(result.rows.map(([type, count, sum]) => [String(type), { count: Number(count), sum: Number(sum) }]))
+  return Object.fromEntries(
+    result.rows.map(([type, count, sum]) => [String(type), { count: Number(count), sum: Number(sum) }]),
+  )
 }
 
 async function deposit(test: TestStore, account: string, times: number): Promise<number> {

@@ -23,7 +23,9 @@ describe('ResultCache', () => {
       await Promise.resolve()
       return ++runs
     }
-    expect(await Promise.all([cache.getOrCompute('q', [], compute), cache.getOrCompute('q', [], compute)])).toEqual([1, 1])
+    expect(await Promise.all([cache.getOrCompute('q', [], compute), cache.getOrCompute('q', [], compute)])).toEqual([
+      1, 1,
+    ])
   })
 
   it('expires an entry at its TTL even when it is read often', () => {

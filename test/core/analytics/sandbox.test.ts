@@ -110,7 +110,7 @@ describe('AnalyticsDb.queryUntrusted()', () => {
 
 describe('AnalyticsDb sandbox in DuckDB itself', () => {
   it('keeps the configuration locked even for server-written queries', async () => {
-    const error = await db.query("SET enable_external_access = true").catch((e: Error) => e)
+    const error = await db.query('SET enable_external_access = true').catch((e: Error) => e)
     expect(error).toBeInstanceOf(AnalyticsQueryError)
     expect((error as Error).message).toBe('Cannot change settings from a query: the configuration is locked')
   })

@@ -90,11 +90,13 @@ describe('/analytics/explore', () => {
     expect(await app.head()).toBe(head)
   })
 
-  it('records a failure with DuckDB\'s message', async () => {
+  it("records a failure with DuckDB's message", async () => {
     const queryId = await run("SELECT * FROM read_csv('/etc/passwd')")
     await until(async () => ((await eventsOf(queryId)).includes('QueryFailed') ? true : undefined))
     const page = await (await client.get(`/analytics/explore?q=${queryId}`)).text()
-    expect(page).toContain('Cannot read &quot;/etc/passwd&quot;: queries may only read files in the sample data directory')
+    expect(page).toContain(
+      'Cannot read &quot;/etc/passwd&quot;: queries may only read files in the sample data directory',
+    )
   })
 
   it('cancels a slow query: QueryCancelled, and the page says so', async () => {
