@@ -5,7 +5,7 @@
 // FANOUT_CLIENTS (1000,5000: one run per count), FANOUT_HOLD (10000, opened in the largest run),
 // FANOUT_SECONDS (10), FANOUT_RATE (50) tune it.
 import type { Subprocess } from 'bun'
-import { createCompressor, type FeedEncoding } from '../src/core/sse/compression.ts'
+import { type CompressorOptions, createCompressor, type FeedEncoding } from '../src/core/sse/compression.ts'
 import { encodePatch } from '../src/core/sse/encode.ts'
 import { renderTodoList } from './fanout/view.ts'
 import { printTable } from './table.ts'
@@ -142,21 +142,44 @@ async function runMode(mode: 'ironstar' | 'bare', CLIENTS: number, hold: number)
   }
 }
 
-async function compressionRatio(encoding: FeedEncoding) {
+async function compressionRatio(encoding: FeedEncoding, options: CompressorOptions = {}) {
   let compressed = 0
   let raw = 0
-  const compressor = createCompressor(encoding, (chunk) => {
-    compressed += chunk.byteLength
-  })
+  const compressor = createCompressor(
+    encoding,
+    (chunk) => {
+      compressed += chunk.byteLength
+    },
+    options,
+  )
   for (let i = 1; i <= 100; i++) {
     const bytes = encodePatch(renderTodoList(i, Math.floor(i / 3)), i)
     raw += bytes.byteLength
+    const before = compressed
     compressor.write(bytes)
-    await Bun.sleep(0)
+    // Every write is flushed, so each event yields output; wait for it (zlib runs off the JS thread).
+    for (let waited = 0; compressed === before && waited < 2_000; waited += 5) await Bun.sleep(5)
   }
-  await Bun.sleep(50)
   compressor.close()
-  return { encoding, raw, compressed, ratio: raw / compressed }
+  return { raw, compressed, ratio: raw / compressed, perConnectionKiB: await compressorMemory(encoding, options) }
+}
+
+/** Resident memory one compressed connection's compressor holds once it has seen a few renders. */
+async function compressorMemory(encoding: FeedEncoding, options: CompressorOptions, count = 200) {
+  Bun.gc(true)
+  await Bun.sleep(100)
+  const before = process.memoryUsage().rss
+  const compressors = Array.from({ length: count }, () => createCompressor(encoding, () => {}, options))
+  for (let k = 0; k < 5; k++) {
+    const bytes = encodePatch(renderTodoList(60, k), k + 1)
+    for (const compressor of compressors) compressor.write(bytes)
+    await Bun.sleep(100)
+  }
+  await Bun.sleep(500)
+  Bun.gc(true)
+  const kib = (process.memoryUsage().rss - before) / count / 1024
+  for (const compressor of compressors) compressor.close()
+  return kib
 }
 
 const runs: Awaited<ReturnType<typeof runMode>>[] = []
@@ -198,13 +221,20 @@ printTable(
   })),
 )
 console.log('Fat-morph stream of 100 todo-list updates (the list grows from 1 to 100 items)\n')
+const settings: [string, FeedEncoding, CompressorOptions][] = [
+  ['br (default: quality 3, window 2^17)', 'br', {}],
+  ['br quality 5, window 2^18', 'br', { brotliQuality: 5, brotliWindowBits: 18 }],
+  ['gzip (level 6)', 'gzip', {}],
+]
+const compression = []
+for (const [name, encoding, options] of settings)
+  compression.push({ name, ...(await compressionRatio(encoding, options)) })
 printTable(
-  await Promise.all((['br', 'gzip'] as const).map(compressionRatio)).then((rows) =>
-    rows.map((r) => ({
-      encoding: r.encoding,
-      'raw bytes': r.raw,
-      'compressed bytes': r.compressed,
-      ratio: `${r.ratio.toFixed(1)}:1`,
-    })),
-  ),
+  compression.map((r) => ({
+    encoding: r.name,
+    'raw bytes': r.raw,
+    'compressed bytes': r.compressed,
+    ratio: `${r.ratio.toFixed(1)}:1`,
+    'memory per compressed connection (KiB)': Math.round(r.perConnectionKiB),
+  })),
 )

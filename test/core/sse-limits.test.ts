@@ -92,6 +92,19 @@ describe('serveFeed under pressure', () => {
     expect(a.at(-1)?.id).toBe(String(s.projection.position))
   })
 
+  it('sends feeds uncompressed once the compressed-connection bound is reached', async () => {
+    const s = await start({ limits: { maxCompressed: 1 } })
+    const first = await connect(s, '', { 'Accept-Encoding': 'br' })
+    const second = await connect(s, '', { 'Accept-Encoding': 'br' })
+    expect(first.response.headers.get('content-encoding')).toBe('br')
+    expect(second.response.headers.get('content-encoding')).toBeNull()
+    expect((await second.next())?.event).toBe('datastar-patch-elements')
+    first.close()
+    await waitUntil(() => feedCounters(s.bus).compressed === 0)
+    const third = await connect(s, '', { 'Accept-Encoding': 'br' })
+    expect(third.response.headers.get('content-encoding')).toBe('br')
+  })
+
   it('cuts off a client that stops reading once its queue passes the bound', async () => {
     const s = await start({ limits: { maxBufferedBytes: 256 * 1024 } })
     const socket = tcpConnect(Number(new URL(s.url('/')).port), '127.0.0.1')

@@ -22,6 +22,7 @@ export class FeedConnection {
   /** The global position the client's view reflects; patches at or below it are not sent. */
   position = -1
   readonly response: Response
+  readonly encoding: FeedEncoding | null
   #controller!: ReadableStreamDefaultController<Uint8Array>
   readonly #compressor: Compressor | null
   readonly #options: FeedConnectionOptions
@@ -29,6 +30,7 @@ export class FeedConnection {
 
   constructor(options: FeedConnectionOptions) {
     this.#options = options
+    this.encoding = options.encoding
     const stream = new ReadableStream<Uint8Array>(
       {
         start: (controller) => {

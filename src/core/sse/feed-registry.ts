@@ -13,12 +13,19 @@ export interface FeedLimits {
   maxBufferedBytes?: number
   /** Open feed connections at most; more get 503. @default 20000 */
   maxConnections?: number
+  /**
+   * Compressed connections at most. A compressor keeps its window and tables per connection
+   * (about 0.3–0.4 MiB), so past this many, feeds are sent uncompressed. @default 1000
+   */
+  maxCompressed?: number
   compression?: CompressorOptions
   scan?: ChangedSinceOptions
 }
 
 export interface FeedCounters {
   readonly connections: number
+  /** Of which compressed. */
+  readonly compressed: number
   readonly hubs: number
   readonly opened: number
   readonly lagged: number
@@ -43,12 +50,19 @@ export class FeedRegistry {
   #lagged = 0
   #renders = 0
   #closed = false
+  #compressed = 0
 
   constructor(bus: BroadcastRing, store: EventStore, limits: FeedLimits = {}) {
-    const { keepAliveMs = 15_000, maxBufferedBytes = 1_048_576, maxConnections = 20_000, ...rest } = limits
+    const {
+      keepAliveMs = 15_000,
+      maxBufferedBytes = 1_048_576,
+      maxConnections = 20_000,
+      maxCompressed = 1_000,
+      ...rest
+    } = limits
     this.#bus = bus
     this.#store = store
-    this.#limits = { keepAliveMs, maxBufferedBytes, maxConnections, ...rest }
+    this.#limits = { keepAliveMs, maxBufferedBytes, maxConnections, maxCompressed, ...rest }
   }
 
   get isClosed(): boolean {
@@ -73,11 +87,21 @@ export class FeedRegistry {
       renders += hub.counters().renders
     }
     const connections = this.#hubOf.size
-    return { connections, hubs: this.#hubs.size, opened: this.#opened, lagged, renders, overflows: this.#overflows }
+    return {
+      connections,
+      compressed: this.#compressed,
+      hubs: this.#hubs.size,
+      opened: this.#opened,
+      lagged,
+      renders,
+      overflows: this.#overflows,
+    }
   }
 
   /** Opens a connection on the view's hub (created, and subscribed to the bus, if new). */
-  open(view: FeedView, encoding: FeedEncoding | null): { connection: FeedConnection; hub: FeedHub } {
+  open(view: FeedView, accepted: FeedEncoding | null): { connection: FeedConnection; hub: FeedHub } {
+    const encoding = accepted && this.#compressed < this.#limits.maxCompressed ? accepted : null
+    if (encoding) this.#compressed++
     let hub = this.#hubs.get(view.key)
     if (!hub) {
       hub = new FeedHub(this.#bus, this.#store, view, {
@@ -106,6 +130,7 @@ export class FeedRegistry {
     const hub = this.#hubOf.get(connection)
     if (!hub) return
     this.#hubOf.delete(connection)
+    if (connection.encoding) this.#compressed--
     if (reason === 'overflow') this.#overflows++
     hub.leave(connection)
     if (this.#hubOf.size === 0 && this.#timer) {
@@ -141,5 +166,15 @@ export function closeFeeds(bus: BroadcastRing): void {
 
 /** Counters of the feeds on a bus, for metrics; zeros if none was ever opened. */
 export function feedCounters(bus: BroadcastRing): FeedCounters {
-  return registries.get(bus)?.counters() ?? { connections: 0, hubs: 0, opened: 0, lagged: 0, renders: 0, overflows: 0 }
+  return (
+    registries.get(bus)?.counters() ?? {
+      connections: 0,
+      compressed: 0,
+      hubs: 0,
+      opened: 0,
+      lagged: 0,
+      renders: 0,
+      overflows: 0,
+    }
+  )
 }
