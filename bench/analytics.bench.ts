@@ -43,6 +43,26 @@ function makeEvents(from: number, count: number): StoredEvent[] {
   })
 }
 
+/** Wall time and process CPU time (every thread: JS and DuckDB's workers), in ms. */
+interface Cost {
+  wallMs: number
+  cpuMs: number
+}
+const zero = (): Cost => ({ wallMs: 0, cpuMs: 0 })
+async function measure(cost: Cost, work: () => Promise<void> | void): Promise<void> {
+  const wall = performance.now()
+  const cpu = process.cpuUsage()
+  await work()
+  const used = process.cpuUsage(cpu)
+  cost.wallMs += performance.now() - wall
+  cost.cpuMs += (used.user + used.system) / 1000
+}
+const rates = (events: number, cost: Cost) => ({
+  'events/s (wall)': Math.round(events / (cost.wallMs / 1000)),
+  'events per CPU-second': Math.round(events / (cost.cpuMs / 1000)),
+  events,
+})
+
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0
 
@@ -55,35 +75,35 @@ const analytics = await Analytics.start(emptyStore, bus, {
   batchSize: BATCH,
 })
 await analytics.ingestion.ingest(makeEvents(1, 50_000)) // warm-up: JIT and DuckDB allocations
-let ingestMs = 0
+const pipeline = zero()
 for (let from = 50_001; from <= TOTAL; from += 50_000) {
   const events = makeEvents(from, Math.min(50_000, TOTAL - from + 1))
-  const started = performance.now()
-  for (let i = 0; i < events.length; i += BATCH) await analytics.ingestion.ingest(events.slice(i, i + BATCH))
-  ingestMs += performance.now() - started
+  await measure(pipeline, async () => {
+    for (let i = 0; i < events.length; i += BATCH) await analytics.ingestion.ingest(events.slice(i, i + BATCH))
+  })
 }
-const pipelineRate = (TOTAL - 50_000) / (ingestMs / 1000)
 
 // Baseline: the same events through DuckDB's appender one value per call (the documented API).
 const naive = await analytics.db.connect()
 await naive.run('CREATE TABLE naive_events AS SELECT * FROM events LIMIT 0')
 const sample = makeEvents(1, 200_000)
 const appender = await naive.createAppender('naive_events')
-let started = performance.now()
-for (const e of sample) {
-  appender.appendBigInt(BigInt(e.position))
-  appender.appendVarchar(e.stream.type)
-  appender.appendVarchar(e.stream.id)
-  appender.appendInteger(e.version)
-  appender.appendVarchar(e.type)
-  appender.appendTimestamp(new DuckDBTimestampValue(BigInt(Date.parse(e.createdAt)) * 1000n))
-  appender.appendVarchar(JSON.stringify(e.data))
-  appender.appendVarchar(String(e.metadata?.commandId))
-  appender.endRow()
-}
-appender.flushSync()
+const naiveCost = zero()
+await measure(naiveCost, () => {
+  for (const e of sample) {
+    appender.appendBigInt(BigInt(e.position))
+    appender.appendVarchar(e.stream.type)
+    appender.appendVarchar(e.stream.id)
+    appender.appendInteger(e.version)
+    appender.appendVarchar(e.type)
+    appender.appendTimestamp(new DuckDBTimestampValue(BigInt(Date.parse(e.createdAt)) * 1000n))
+    appender.appendVarchar(JSON.stringify(e.data))
+    appender.appendVarchar(String(e.metadata?.commandId))
+    appender.endRow()
+  }
+  appender.flushSync()
+})
 appender.closeSync()
-const naiveRate = sample.length / ((performance.now() - started) / 1000)
 naive.closeSync()
 
 // 2. Catch-up from a real SQLite event store (read pages, parse JSON, upcast, ingest).
@@ -108,31 +128,30 @@ db.transaction(() => {
   }
 })()
 const store = new SqliteEventStore(db, registry)
-started = performance.now()
-const fromStore = await Analytics.start(store, new BroadcastRing(256), {
-  path: join(dir, 'catch-up.duckdb'),
-  tables: [todoLifecycle],
-  batchSize: BATCH,
+const catchUp = zero()
+let fromStore: Analytics | null = null
+await measure(catchUp, async () => {
+  fromStore = await Analytics.start(store, new BroadcastRing(256), {
+    path: join(dir, 'catch-up.duckdb'),
+    tables: [todoLifecycle],
+    batchSize: BATCH,
+  })
 })
-const catchUpRate = CATCH_UP / ((performance.now() - started) / 1000)
-await fromStore.close()
+await (fromStore as Analytics | null)?.close()
 db.close()
 
 printTable([
   {
     path: 'pipeline: chunked appends, events + todo_lifecycle + checkpoint per transaction',
-    'events/s': Math.round(pipelineRate),
-    events: TOTAL - 50_000,
+    ...rates(TOTAL - 50_000, pipeline),
   },
   {
     path: 'baseline: appender, one call per value, events table only',
-    'events/s': Math.round(naiveRate),
-    events: sample.length,
+    ...rates(sample.length, naiveCost),
   },
   {
     path: 'catch-up from the SQLite store (read, parse, ingest)',
-    'events/s': Math.round(catchUpRate),
-    events: CATCH_UP,
+    ...rates(CATCH_UP, catchUp),
   },
 ])
 
