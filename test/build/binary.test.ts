@@ -10,6 +10,10 @@ import { slices } from '../../src/app.ts'
 // Slow (a full compile), so it has generous timeouts; SKIP_BINARY_TEST=1 skips it for quick local loops.
 const ROOT = join(import.meta.dir, '../..')
 const skip = process.env.SKIP_BINARY_TEST === '1'
+const hasSamples = existsSync(join(ROOT, 'assets/samples/trips.parquet'))
+const SAMPLE_QUERY = hasSamples
+  ? 'SELECT 6 * 7 AS answer_from_duckdb, count(*) > 0 AS has_trips FROM samples.trips'
+  : 'SELECT 6 * 7 AS answer_from_duckdb'
 const hasRoute = (prefix: string) =>
   slices.some((slice) => slice.nav?.href === prefix || slice.name === prefix.slice(1))
 
@@ -167,7 +171,8 @@ describe.skipIf(skip)('the compiled binary, alone in a fresh directory', () => {
       const posted = await fetch(`${base}/analytics/explore`, {
         method: 'POST',
         headers: { cookie, Origin: base, 'Content-Type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ sql: 'SELECT 6 * 7 AS answer_from_duckdb' }).toString(),
+        // Reads a bundled Parquet sample when there is one: the binary must have written it out for DuckDB.
+        body: new URLSearchParams({ sql: SAMPLE_QUERY }).toString(),
         redirect: 'manual',
       })
       expect(posted.status).toBe(303)
