@@ -12,8 +12,9 @@ export function negotiateEncoding(acceptEncoding: string | null): FeedEncoding |
   if (!acceptEncoding) return null
   const weights = new Map<string, number>()
   for (const part of acceptEncoding.split(',')) {
-    const [name = '', ...params] = part.trim().toLowerCase().split(';')
-    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='))
+    const [rawName = '', ...params] = part.toLowerCase().split(';')
+    const name = rawName.trim()
+    const q = params.map((p) => p.replaceAll(' ', '')).find((p) => p.startsWith('q='))
     const weight = q ? Number(q.slice(2)) : 1
     if (name) weights.set(name, Number.isFinite(weight) ? weight : 0)
   }
