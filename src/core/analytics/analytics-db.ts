@@ -111,8 +111,9 @@ export class AnalyticsDb {
     return this.#instance.connect()
   }
 
-  close(): void {
-    this.#pool.close()
+  /** Interrupts running queries, waits briefly for them, then closes the database. */
+  async close(): Promise<void> {
+    await this.#pool.close()
     this.writer.closeSync()
     this.#instance.closeSync()
   }

@@ -93,7 +93,7 @@ export class Analytics {
   async close(): Promise<void> {
     await this.ingestion.stop()
     await this.commandSamples.close()
-    this.db.close()
+    await this.db.close()
   }
 }
 

@@ -18,6 +18,8 @@ export class ConnectionPool {
   readonly #maxWaiting: number
   readonly #idle: DuckDBConnection[] = []
   readonly #waiting: ((connection: DuckDBConnection) => void)[] = []
+  readonly #active = new Set<DuckDBConnection>()
+  #drained: (() => void) | null = null
   #opened = 0
   #closed = false
 
@@ -31,26 +33,43 @@ export class ConnectionPool {
   async acquire(): Promise<DuckDBConnection> {
     if (this.#closed) throw new OverloadedError('Cannot run query: analytics is shutting down')
     const idle = this.#idle.pop()
-    if (idle) return idle
+    if (idle) return this.#activate(idle)
     if (this.#opened < this.#size) {
       this.#opened++
-      return this.#instance.connect()
+      return this.#activate(await this.#instance.connect())
     }
     if (this.#waiting.length >= this.#maxWaiting) {
       throw new OverloadedError(`Cannot run query: ${this.#waiting.length} queries already waiting`)
     }
-    return new Promise((resolve) => this.#waiting.push(resolve))
+    return new Promise((resolve) => this.#waiting.push((connection) => resolve(this.#activate(connection))))
   }
 
   release(connection: DuckDBConnection): void {
-    const waiter = this.#waiting.shift()
+    this.#active.delete(connection)
+    const waiter = this.#closed ? undefined : this.#waiting.shift()
     if (waiter) waiter(connection)
     else if (this.#closed) connection.closeSync()
     else this.#idle.push(connection)
+    if (this.#closed && this.#active.size === 0) this.#drained?.()
   }
 
-  close(): void {
+  /**
+   * Interrupts running queries and waits (bounded) for them to hand their connections back:
+   * closing the database under a query still running on a worker thread is not safe.
+   */
+  async close(timeoutMs = 2_000): Promise<void> {
     this.#closed = true
     for (const connection of this.#idle.splice(0)) connection.closeSync()
+    if (this.#active.size === 0) return
+    for (const connection of this.#active) connection.interrupt()
+    await new Promise<void>((resolve) => {
+      this.#drained = resolve
+      setTimeout(resolve, timeoutMs)
+    })
+  }
+
+  #activate(connection: DuckDBConnection): DuckDBConnection {
+    this.#active.add(connection)
+    return connection
   }
 }

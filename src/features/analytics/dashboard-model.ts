@@ -24,6 +24,8 @@ export class DashboardModel {
   readonly #intervalMs: number
   readonly #now: () => number
   #snapshot: DashboardSnapshot = { data: [], position: 0 }
+  /** The service the snapshot came from: a restarted server (tests) starts from an empty one. */
+  #source: Analytics | null = null
   #lastRefresh = Number.NEGATIVE_INFINITY
   #refreshing: Promise<DashboardSnapshot> | null = null
 
@@ -44,6 +46,7 @@ export class DashboardModel {
 
   /** The data at least as new as `position`, refreshing now if needed (page renders). */
   async current(position = 0): Promise<DashboardSnapshot> {
+    await this.#follow()
     if (this.#snapshot.data.length > 0 && this.#snapshot.position >= position) return this.#snapshot
     return this.#refresh(position, false)
   }
@@ -51,6 +54,7 @@ export class DashboardModel {
   /** For the feed: resolves once a (debounced) refresh covers `position`. */
   async waitFor(position: number, options: { timeoutMs?: number } = {}): Promise<void> {
     const { timeoutMs = 5_000 } = options
+    await this.#follow()
     let timer: ReturnType<typeof setTimeout> | undefined
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
@@ -63,6 +67,14 @@ export class DashboardModel {
     } finally {
       clearTimeout(timer)
     }
+  }
+
+  async #follow(): Promise<void> {
+    const analytics = await this.#service()
+    if (analytics === this.#source) return
+    this.#source = analytics
+    this.#snapshot = { data: [], position: 0 }
+    this.#lastRefresh = Number.NEGATIVE_INFINITY
   }
 
   #refresh(position: number, debounce: boolean): Promise<DashboardSnapshot> {

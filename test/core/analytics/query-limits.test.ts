@@ -49,6 +49,16 @@ describe('AnalyticsDb limits', () => {
     expect(small.columns).toEqual([{ name: 'n', type: 'BIGINT', isNumeric: true }])
   })
 
+  it('close() interrupts a running query instead of closing DuckDB under it', async () => {
+    const other = await AnalyticsDb.open()
+    const running = other.queryUntrusted(SLOW).catch((e: Error) => e)
+    await Bun.sleep(100)
+    const started = performance.now()
+    await other.close()
+    expect(performance.now() - started).toBeLessThan(2_000)
+    expect(await running).toBeInstanceOf(AnalyticsQueryError)
+  })
+
   it('does not start a query whose signal already aborted', async () => {
     const error = await db.query('SELECT 1', { signal: AbortSignal.abort() }).catch((e: Error) => e)
     expect((error as AnalyticsQueryError).reason).toBe('cancelled')

@@ -22,8 +22,8 @@ beforeAll(async () => {
   })
 })
 
-afterAll(() => {
-  db.close()
+afterAll(async () => {
+  await db.close()
   rmSync(dir, { recursive: true, force: true })
 })
 
