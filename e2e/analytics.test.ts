@@ -70,4 +70,27 @@ describe.skipIf(!hasDatastar)('analytics with Datastar', () => {
     },
     E2E_TIMEOUT_MS,
   )
+
+  it(
+    'shows the progress of a slow query live and cancels it',
+    async () => {
+      const context = await h.newSession()
+      const { page, problems } = await openPage(context, '/analytics/explore', { feed: '/analytics/explore/feed' })
+      await page
+        .locator('#sql')
+        .fill('SELECT count(*) FROM range(1000000000) a, range(1000) b WHERE (a.range + b.range) % 7 = 3')
+      await page.locator('#analytics-editor button[type=submit]').click()
+      const box = page.locator('.analytics-progress')
+      await box.waitFor({ timeout: 5_000 })
+      const first = await box.textContent()
+      await page.waitForFunction((text) => document.querySelector('.analytics-progress')?.textContent !== text, first, {
+        timeout: 5_000,
+      })
+      await page.locator('.analytics-running button', { hasText: 'Cancel' }).click()
+      await page.locator('.analytics-result', { hasText: 'Cancelled.' }).waitFor({ timeout: 5_000 })
+      expect(problems.consoleErrors).toEqual([])
+      expect(problems.failedRequests).toEqual([])
+    },
+    E2E_TIMEOUT_MS,
+  )
 })

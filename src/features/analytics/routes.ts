@@ -17,7 +17,14 @@ import { historyOf, isQueryEvent, queryHistoryProjection } from './history.ts'
 import { queryRunner } from './runner.ts'
 import { analyticsService, openAnalytics } from './service.ts'
 import { dashboardPage, dashboardRegion } from './views/dashboard.ts'
-import { type ExploreView, editorForm, explorePage, exploreRegion, type ResultView } from './views/explore.ts'
+import {
+  type ExploreView,
+  editorForm,
+  explorePage,
+  exploreRegion,
+  progressBox,
+  type ResultView,
+} from './views/explore.ts'
 
 const dashboard = new DashboardModel(analyticsService)
 const idParams = z.object({ id: z.uuid() })
@@ -111,12 +118,22 @@ const runQuery = commandRoute({
   },
 })
 
-const cancelQuery: Handler = async function cancelQuery(_req, ctx) {
+/** The session's own query, else 404: another session's query ids are not this one's business. */
+function ownQuery(ctx: RequestContext, action: string) {
   const { id } = parseParams(ctx, idParams)
   const entry = queryHistoryProjection.state.byId.get(id)
   if (!entry || entry.owner !== sessionKey(ctx.session)) {
-    throw new NotFoundError(`Cannot cancel query "${id}": this session has no such query`)
+    throw new NotFoundError(`Cannot ${action} query "${id}": this session has no such query`)
   }
+  return entry
+}
+
+const queryProgress: Handler = function queryProgress(_req, ctx) {
+  return htmlResponse(progressBox(ownQuery(ctx, 'show progress of'), queryRunner))
+}
+
+const cancelQuery: Handler = async function cancelQuery(_req, ctx) {
+  const { id } = ownQuery(ctx, 'cancel')
   const result = await ctx.app.commands.handle(queryDecider, queryStream(id), { type: 'CancelQuery', at: now() })
   queryRunner.cancel(id)
   if (result.position > 0) await queryHistoryProjection.waitFor(result.position)
@@ -131,5 +148,6 @@ export function analyticsRoutes(app: AppContext): RouteTable {
     '/analytics/explore': { GET: showExplore, POST: runQuery },
     '/analytics/explore/feed': { GET: exploreFeed },
     '/analytics/explore/:id/cancel': { POST: cancelQuery },
+    '/analytics/explore/:id/progress': { GET: queryProgress },
   }
 }

@@ -104,6 +104,12 @@ describe('/analytics/explore', () => {
     const running = await (await client.get(`/analytics/explore?q=${queryId}`)).text()
     expect(running).toContain('Running')
     expect(running).toContain(`/analytics/explore/${queryId}/cancel`)
+    const progress = await client.get(`/analytics/explore/${queryId}/progress`)
+    expect(progress.status).toBe(200)
+    const box = await progress.text()
+    expect(box).toStartWith(`<div id="progress-${queryId}"`)
+    expect(box).toContain('data-on-interval__duration.500ms=')
+    expect(box).toContain('Running for')
     const response = await client.post(`/analytics/explore/${queryId}/cancel`)
     expect(response.status).toBe(303)
     expect(await eventsOf(queryId)).toEqual(['QueryRequested', 'QueryCancelled'])
@@ -120,6 +126,7 @@ describe('/analytics/explore', () => {
     await stranger.get('/analytics/explore')
     const response = await stranger.post(`/analytics/explore/${queryId}/cancel`)
     expect(response.status).toBe(404)
+    expect((await stranger.get(`/analytics/explore/${queryId}/progress`)).status).toBe(404)
   })
 
   it('keeps a history per session', async () => {

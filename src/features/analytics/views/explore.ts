@@ -46,13 +46,26 @@ function statusBadge(entry: QueryEntry, runner: QueryRunner): Html {
   return html`<span class="badge ${tone}">${entry.status}</span>`
 }
 
-function running(entry: QueryEntry, runner: QueryRunner): Html {
+/**
+ * Elapsed time and DuckDB's own progress estimate. Progress is not an event, so the feed does
+ * not carry it: with Datastar the box polls its own route twice a second while the query runs,
+ * and the answer without the poll attribute (query finished) stops it.
+ */
+export function progressBox(entry: QueryEntry, runner: QueryRunner): Html {
   const progress = runner.progress(entry.id)
   const elapsed = runner.elapsedMs(entry.id)
+  const isRunning = elapsed !== null
+  const poll = `/analytics/explore/${encodeURIComponent(entry.id)}/progress`
+  return html`<div id="progress-${entry.id}" class="analytics-progress" ${isRunning ? html`data-on-interval__duration.500ms="@get(${js(poll)})"` : ''}>
+    <p><span class="spin">${icon('loader-circle')}</span> ${isRunning ? html`Running for ${(elapsed / 1000).toFixed(1)} s` : 'Finishing'}${progress === null ? '' : html` · ${progress}% by DuckDB's estimate`}</p>
+    ${progress === null ? html`<progress aria-label="Query running"></progress>` : html`<progress max="100" value="${progress}" aria-label="Query progress"></progress>`}
+  </div>`
+}
+
+function running(entry: QueryEntry, runner: QueryRunner): Html {
   const cancel = `/analytics/explore/${encodeURIComponent(entry.id)}/cancel`
   return html`<div class="analytics-running" role="status">
-    <p><span class="spin">${icon('loader-circle')}</span> Running${elapsed === null ? '' : html` for ${(elapsed / 1000).toFixed(1)} s`}${progress === null ? '' : html` · ${progress}% by DuckDB's estimate`}</p>
-    ${progress === null ? html`<progress aria-label="Query running"></progress>` : html`<progress max="100" value="${progress}" aria-label="Query progress"></progress>`}
+    ${progressBox(entry, runner)}
     <form method="post" action="${cancel}" data-on:submit="@post(${js(cancel)})">
       <button type="submit" class="button button--danger">${icon('x')}<span>Cancel</span></button>
     </form>
