@@ -28,6 +28,7 @@ export class DashboardModel {
   #source: Analytics | null = null
   #lastRefresh = Number.NEGATIVE_INFINITY
   #refreshing: Promise<DashboardSnapshot> | null = null
+  #refreshes = 0
 
   constructor(service: () => Promise<Analytics>, options: DashboardModelOptions = {}) {
     const { intervalMs = 1000, now = Date.now } = options
@@ -38,6 +39,11 @@ export class DashboardModel {
 
   get snapshot(): DashboardSnapshot {
     return this.#snapshot
+  }
+
+  /** How many times the data was loaded (tests check the debounce with it). */
+  get refreshes(): number {
+    return this.#refreshes
   }
 
   get position(): number {
@@ -92,6 +98,7 @@ export class DashboardModel {
     await analytics.ingestion.waitFor(position)
     const covered = analytics.ingestion.position
     const data = await loadDashboard(analytics, this.#now())
+    this.#refreshes++
     this.#lastRefresh = this.#now()
     if (covered >= this.#snapshot.position) this.#snapshot = { data, position: covered }
     return this.#snapshot

@@ -126,4 +126,23 @@ describe('AnalyticsDb sandbox in DuckDB itself', () => {
     expect(db.sandbox.httpfs).toBe(false)
     expect(db.sandbox.httpfsProblem).toContain('no remote data prefixes are configured')
   })
+
+  it('opens with remote prefixes configured and says whether httpfs loaded, and if not, why', async () => {
+    const remote = await AnalyticsDb.open({ remotePrefixes: ['https://data.example.org/'] })
+    try {
+      // The server never downloads extensions: httpfs loads only where it is already installed.
+      if (remote.sandbox.httpfs) {
+        expect(remote.sandbox).toMatchObject({ httpfsProblem: null, remotePrefixes: ['https://data.example.org/'] })
+      } else {
+        expect(remote.sandbox.httpfsProblem).toStartWith('the httpfs extension could not be loaded')
+        expect(remote.sandbox.remotePrefixes).toEqual([])
+        const error = await remote
+          .queryUntrusted("SELECT * FROM 'https://data.example.org/x.parquet'")
+          .catch((e: Error) => e)
+        expect(error).toBeInstanceOf(AnalyticsQueryError)
+      }
+    } finally {
+      await remote.close()
+    }
+  })
 })
