@@ -2,6 +2,7 @@ import { readdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api'
 import type { BroadcastRing } from '../bus.ts'
+import { metrics } from '../metrics.ts'
 import type { EventStore } from '../store/event-store.ts'
 import { AnalyticsDb, type AnalyticsDbOptions } from './analytics-db.ts'
 import { COMMAND_SAMPLES, COMMANDS_TABLE, CommandSamples } from './command-samples.ts'
@@ -48,6 +49,8 @@ async function createSampleViews(writer: DuckDBConnection, samplesDir: string | 
  * events evict. `onBatch` listeners (dashboard feeds) hear about every ingested batch.
  */
 export class Analytics {
+  #uncollect: () => void = () => {}
+
   private constructor(
     readonly db: AnalyticsDb,
     readonly ingestion: EventIngestion,
@@ -77,6 +80,7 @@ export class Analytics {
     const samples = new CommandSamples(await db.connect(), { onFlush: () => cache.evictFor([COMMAND_SAMPLES]) })
     const analytics = new Analytics(db, ingestion, samples, cache, sampleViews, listeners)
     await ingestion.start()
+    analytics.#uncollect = collectMetrics(analytics)
     return analytics
   }
 
@@ -91,6 +95,7 @@ export class Analytics {
   }
 
   async close(): Promise<void> {
+    this.#uncollect()
     await this.ingestion.stop()
     await this.commandSamples.close()
     await this.db.close()
@@ -104,5 +109,39 @@ function notify(listeners: ReadonlySet<(batch: IngestedBatch) => void>, batch: I
     } catch (error) {
       console.error('Analytics batch listener failed', error)
     }
+  }
+}
+
+/** Scrape-time gauges and counters on /metrics; nothing is counted on the ingestion path itself. */
+function collectMetrics(analytics: Analytics): () => void {
+  const cache = () => analytics.cache.counters()
+  const removers = [
+    metrics.collect('ironstar_analytics_position', 'gauge', () => [{ value: analytics.ingestion.position }], {
+      help: 'Global position of the last event ingested into DuckDB',
+    }),
+    metrics.collect('ironstar_analytics_cache_entries', 'gauge', () => [{ value: cache().size }], {
+      help: 'Query results held in the analytics result cache',
+    }),
+    metrics.collect(
+      'ironstar_analytics_cache_lookups_total',
+      'counter',
+      () => [
+        { labels: { result: 'hit' }, value: cache().hits },
+        { labels: { result: 'miss' }, value: cache().misses },
+      ],
+      { help: 'Analytics result cache lookups' },
+    ),
+    metrics.collect('ironstar_analytics_cache_evictions_total', 'counter', () => [{ value: cache().evictions }], {
+      help: 'Cached analytics results evicted by events of the types they read',
+    }),
+    metrics.collect(
+      'ironstar_analytics_command_samples_dropped_total',
+      'counter',
+      () => [{ value: analytics.commandSamples.dropped }],
+      { help: 'Command latency samples dropped because the buffer was full' },
+    ),
+  ]
+  return () => {
+    for (const remove of removers) remove()
   }
 }

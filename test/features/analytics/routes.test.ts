@@ -53,6 +53,15 @@ describe('/analytics', () => {
     expect(page).toContain('data-init="@get(')
   })
 
+  it('reports ingestion and cache figures on /metrics', async () => {
+    await client.get('/analytics')
+    const text = await (await client.get('/metrics')).text()
+    const position = Number(/^ironstar_analytics_position (\d+)$/m.exec(text)?.[1])
+    expect(position).toBeGreaterThan(0)
+    expect(position).toBeLessThanOrEqual(await app.head())
+    expect(text).toMatch(/^ironstar_analytics_cache_lookups_total\{result="miss"\} [1-9]/m)
+  })
+
   it('streams the dashboard region through its feed', async () => {
     const events = await client.feed('/analytics/feed', 400)
     expect(events.length).toBeGreaterThan(0)
