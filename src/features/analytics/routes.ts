@@ -15,7 +15,7 @@ import { DashboardModel } from './dashboard-model.ts'
 import { queryDecider, queryStream, runQueryInput } from './domain.ts'
 import { historyOf, isQueryEvent, queryHistoryProjection } from './history.ts'
 import { queryRunner } from './runner.ts'
-import { analyticsService, openAnalytics } from './service.ts'
+import { analyticsService, currentAnalytics, openAnalytics } from './service.ts'
 import { dashboardPage, dashboardRegion } from './views/dashboard.ts'
 import {
   type ExploreView,
@@ -90,9 +90,12 @@ const exploreFeed: Handler = async function exploreFeed(req, ctx) {
 function rejected(ctx: RequestContext, rejection: Rejection) {
   const sql = typeof rejection.values.sql === 'string' ? rejection.values.sql : ''
   const error = rejection.issues.sql ?? rejection.issues._form ?? 'Check the query'
+  const analytics = currentAnalytics()
+  const sandbox = analytics?.db.sandbox ?? null
+  const sampleViews = analytics?.sampleViews ?? []
   return {
-    page: () => layout(ctx, { title: 'Explore', body: explorePage(exploreView(ctx, null, { sql, error })) }),
-    region: () => editorForm({ sql, error, sandbox: null, sampleViews: [] }),
+    page: () => layout(ctx, { title: 'Explore', body: explorePage(exploreView(ctx, analytics, { sql, error })) }),
+    region: () => editorForm({ sql, error, sandbox, sampleViews }),
   }
 }
 

@@ -7,7 +7,6 @@ import type { SliceProjection } from '../../core/slice.ts'
 import { todoLifecycle } from './tables.ts'
 
 let opening: Promise<Analytics> | null = null
-let running = false
 let started: Analytics | null = null
 
 /**
@@ -28,11 +27,15 @@ export function openAnalytics(app: AppContext): void {
   )
   opening.then(
     (analytics) => {
-      running = true
       started = analytics
     },
     (error: unknown) => console.error('Cannot start analytics', error),
   )
+}
+
+/** The open service, for synchronous renders (a refused form); null while it starts. */
+export function currentAnalytics(): Analytics | null {
+  return started
 }
 
 export function analyticsService(): Promise<Analytics> {
@@ -48,15 +51,14 @@ export const analyticsLifecycle: SliceProjection = {
     return started?.ingestion.position ?? 0
   },
   get isRunning() {
-    return running
+    return started !== null
   },
   async start() {},
   async stop() {
-    const current = opening
+    const closing = opening
     opening = null
-    running = false
     started = null
-    if (current) await (await current.catch(() => null))?.close()
+    if (closing) await (await closing.catch(() => null))?.close()
   },
 }
 
