@@ -72,10 +72,27 @@ export class EventIngestion {
     this.#loop = this.#follow(messages)
   }
 
-  /** Resolves once events up to `position` are queryable in DuckDB. */
-  waitFor(position: number): Promise<void> {
+  /** Resolves once events up to `position` are queryable in DuckDB; rejects after `timeoutMs`. */
+  waitFor(position: number, options: { timeoutMs?: number } = {}): Promise<void> {
+    const { timeoutMs = 5_000 } = options
     if (position <= this.#position) return Promise.resolve()
-    return new Promise((resolve) => this.#waiters.add({ position, resolve }))
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        position,
+        resolve: () => {
+          clearTimeout(timer)
+          resolve()
+        },
+      }
+      // A stuck ingestion must not collect waiters forever: each one gives up and leaves.
+      const timer = setTimeout(() => {
+        this.#waiters.delete(waiter)
+        reject(
+          new Error(`Cannot wait for analytics to reach ${position}: still at ${this.#position} after ${timeoutMs} ms`),
+        )
+      }, timeoutMs)
+      this.#waiters.add(waiter)
+    })
   }
 
   async stop(): Promise<void> {
@@ -105,8 +122,12 @@ export class EventIngestion {
       await this.#writer.run('COMMIT')
     } catch (error) {
       await this.#writer.run('ROLLBACK').catch(() => undefined)
-      // An appender that failed mid-chunk may hold rows; the next batch starts with a fresh one.
-      this.#appender?.closeSync()
+      // An appender that failed mid-batch may hold rows; the next batch starts with a fresh one.
+      try {
+        this.#appender?.closeSync()
+      } catch {
+        // Closing a failed appender can fail again; the error that matters is the one rethrown.
+      }
       this.#appender = null
       throw error
     }

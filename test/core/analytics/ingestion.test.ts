@@ -108,6 +108,14 @@ describe('EventIngestion', () => {
     expect(bus.counters().lagged).toBeGreaterThan(0)
   })
 
+  it('gives up waiting for a position that never arrives, after the timeout', async () => {
+    test = openTestStore()
+    const analytics = await start(new BroadcastRing(16))
+    await expect(analytics.ingestion.waitFor(10_000, { timeoutMs: 50 })).rejects.toThrow(
+      'Cannot wait for analytics to reach 10000: still at 0 after 50 ms',
+    )
+  })
+
   it('evicts cached results that depend on an ingested event type', async () => {
     test = openTestStore()
     const bus = new BroadcastRing(64)
