@@ -41,8 +41,8 @@ export interface BusSubscription extends AsyncIterableIterator<BusMessage, undef
 const STALE_WAITER_LIMIT = 1024
 
 /**
- * One writer, many readers, a fixed ring of slots. Publishing writes a slot and resolves one
- * shared promise that every waiting reader awaits; it never copies into per-subscriber
+ * One writer, many readers, a fixed ring of slots. Publishing writes a slot and schedules the
+ * resolution of one shared promise that every waiting reader awaits; it never copies into per-subscriber
  * queues, so its cost does not grow with the number of subscribers, and a slow reader costs
  * no memory: once the ring has overwritten its cursor it gets a `lagged` message instead of
  * the events it missed.
@@ -56,6 +56,7 @@ export class BroadcastRing {
   #tick!: Promise<void>
   #releaseTick!: () => void
   #staleWaiters = 0
+  #wakeScheduled = false
   #lagged = 0
   #closed = false
 
@@ -100,7 +101,7 @@ export class BroadcastRing {
       this.#position = event.position
       published = true
     }
-    if (published) this.#wakeAll()
+    if (published) this.#scheduleWake()
   }
 
   /** Ends every subscription (shutdown): readers see their iteration finish. */
@@ -148,6 +149,21 @@ export class BroadcastRing {
   #forget(subscription: RingSubscription, wasWaiting: boolean): void {
     this.#subscribers.delete(subscription)
     if (wasWaiting && ++this.#staleWaiters >= STALE_WAITER_LIMIT) this.#wakeAll()
+  }
+
+  // Resolving a promise queues one job per waiting reader, so waking is O(readers) whoever does
+  // it. Doing it in a microtask keeps publish() itself O(1) (the commit path returns at once) and
+  // wakes readers once for every publish made in the same turn.
+  #scheduleWake(): void {
+    if (this.#wakeScheduled) return
+    this.#wakeScheduled = true
+    queueMicrotask(this.#wake)
+  }
+
+  // Bound once, so publish() allocates nothing per call.
+  readonly #wake = (): void => {
+    this.#wakeScheduled = false
+    this.#wakeAll()
   }
 
   #wakeAll(): void {
