@@ -69,10 +69,6 @@ export class FeedHub {
     return { lagged: this.#lagged, renders: this.#renders }
   }
 
-  forEachConnection(fn: (connection: FeedConnection) => void): void {
-    for (const connection of this.#live) fn(connection)
-  }
-
   /** Brings a new connection up to date from `since` (null: it has no view yet), then makes it live. */
   async join(connection: FeedConnection, since: number | null): Promise<void> {
     this.#joining.add(connection)
