@@ -65,7 +65,7 @@ describe('serveFeed under pressure', () => {
     await Bun.sleep(6_000)
     expect(quiet.isEnded).toBe(true) // the control: Bun did close a quiet stream
     expect(feed.isEnded).toBe(false)
-    expect(feed.comments).toBeGreaterThanOrEqual(1 + 10) // the opening comment, then keep-alives
+    expect(feed.comments).toBeGreaterThanOrEqual(1 + 6) // the opening comment, then ~12 keep-alives (slack for a busy machine)
     const position = await s.addNote('still here')
     expect((await feed.next())?.id).toBe(String(position))
   }, 15_000)
