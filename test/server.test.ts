@@ -86,7 +86,7 @@ describe('startServer().stop()', () => {
 })
 
 describe('SIGTERM', () => {
-  it('ends open feeds and exits 0', async () => {
+  it('ends open feeds, the monitor’s included, and exits 0 promptly', async () => {
     const dir = makeTempDir('ironstar-sigterm-')
     dirs.push(dir)
     const port = freePort()
@@ -105,10 +105,15 @@ describe('SIGTERM', () => {
       if (!feed) throw new Error('Cannot open the counter feed')
       expect(feed.response.status).toBe(200)
       await feed.next(1_000)
+      // The monitor's clock-driven stream lives outside the feed hubs; it must end with them.
+      const monitor = await SseConnection.open(`http://127.0.0.1:${port}/monitor/feed`)
+      expect(monitor.response.status).toBe(200)
+      const signalled = Date.now()
       child.kill('SIGTERM')
       expect(await child.exited).toBe(0)
-      await feed.finished
-      expect(feed.endedBy).toBe('error')
+      expect(Date.now() - signalled).toBeLessThan(5_000) // not the 10 s grace for in-flight requests
+      await Promise.all([feed.finished, monitor.finished])
+      expect([feed.endedBy, monitor.endedBy]).toEqual(['error', 'error'])
     } finally {
       child.kill('SIGKILL')
     }

@@ -7,7 +7,7 @@ import { readResumePoint } from './sse/resume.ts'
 import type { EventStore } from './store/event-store.ts'
 
 export type { FeedCounters, FeedLimits } from './sse/feed-registry.ts'
-export { closeFeeds, feedCounters } from './sse/feed-registry.ts'
+export { closeFeeds, feedCounters, onFeedsClose } from './sse/feed-registry.ts'
 
 /** What `serveFeed` needs from the request context (web-shell's RequestContext fits). */
 export interface FeedContext {

@@ -51,6 +51,7 @@ export class FeedRegistry {
   #renders = 0
   #closed = false
   #compressed = 0
+  readonly #closeListeners = new Set<() => void>()
 
   constructor(bus: BroadcastRing, store: EventStore, limits: FeedLimits = {}) {
     const {
@@ -71,8 +72,30 @@ export class FeedRegistry {
 
   /** Shutdown: refuses new feeds and ends the open ones with a reset, so browsers reconnect elsewhere or later. */
   close(): void {
+    if (this.#closed) return
     this.#closed = true
     for (const connection of [...this.#hubOf.keys()]) connection.end('shutdown')
+    for (const listener of this.#closeListeners) {
+      try {
+        listener()
+      } catch (error) {
+        console.error('Feed close listener failed', error)
+      }
+    }
+    this.#closeListeners.clear()
+  }
+
+  /**
+   * For streams served outside a hub (the monitor's clock-driven feed): ended at shutdown with the
+   * rest, or the server would wait its whole grace period for them. Returns an unsubscribe.
+   */
+  onClose(listener: () => void): () => void {
+    if (this.#closed) {
+      listener()
+      return () => {}
+    }
+    this.#closeListeners.add(listener)
+    return () => this.#closeListeners.delete(listener)
   }
 
   get isFull(): boolean {
@@ -162,6 +185,11 @@ export function feedRegistry(bus: BroadcastRing, store: EventStore, limits: Feed
 /** Ends every feed on a bus and refuses new ones (graceful shutdown, before the bus closes). */
 export function closeFeeds(bus: BroadcastRing): void {
   registries.get(bus)?.close()
+}
+
+/** Calls `listener` when the feeds of this server close (shutdown); see `FeedRegistry.onClose`. */
+export function onFeedsClose(app: { readonly bus: BroadcastRing; readonly store: EventStore }, listener: () => void) {
+  return feedRegistry(app.bus, app.store).onClose(listener)
 }
 
 /** Counters of the feeds on a bus, for metrics; zeros if none was ever opened. */

@@ -6,7 +6,7 @@ import { metrics } from '../../core/metrics.ts'
 import { negotiateEncoding } from '../../core/sse/compression.ts'
 import { encodePatch } from '../../core/sse/encode.ts'
 import { FeedConnection } from '../../core/sse/feed-connection.ts'
-import { feedCounters } from '../../core/sse.ts'
+import { feedCounters, onFeedsClose } from '../../core/sse.ts'
 import { pushSample, type Reading, type Sample, toSample } from './samples.ts'
 import { monitorRegion } from './views.ts'
 
@@ -32,6 +32,8 @@ export class MonitorTicker {
 
   constructor(app: AppContext) {
     this.#app = app
+    // Shutdown ends these streams with the event feeds; otherwise the server waits out its grace period.
+    onFeedsClose(app, () => this.#stop())
   }
 
   get history(): readonly Sample[] {
