@@ -122,9 +122,10 @@ export class AnalyticsDb {
     const { params = [], timeoutMs = this.#timeoutMs, rowLimit = this.#rowLimit, signal, onStart } = options
     if (signal?.aborted) throw new AnalyticsQueryError('Query cancelled before it started', 'cancelled')
     const connection = await this.#pool.acquire()
-    let stopped: 'timeout' | 'cancelled' | null = null
+    // A record, not a `let`: the timer and the signal set it from callbacks.
+    const state: { stopped: 'timeout' | 'cancelled' | null } = { stopped: this.#pool.isClosed ? 'cancelled' : null }
     const stop = (why: 'timeout' | 'cancelled') => {
-      stopped ??= why
+      state.stopped ??= why
       connection.interrupt()
     }
     const timer = setTimeout(() => stop('timeout'), timeoutMs)
@@ -133,17 +134,19 @@ export class AnalyticsDb {
     const started = performance.now()
     try {
       if (untrusted) await assertParsedReadOnly(connection, sql)
+      // An interrupt that landed while the statement was checked hit nothing: stop here instead.
+      if (state.stopped) throw new Error('Stopped before the query started')
       onStart?.(connection)
       const reader = await connection.streamAndReadUntil(sql, rowLimit + 1, params as DuckDBValue[])
       return readResult(reader, rowLimit, performance.now() - started)
     } catch (error) {
       if (error instanceof ValidationError) throw error
-      if (stopped === 'timeout') {
+      if (state.stopped === 'timeout') {
         throw new AnalyticsQueryError(`Query stopped after ${timeoutMs} ms: the time limit`, 'timeout', {
           cause: error,
         })
       }
-      if (stopped === 'cancelled') throw new AnalyticsQueryError('Query cancelled', 'cancelled', { cause: error })
+      if (state.stopped === 'cancelled') throw new AnalyticsQueryError('Query cancelled', 'cancelled', { cause: error })
       throw new AnalyticsQueryError(describeDuckDbError(error), 'failed', { cause: error })
     } finally {
       clearTimeout(timer)

@@ -30,6 +30,10 @@ export class ConnectionPool {
     this.#maxWaiting = maxWaiting
   }
 
+  get isClosed(): boolean {
+    return this.#closed
+  }
+
   async acquire(): Promise<DuckDBConnection> {
     if (this.#closed) throw new OverloadedError('Cannot run query: analytics is shutting down')
     const idle = this.#idle.pop()
@@ -61,11 +65,18 @@ export class ConnectionPool {
     this.#closed = true
     for (const connection of this.#idle.splice(0)) connection.closeSync()
     if (this.#active.size === 0) return
-    for (const connection of this.#active) connection.interrupt()
+    // Interrupt again and again: a query that was between statements when first interrupted
+    // (the flag is reset when the next one starts) is caught by the next round.
+    const interruptAll = () => {
+      for (const connection of this.#active) connection.interrupt()
+    }
+    interruptAll()
+    const repeat = setInterval(interruptAll, 50)
     await new Promise<void>((resolve) => {
       this.#drained = resolve
       setTimeout(resolve, timeoutMs)
     })
+    clearInterval(repeat)
   }
 
   #activate(connection: DuckDBConnection): DuckDBConnection {
