@@ -17,6 +17,8 @@ export interface AnalyticsOptions extends AnalyticsDbOptions {
   cache?: ResultCacheOptions
   /** Events per DuckDB transaction at most. @default 4096 */
   batchSize?: number
+  /** Ingest each batch as one packed string (default) or value by value (the bench's comparison). */
+  packed?: boolean
 }
 
 const SAMPLE_FILE = /^([a-z][a-z0-9_]*)\.(parquet|csv|json)$/
@@ -61,7 +63,7 @@ export class Analytics {
   ) {}
 
   static async start(store: EventStore, bus: BroadcastRing, options: AnalyticsOptions = {}): Promise<Analytics> {
-    const { tables = [], cache: cacheOptions, batchSize } = options
+    const { tables = [], cache: cacheOptions, batchSize, packed } = options
     let sampleViews: string[] = []
     const db = await AnalyticsDb.open(options, async (writer) => {
       await createTables(writer, [EVENTS_TABLE, COMMANDS_TABLE, ...tables])
@@ -72,6 +74,7 @@ export class Analytics {
     const ingestion = new EventIngestion(db.writer, store, bus, {
       tables,
       ...(batchSize ? { batchSize } : {}),
+      ...(packed === undefined ? {} : { packed }),
       onBatch: (batch) => {
         cache.evictFor(batch.types)
         notify(listeners, batch)

@@ -2,7 +2,15 @@ import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api'
 import type { BroadcastRing, BusSubscription } from '../bus.ts'
 import type { StoredEvent } from '../events.ts'
 import type { EventStore } from '../store/event-store.ts'
-import { appendRows, type DerivedTable, deriveSql, EVENTS_TABLE, eventRow } from './event-tables.ts'
+import {
+  appendRows,
+  type DerivedTable,
+  deriveSql,
+  EVENTS_TABLE,
+  eventRow,
+  INSERT_PACKED_EVENTS,
+  packEvents,
+} from './event-tables.ts'
 
 export interface IngestedBatch {
   readonly count: number
@@ -19,6 +27,8 @@ export interface EventIngestionOptions {
   onBatch?: (batch: IngestedBatch) => void
   /** Wait before retrying after a failed write. @default 1000 */
   retryMs?: number
+  /** Send each batch as one packed string (see packEvents) rather than value by value. @default true */
+  packed?: boolean
 }
 
 const CHECKPOINT = 'events'
@@ -39,6 +49,7 @@ export class EventIngestion {
   readonly #derive: readonly string[]
   readonly #batchSize: number
   readonly #retryMs: number
+  readonly #packed: boolean
   readonly #onBatch: ((batch: IngestedBatch) => void) | undefined
   readonly #stop = new AbortController()
   #appender: DuckDBAppender | null = null
@@ -47,7 +58,8 @@ export class EventIngestion {
   #loop: Promise<void> | null = null
 
   constructor(writer: DuckDBConnection, store: EventStore, bus: BroadcastRing, options: EventIngestionOptions = {}) {
-    const { tables = [], batchSize = 4096, retryMs = 1000, onBatch } = options
+    const { tables = [], batchSize = 4096, retryMs = 1000, onBatch, packed = true } = options
+    this.#packed = packed
     this.#writer = writer
     this.#store = store
     this.#bus = bus
@@ -110,13 +122,17 @@ export class EventIngestion {
     const previous = this.#position
     await this.#writer.run('BEGIN TRANSACTION')
     try {
-      this.#appender ??= await this.#writer.createAppender(EVENTS_TABLE.name)
-      appendRows(
-        this.#appender,
-        EVENTS_TABLE,
-        fresh.map((event) => [event.position, eventRow(event)] as const),
-      )
-      this.#appender.flushSync()
+      const packed = this.#packed ? packEvents(fresh) : null
+      if (packed !== null) await this.#writer.run(INSERT_PACKED_EVENTS, [packed])
+      else {
+        this.#appender ??= await this.#writer.createAppender(EVENTS_TABLE.name)
+        appendRows(
+          this.#appender,
+          EVENTS_TABLE,
+          fresh.map((event) => [event.position, eventRow(event)] as const),
+        )
+        this.#appender.flushSync()
+      }
       for (const sql of this.#derive) await this.#writer.run(sql, [previous])
       await this.#writer.run(WRITE_CHECKPOINT, [CHECKPOINT, last.position])
       await this.#writer.run('COMMIT')

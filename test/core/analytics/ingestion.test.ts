@@ -108,6 +108,41 @@ describe('EventIngestion', () => {
     expect(bus.counters().lagged).toBeGreaterThan(0)
   })
 
+  it('copies every field of an event exactly, whatever its text holds', async () => {
+    test = openTestStore()
+    const bus = new BroadcastRing(64)
+    test.store.onCommit((events) => bus.publish(events))
+    const analytics = await start(bus)
+    const owner = 'line\nbreak, "quoted", tab\t, ✓ 😀, back\\slash'
+    const [event] = (
+      await test.store.append({ type: 'account', id: 'acc-1' }, 0, [{ type: 'AccountOpened', data: { owner } }], {
+        commandId: 'cmd-1',
+      })
+    ).events
+    await analytics.ingestion.waitFor(event?.position ?? 0)
+    const result = await analytics.db.query(
+      `SELECT position, stream_type, stream_id, version, type, payload->>'owner', command_id,
+        strftime(created_at, '%Y-%m-%dT%H:%M:%S.%gZ') FROM events`,
+    )
+    expect(result.rows).toEqual([
+      [event?.position, 'account', 'acc-1', 1, 'AccountOpened', owner, 'cmd-1', event?.createdAt],
+    ])
+  })
+
+  it('keeps ids holding the packing separators intact (that batch goes value by value)', async () => {
+    test = openTestStore()
+    const bus = new BroadcastRing(64)
+    test.store.onCommit((events) => bus.publish(events))
+    const analytics = await start(bus)
+    const odd = 'a\x1fb\x1ec'
+    const { position } = await test.store.append({ type: 'account', id: odd }, 0, [
+      { type: 'AccountOpened', data: { owner: 'tab\there, unit\x1fsep' } },
+    ])
+    await analytics.ingestion.waitFor(position)
+    const result = await analytics.db.query(`SELECT stream_id, payload->>'owner', command_id FROM events`)
+    expect(result.rows).toEqual([[odd, 'tab\there, unit\x1fsep', null]])
+  })
+
   it('gives up waiting for a position that never arrives, after the timeout', async () => {
     test = openTestStore()
     const analytics = await start(new BroadcastRing(16))
