@@ -114,18 +114,23 @@ describe('EventIngestion', () => {
     test.store.onCommit((events) => bus.publish(events))
     const analytics = await start(bus)
     const owner = 'line\nbreak, "quoted", tab\t, ✓ 😀, back\\slash'
-    const [event] = (
-      await test.store.append({ type: 'account', id: 'acc-1' }, 0, [{ type: 'AccountOpened', data: { owner } }], {
+    const appended = await test.store.append(
+      { type: 'account', id: 'acc-1' },
+      0,
+      [{ type: 'AccountOpened', data: { owner } }],
+      {
         commandId: 'cmd-1',
-      })
-    ).events
-    await analytics.ingestion.waitFor(event?.position ?? 0)
+      },
+    )
+    const event = appended.events[0]
+    if (!event) throw new Error('The append wrote no event')
+    await analytics.ingestion.waitFor(event.position)
     const result = await analytics.db.query(
       `SELECT position, stream_type, stream_id, version, type, payload->>'owner', command_id,
         strftime(created_at, '%Y-%m-%dT%H:%M:%S.%gZ') FROM events`,
     )
     expect(result.rows).toEqual([
-      [event?.position, 'account', 'acc-1', 1, 'AccountOpened', owner, 'cmd-1', event?.createdAt],
+      [event.position, 'account', 'acc-1', 1, 'AccountOpened', owner, 'cmd-1', event.createdAt],
     ])
   })
 
