@@ -83,6 +83,22 @@ for (let from = 50_001; from <= TOTAL; from += 50_000) {
   })
 }
 
+// The same pipeline sending each event value by value (packed: false), on its own database.
+const unpacked = await Analytics.start(emptyStore, new BroadcastRing(256), {
+  path: join(dir, 'unpacked.duckdb'),
+  tables: [todoLifecycle],
+  batchSize: BATCH,
+  packed: false,
+})
+await unpacked.ingestion.ingest(makeEvents(1, 50_000))
+const unpackedCost = zero()
+const unpackedEvents = makeEvents(50_001, 200_000)
+await measure(unpackedCost, async () => {
+  for (let i = 0; i < unpackedEvents.length; i += BATCH)
+    await unpacked.ingestion.ingest(unpackedEvents.slice(i, i + BATCH))
+})
+await unpacked.close()
+
 // Baseline: the same events through DuckDB's appender one value per call (the documented API).
 const naive = await analytics.db.connect()
 await naive.run('CREATE TABLE naive_events AS SELECT * FROM events LIMIT 0')
@@ -142,8 +158,12 @@ db.close()
 
 printTable([
   {
-    path: 'pipeline: events + derived todo_lifecycle + checkpoint, one committed transaction per batch, file-backed',
+    path: 'pipeline: packed batch → events + derived todo_lifecycle + checkpoint, one committed transaction per batch, file-backed',
     ...rates(TOTAL - 50_000, pipeline),
+  },
+  {
+    path: 'same pipeline, events sent value by value (packed: false)',
+    ...rates(unpackedEvents.length, unpackedCost),
   },
   {
     path: 'baseline: bare appender into one table, one commit at the end',
