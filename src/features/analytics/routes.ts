@@ -36,7 +36,11 @@ const pageQuery = z.object({
 const now = () => new Date().toISOString()
 
 const showDashboard: Handler = async function showDashboard(_req, ctx) {
-  const snapshot = await dashboard.current()
+  // Render at the log's head (read-your-writes without JS); if DuckDB trails too far, show what it has.
+  const head = await ctx.app.store.headPosition()
+  // Latency samples are written once a second; write the pending ones so this render has them.
+  await (await analyticsService()).commandSamples.flush()
+  const snapshot = await dashboard.current(head).catch(() => dashboard.current())
   return htmlResponse(layout(ctx, { title: 'Analytics', body: dashboardPage(snapshot) }))
 }
 

@@ -9,17 +9,24 @@ import { resultTable } from './result-table.ts'
  * `data-ignore-morph` plot box (uPlot's DOM, which a morph must not touch) and hides the table
  * visually. A feed morph changes only `spec`, which the component redraws from.
  */
-export function chartFigure(id: string, title: string, result: QueryResult, choice: ChartChoice = {}): Html {
+export interface ChartFigureOptions extends ChartChoice {
+  /** The rows the table shows, when they should differ from the chart's (e.g. newest first). */
+  readonly tableRows?: QueryResult['rows']
+}
+
+export function chartFigure(id: string, title: string, result: QueryResult, options: ChartFigureOptions = {}): Html {
+  const { tableRows, ...choice } = options
   const spec = chartSpec(result, choice)
+  const table = resultTable(tableRows ? { ...result, rows: tableRows } : result, title)
   return html`<figure class="chart-figure">
     <figcaption>${title}</figcaption>
     ${
       spec
         ? html`<ironstar-chart id="${id}" spec="${JSON.stringify(spec)}">
         <div class="chart-plot" data-ignore-morph></div>
-        <div class="chart-data">${resultTable(result, title)}</div>
+        <div class="chart-data">${table}</div>
       </ironstar-chart>`
-        : html`<div class="chart-data">${resultTable(result, title)}</div>`
+        : html`<div class="chart-data">${table}</div>`
     }
   </figure>`
 }

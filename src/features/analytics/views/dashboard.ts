@@ -1,8 +1,18 @@
+import type { QueryResult } from '../../../core/analytics/query-result.ts'
 import { type Html, html, js } from '../../../core/html.ts'
 import { icon } from '../../../core/ui/icons.ts'
 import type { DashboardSnapshot } from '../dashboard-model.ts'
 import { WINDOW_MINUTES } from '../dashboard-queries.ts'
 import { chartFigure } from './chart.ts'
+
+/**
+ * The table under a chart, for readers without JavaScript: newest first, and minutes where
+ * nothing happened left out (the chart shows them as zero; the table would be mostly zeros).
+ */
+function busyRowsFirst(result: QueryResult): QueryResult['rows'] {
+  const numeric = result.columns.flatMap((column, index) => (column.isNumeric ? [index] : []))
+  return result.rows.filter((row) => numeric.some((index) => row[index] !== 0)).reverse()
+}
 
 /** The region the feed re-renders whole: one card per chart. */
 export function dashboardRegion(snapshot: DashboardSnapshot): Html {
@@ -12,7 +22,10 @@ export function dashboardRegion(snapshot: DashboardSnapshot): Html {
         ${
           error || !result
             ? html`<h2>${query.title}</h2><p class="alert alert--danger" role="alert">${error ?? 'No data'}</p>`
-            : chartFigure(`chart-${query.id}`, query.title, result, query.chart)
+            : chartFigure(`chart-${query.id}`, query.title, result, {
+                ...query.chart,
+                tableRows: query.chart.kind === 'line' ? busyRowsFirst(result) : result.rows,
+              })
         }
       </article>`,
     )}

@@ -137,7 +137,7 @@ export function explorePage(view: ExploreView): Html {
       <h1>${icon('database')} Explore</h1>
       <p class="muted">Ask the event log a question in SQL. Each query runs in the background as a <code>QuerySession</code>; you can cancel it.</p>
     </header>
-    ${editorForm(view)}
+    ${editorForm({ ...view, sql: view.sql ?? view.selected?.sql })}
     ${exploreRegion(view)}
   </div>`
 }
