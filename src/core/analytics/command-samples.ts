@@ -26,12 +26,16 @@ export interface CommandSamplesOptions {
 }
 
 // The CommandHandler is built before the analytics service opens (and may outlive it), so the
-// server's `observe` hook forwards here and samples go to whichever service is open, if any.
+// server's `observe` hook forwards here and samples go to whichever service is open. Commands
+// handled while it is still opening wait in a small bounded buffer instead of being lost.
 let active: CommandSamples | null = null
+const EARLY_LIMIT = 1_000
+const early: { readonly outcome: CommandOutcome; readonly at: number }[] = []
 
-/** For the CommandHandler's `observe` option: records the outcome when analytics is running. */
+/** For the CommandHandler's `observe` option: records the outcome for analytics. */
 export function observeCommandSample(outcome: CommandOutcome): void {
-  active?.record(outcome)
+  if (active) active.record(outcome)
+  else if (early.length < EARLY_LIMIT) early.push({ outcome, at: Date.now() })
 }
 
 export class CommandSamples {
@@ -54,6 +58,7 @@ export class CommandSamples {
     this.#timer = setInterval(() => void this.flush(), flushMs)
     this.#timer.unref?.()
     active = this
+    for (const { outcome, at } of early.splice(0)) this.record(outcome, at)
   }
 
   get dropped(): number {
@@ -61,13 +66,13 @@ export class CommandSamples {
   }
 
   /** Pass as (or call from) `CommandHandler`'s `observe` option. Never throws, never blocks. */
-  readonly record = (outcome: CommandOutcome): void => {
+  readonly record = (outcome: CommandOutcome, at = this.#now()): void => {
     if (this.#pending.length >= this.#maxPending) {
       this.#pending.shift()
       this.#dropped++
     }
     // The position column of a sample is just a sequence number; samples are not events.
-    this.#pending.push([++this.#sequence, [this.#now(), outcome.streamType, outcome.outcome, outcome.durationMs]])
+    this.#pending.push([++this.#sequence, [at, outcome.streamType, outcome.outcome, outcome.durationMs]])
   }
 
   /** Writes what is buffered; concurrent calls share one write. */

@@ -51,6 +51,9 @@ describe('/analytics', () => {
     }
     expect(page).toContain('<table class="table analytics-table">')
     expect(page).toContain('data-init="@get(')
+    // Rendered at the log's head: the todo just added is in the table, and so is its command.
+    expect(page).toContain('<td class="">TodoAdded</td>')
+    expect(page).toContain('<td class="">todo-list</td>')
   })
 
   it('reports ingestion and cache figures on /metrics', async () => {
