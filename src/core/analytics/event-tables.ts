@@ -57,25 +57,38 @@ const RECORD = '\x1e'
 const UNIT = '\x1f'
 const hasSeparator = (text: string): boolean => text.includes(RECORD) || text.includes(UNIT)
 
+/** Characters in one packed string at most; a batch of large payloads is sent in several. */
+export const MAX_PACKED_CHARS = 16 * 1024 * 1024
+
 /**
- * The whole batch as one string, for one native call instead of nine per event; DuckDB splits
- * and casts it in C++ (INSERT_PACKED_EVENTS). Null when an id or type holds a separator
- * character, so the caller appends that batch row by row instead: never rewrite data to fit.
+ * The batch as packed strings (one, unless payloads are large), for one native call instead of
+ * nine per event; DuckDB splits and casts them in C++ (INSERT_PACKED_EVENTS). Null when an id or
+ * type holds a separator character, so the caller appends that batch row by row instead: never
+ * rewrite data to fit.
  */
-export function packEvents(events: readonly StoredEvent[]): string | null {
-  const records = new Array<string>(events.length)
-  for (let i = 0; i < events.length; i++) {
-    const event = events[i] as StoredEvent
+export function packEvents(events: readonly StoredEvent[], maxChars = MAX_PACKED_CHARS): string[] | null {
+  const parts: string[] = []
+  let records: string[] = []
+  let chars = 0
+  for (const event of events) {
     const commandId = typeof event.metadata?.commandId === 'string' ? event.metadata.commandId : ''
     const { type, id } = event.stream
     if (hasSeparator(type) || hasSeparator(id) || hasSeparator(event.type) || hasSeparator(commandId)) {
       return null
     }
-    records[i] =
+    const record =
       `${event.position}${UNIT}${type}${UNIT}${id}${UNIT}${event.version}${UNIT}${event.type}${UNIT}` +
       `${event.createdAt}${UNIT}${commandId}${UNIT}${JSON.stringify(event.data)}`
+    if (records.length > 0 && chars + record.length > maxChars) {
+      parts.push(records.join(RECORD))
+      records = []
+      chars = 0
+    }
+    records.push(record)
+    chars += record.length + 1
   }
-  return records.join(RECORD)
+  if (records.length > 0) parts.push(records.join(RECORD))
+  return parts
 }
 
 export const INSERT_PACKED_EVENTS = `INSERT INTO events

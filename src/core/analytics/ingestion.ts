@@ -123,8 +123,9 @@ export class EventIngestion {
     await this.#writer.run('BEGIN TRANSACTION')
     try {
       const packed = this.#packed ? packEvents(fresh) : null
-      if (packed !== null) await this.#writer.run(INSERT_PACKED_EVENTS, [packed])
-      else {
+      if (packed !== null) {
+        for (const part of packed) await this.#writer.run(INSERT_PACKED_EVENTS, [part])
+      } else {
         this.#appender ??= await this.#writer.createAppender(EVENTS_TABLE.name)
         appendRows(
           this.#appender,
