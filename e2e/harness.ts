@@ -25,6 +25,11 @@ export interface Harness {
 
 /** A real server on an ephemeral port over a temporary data directory, and a headless Chromium. */
 export async function startHarness(): Promise<Harness> {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(
+      `Cannot run browser tests: no Chromium at ${CHROMIUM_PATH}. Install it (apt-get install chromium) or set CHROMIUM_PATH`,
+    )
+  }
   const dataDir = mkdtempSync(join(tmpdir(), 'ironstar-e2e-'))
   const server = await startServer(
     loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, IRONSTAR_ENV: 'test' }),
