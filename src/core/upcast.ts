@@ -1,7 +1,8 @@
 import { UnknownEventTypeError } from './errors.ts'
 
 /** Turns the payload of schema version N into the payload of version N + 1. */
-export type Upcaster = (data: any) => unknown // biome-ignore lint/suspicious/noExplicitAny: upcasters take old, untyped shapes
+// biome-ignore lint/suspicious/noExplicitAny: an upcaster receives a payload of an old shape no type describes any more
+export type Upcaster = (data: any) => unknown
 
 export interface EventSchemaOptions {
   /** The version new events of this type are written at. @default 1 */

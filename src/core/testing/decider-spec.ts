@@ -44,6 +44,7 @@ export function deciderSpec<State, Command, Event extends NewEvent>(decider: Dec
         when(command: Command) {
           const run = (): readonly Event[] => decideAll(decider, fold(decider, decider.initialState(), events), command)
           return {
+            // biome-ignore lint/suspicious/noThenProperty: given/when/then is the DSL; the object is never awaited
             then(expected: readonly Event[] | Event): void {
               const want = Array.isArray(expected) ? expected : [expected]
               const got = run()
