@@ -53,7 +53,13 @@ function rawCeiling(total: number, perTransaction: number): number {
   for (let done = 0; done < total; done += perTransaction) {
     db.transaction(() => {
       for (let i = done; i < done + perTransaction; i++) {
-        insert.run(Bun.randomUUIDv7(), `raw-${i % CALLERS}`, Math.floor(i / CALLERS) + 1, '{"amount":1}', new Date().toISOString())
+        insert.run(
+          Bun.randomUUIDv7(),
+          `raw-${i % CALLERS}`,
+          Math.floor(i / CALLERS) + 1,
+          '{"amount":1}',
+          new Date().toISOString(),
+        )
       }
     }).immediate()
   }
@@ -114,16 +120,44 @@ const sameBatchRaw = rawCeiling(64_000, CALLERS)
 const singleRaw = rawCeiling(3_000, 1)
 console.log(`Single-event commands, ${CALLERS} concurrent callers, WAL + synchronous=FULL (every ack fsynced).\n`)
 printTable([
-  { 'write path': 'Ironstar pipeline, group commit', 'commands/s': grouped.rate, 'commands per fsync': grouped.perCommit, 'vs ceiling': `${((grouped.rate / ceiling) * 100).toFixed(0)} %` },
-  { 'write path': 'naive: one transaction per command', 'commands/s': naive.rate, 'commands per fsync': naive.perCommit, 'vs ceiling': `${((naive.rate / ceiling) * 100).toFixed(1)} %` },
-  { 'write path': `raw bun:sqlite insert, ${CALLERS} rows per transaction (same batch as the pipeline)`, 'commands/s': sameBatchRaw, 'commands per fsync': CALLERS, 'vs ceiling': `${((sameBatchRaw / ceiling) * 100).toFixed(0)} %` },
-  { 'write path': 'raw bun:sqlite insert, 1 row per transaction', 'commands/s': singleRaw, 'commands per fsync': 1, 'vs ceiling': `${((singleRaw / ceiling) * 100).toFixed(1)} %` },
-  { 'write path': 'ceiling: raw bun:sqlite insert, 1,000 rows per transaction', 'commands/s': ceiling, 'commands per fsync': 1000, 'vs ceiling': '100 %' },
+  {
+    'write path': 'Ironstar pipeline, group commit',
+    'commands/s': grouped.rate,
+    'commands per fsync': grouped.perCommit,
+    'vs ceiling': `${((grouped.rate / ceiling) * 100).toFixed(0)} %`,
+  },
+  {
+    'write path': 'naive: one transaction per command',
+    'commands/s': naive.rate,
+    'commands per fsync': naive.perCommit,
+    'vs ceiling': `${((naive.rate / ceiling) * 100).toFixed(1)} %`,
+  },
+  {
+    'write path': `raw bun:sqlite insert, ${CALLERS} rows per transaction (same batch as the pipeline)`,
+    'commands/s': sameBatchRaw,
+    'commands per fsync': CALLERS,
+    'vs ceiling': `${((sameBatchRaw / ceiling) * 100).toFixed(0)} %`,
+  },
+  {
+    'write path': 'raw bun:sqlite insert, 1 row per transaction',
+    'commands/s': singleRaw,
+    'commands per fsync': 1,
+    'vs ceiling': `${((singleRaw / ceiling) * 100).toFixed(1)} %`,
+  },
+  {
+    'write path': 'ceiling: raw bun:sqlite insert, 1,000 rows per transaction',
+    'commands/s': ceiling,
+    'commands per fsync': 1000,
+    'vs ceiling': '100 %',
+  },
 ])
 const read = await readRate()
 const folds = await foldTimes()
 printTable([
-  { read: `readAll by position, pages of 5,000 (${read.events.toLocaleString('en-US')} events)`, result: `${Math.round(read.rate).toLocaleString('en-US')} events/s` },
+  {
+    read: `readAll by position, pages of 5,000 (${read.events.toLocaleString('en-US')} events)`,
+    result: `${Math.round(read.rate).toLocaleString('en-US')} events/s`,
+  },
   { read: 'load + fold a 100-event stream', result: `${folds.loadAndFoldMs.toFixed(3)} ms` },
   { read: 'fold a 100-event stream (in memory)', result: `${(folds.foldMs * 1000).toFixed(2)} µs` },
 ])

@@ -7,8 +7,15 @@ const files = [...new Glob('*.bench.ts').scanSync({ cwd: import.meta.dir })]
   .sort()
   .filter((file) => filters.length === 0 || filters.some((f) => file.includes(f)))
 
-const cpu = (await Bun.file('/proc/cpuinfo').text().catch(() => '')).match(/model name\s*:\s*(.+)/)?.[1] ?? 'unknown'
-console.log(`# Ironstar benchmarks\n\n${new Date().toISOString()} · Bun ${Bun.version} · ${navigator.hardwareConcurrency} cores · ${cpu}\n`)
+const cpu =
+  (
+    await Bun.file('/proc/cpuinfo')
+      .text()
+      .catch(() => '')
+  ).match(/model name\s*:\s*(.+)/)?.[1] ?? 'unknown'
+console.log(
+  `# Ironstar benchmarks\n\n${new Date().toISOString()} · Bun ${Bun.version} · ${navigator.hardwareConcurrency} cores · ${cpu}\n`,
+)
 
 for (const file of files) {
   console.log(`\n## ${file.replace('.bench.ts', '')}\n`)

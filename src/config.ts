@@ -24,7 +24,13 @@ export const CONFIG_VARIABLES = {
   },
   ANALYTICS_TIMEOUT_MS: { schema: positiveInt.default(10_000), help: 'Analytics query time limit' },
   ANALYTICS_ROW_LIMIT: { schema: positiveInt.default(10_000), help: 'Rows an analytics query returns at most' },
-  ANALYTICS_MEMORY_LIMIT: { schema: z.string().regex(/^\d+(\.\d+)?\s*[KMGT]i?B$/i).default('512MB'), help: 'DuckDB memory limit' },
+  ANALYTICS_MEMORY_LIMIT: {
+    schema: z
+      .string()
+      .regex(/^\d+(\.\d+)?\s*[KMGT]i?B$/i)
+      .default('512MB'),
+    help: 'DuckDB memory limit',
+  },
   ANALYTICS_REMOTE_PREFIXES: {
     schema: z.string().optional(),
     help: 'Comma-separated URL prefixes analytics may read over httpfs (needs the extension installed)',
@@ -85,7 +91,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       timeoutMs: values.ANALYTICS_TIMEOUT_MS,
       rowLimit: values.ANALYTICS_ROW_LIMIT,
       memoryLimit: values.ANALYTICS_MEMORY_LIMIT,
-      remotePrefixes: (values.ANALYTICS_REMOTE_PREFIXES ?? '').split(',').map((p) => p.trim()).filter(Boolean),
+      remotePrefixes: (values.ANALYTICS_REMOTE_PREFIXES ?? '')
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean),
     },
   }
 }

@@ -1,9 +1,9 @@
-import { type Migration, parseMigrations } from './core/migrations.ts'
 // Text imports are inlined by `bun build --compile`, so the binary carries its migrations.
 // A test checks that every file in migrations/ is listed here.
 import events from '../migrations/0001_events.sql' with { type: 'text' }
 import commandLog from '../migrations/0002_command_log.sql' with { type: 'text' }
 import sessions from '../migrations/0003_sessions.sql' with { type: 'text' }
+import { type Migration, parseMigrations } from './core/migrations.ts'
 
 export const migrations: readonly Migration[] = parseMigrations({
   '0001_events.sql': events,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'bun:test'
-import { Glob } from 'bun'
 import { dirname, join, relative, resolve } from 'node:path'
+import { Glob } from 'bun'
 
 const ROOT = join(import.meta.dir, '..')
 const IMPORT = /(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g
@@ -18,7 +18,9 @@ function importsOf(file: string, source: string): string[] {
 
 async function sources(pattern: string): Promise<[string, string[]][]> {
   const files = [...new Glob(pattern).scanSync({ cwd: ROOT })]
-  return Promise.all(files.map(async (f) => [f, importsOf(f, await Bun.file(join(ROOT, f)).text())] as [string, string[]]))
+  return Promise.all(
+    files.map(async (f) => [f, importsOf(f, await Bun.file(join(ROOT, f)).text())] as [string, string[]]),
+  )
 }
 
 describe('module boundaries', () => {

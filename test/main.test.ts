@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'bun:test'
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { ROOT, freePort, waitForOk } from './fixtures/process.ts'
+import { freePort, ROOT, waitForOk } from './fixtures/process.ts'
 import { makeTempDir } from './fixtures/store.ts'
 
 const dir = makeTempDir('ironstar-main-')

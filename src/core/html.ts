@@ -50,7 +50,16 @@ export function raw(trusted: string): Html {
 // placed in an expression carries no quote, backslash, `$`, `@`, backtick or non-ASCII
 // character in plain form: all of them become \uXXXX escapes, which JS reads back unchanged.
 const UNSAFE_IN_EXPRESSION = /\\(["\\/bfnrt])|[^\x20-\x7e]|[$@`'<>&;]/g
-const SIMPLE_ESCAPES: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', '"': '"', '\\': '\\', '/': '/' }
+const SIMPLE_ESCAPES: Record<string, string> = {
+  b: '\b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  '"': '"',
+  '\\': '\\',
+  '/': '/',
+}
 
 function unicodeEscape(char: string): string {
   return `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`

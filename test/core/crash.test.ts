@@ -1,5 +1,5 @@
-import { afterAll, describe, expect, it } from 'bun:test'
 import { Database } from 'bun:sqlite'
+import { afterAll, describe, expect, it } from 'bun:test'
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { makeTempDir } from '../fixtures/store.ts'
@@ -42,7 +42,12 @@ describe('crash durability', () => {
       acknowledged.push(...(await runAndKill(path, 300 + round * 50)))
       const db = new Database(path)
       expect(db.query<{ integrity_check: string }, []>('PRAGMA integrity_check').get()?.integrity_check).toBe('ok')
-      const stored = new Set(db.query<{ event_id: string }, []>('SELECT event_id FROM events').all().map((r) => r.event_id))
+      const stored = new Set(
+        db
+          .query<{ event_id: string }, []>('SELECT event_id FROM events')
+          .all()
+          .map((r) => r.event_id),
+      )
       const missing = acknowledged.filter((id) => !stored.has(id))
       expect(missing).toEqual([])
       db.close()

@@ -13,7 +13,12 @@ const READ_RANGE = `SELECT ${EVENT_COLUMNS} FROM events
 
 const HEAD = 'SELECT coalesce(max(global_position), 0) AS head FROM events'
 
-export function readStream(db: Database, registry: EventRegistry, stream: StreamRef, fromVersion: number): StoredEvent[] {
+export function readStream(
+  db: Database,
+  registry: EventRegistry,
+  stream: StreamRef,
+  fromVersion: number,
+): StoredEvent[] {
   const rows = db.query<EventRow, [string, string, number]>(READ_STREAM).all(stream.type, stream.id, fromVersion)
   return rows.map((row) => toStoredEvent(row, registry))
 }

@@ -126,7 +126,8 @@ export class SqliteEventStore implements EventStore {
       data: event.data,
       payload: serializePayload(event.data, this.#maxPayloadBytes, `${where}: event "${event.type}"`),
     }))
-    const metadata = options.commandId || options.metadata ? { ...options.metadata, commandId: options.commandId } : null
+    const metadata =
+      options.commandId || options.metadata ? { ...options.metadata, commandId: options.commandId } : null
     if (metadata) serializePayload(metadata, this.#maxPayloadBytes, `${where}: metadata`)
     return { stream, expectedVersion, events: prepared, commandId: options.commandId, metadata }
   }

@@ -1,5 +1,10 @@
 import { afterEach, describe, expect, it } from 'bun:test'
-import { PayloadTooLargeError, UnknownEventTypeError, ValidationError, VersionConflict } from '../../../src/core/errors.ts'
+import {
+  PayloadTooLargeError,
+  UnknownEventTypeError,
+  ValidationError,
+  VersionConflict,
+} from '../../../src/core/errors.ts'
 import { openTestStore, type TestStore } from '../../fixtures/store.ts'
 
 const stream = { type: 'account', id: 'a1' }
@@ -106,7 +111,8 @@ describe('SqliteEventStore.append', () => {
 
     it('append() honours a configured payload limit', async () => {
       t = openTestStore(undefined, { maxPayloadBytes: 100 })
-      const error = await t.store.append(stream, 0, [{ type: 'AccountOpened', data: { owner: 'é'.repeat(60) } }])
+      const error = await t.store
+        .append(stream, 0, [{ type: 'AccountOpened', data: { owner: 'é'.repeat(60) } }])
         .catch((e: unknown) => e)
       expect(error).toBeInstanceOf(PayloadTooLargeError)
       expect(countRows()).toBe(0)

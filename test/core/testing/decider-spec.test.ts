@@ -20,7 +20,10 @@ describe('deciderSpec', () => {
   describe('When the account holds 10', () => {
     const history = [opened, deposited(10)]
     it('allows a withdrawal up to the balance', () => {
-      spec.given(history).when({ type: 'Withdraw', amount: 10 }).then({ type: 'MoneyWithdrawn', data: { amount: 10 } })
+      spec
+        .given(history)
+        .when({ type: 'Withdraw', amount: 10 })
+        .then({ type: 'MoneyWithdrawn', data: { amount: 10 } })
     })
     it('refuses a withdrawal past the balance, with the code', () => {
       spec
@@ -35,7 +38,11 @@ describe('deciderSpec', () => {
 
   describe('the DSL itself fails loudly', () => {
     it('then() throws a readable diff when events differ', () => {
-      const run = () => spec.given([opened]).when({ type: 'Deposit', amount: 5 }).then([deposited(6)])
+      const run = () =>
+        spec
+          .given([opened])
+          .when({ type: 'Deposit', amount: 5 })
+          .then([deposited(6)])
       expect(run).toThrow(DeciderSpecError)
       try {
         run()
