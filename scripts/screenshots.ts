@@ -2,7 +2,7 @@
  * Screenshots of every example page into docs/images/ for the README, taken with the system
  * Chromium through playwright-core against a throwaway server seeded through the UI itself.
  *
- *   bun run screenshots [--chromium /usr/bin/chromium] [--only todos,counter,sortable,monitor]
+ *   bun run screenshots [--chromium /usr/bin/chromium] [--only todos,counter,sortable,monitor,analytics]
  *
  * With the vendored Datastar client present the pages are live (the monitor fills its
  * sparklines); without it they are still rendered, as a visitor with JavaScript off sees them.
@@ -86,6 +86,23 @@ const SHOTS: Record<string, (h: Harness, context: (dark?: boolean) => Promise<Br
       await Bun.sleep(100)
     }
     await shoot(page, 'monitor.png')
+  },
+  async analytics(_h, context) {
+    const page = await (await context()).newPage()
+    await page.goto('/analytics')
+    // The dashboard reads what the earlier shots wrote; with Datastar the charts draw on canvas.
+    await page.locator(hasDatastar ? '#analytics-dashboard canvas' : '#analytics-dashboard table').first().waitFor()
+    await page.waitForTimeout(800)
+    await shoot(page, 'analytics.png')
+    await page.goto('/analytics/explore')
+    await page.locator('#analytics-editor button[type=submit]').click()
+    await page.locator('.analytics-result td').first().waitFor({ timeout: 10_000 })
+    const chartTab = page.locator('.analytics-tabs a', { hasText: 'Chart' })
+    if (hasDatastar && (await chartTab.count()) > 0) {
+      await chartTab.click()
+      await page.locator('.analytics-result canvas').first().waitFor()
+    }
+    await shoot(page, 'analytics-explore.png')
   },
 }
 
