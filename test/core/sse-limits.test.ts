@@ -1,27 +1,10 @@
-import { afterEach, describe, expect, it } from 'bun:test'
+import { describe, expect, it } from 'bun:test'
 import { connect as tcpConnect } from 'node:net'
 import { feedCounters } from '../../src/core/sse.ts'
 import { parseElementsPatch, SseConnection, type SseEvent } from '../../src/core/testing/sse-client.ts'
-import { type FeedServer, startFeedServer } from '../fixtures/feed-server.ts'
+import { type FeedServer, useFeedServers } from '../fixtures/feed-server.ts'
 
-let server: FeedServer | null = null
-const open: SseConnection[] = []
-afterEach(async () => {
-  for (const connection of open.splice(0)) connection.close()
-  await server?.close()
-  server = null
-})
-
-async function start(options: Parameters<typeof startFeedServer>[0] = {}): Promise<FeedServer> {
-  server = await startFeedServer(options)
-  return server
-}
-
-async function connect(s: FeedServer, query = '', headers: Record<string, string> = {}): Promise<SseConnection> {
-  const connection = await SseConnection.open(s.url(`/board/feed${query}`), { headers })
-  open.push(connection)
-  return connection
-}
+const { start, connect, track } = useFeedServers()
 
 async function waitUntil(condition: () => boolean, timeoutMs = 3_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
@@ -59,8 +42,7 @@ describe('serveFeed under pressure', () => {
   it('keeps an idle feed open past Bun’s idle timeout with keep-alive comments', async () => {
     // Bun checks idle timeouts on a 4 s tick, so `idleTimeout: 1` closes a quiet stream within ~4 s.
     const s = await start({ idleTimeout: 1, keepAliveMs: 500 })
-    const quiet = await SseConnection.open(s.url('/quiet'))
-    open.push(quiet)
+    const quiet = track(await SseConnection.open(s.url('/quiet')))
     const feed = await connect(s, '?since=0')
     await Bun.sleep(6_000)
     expect(quiet.isEnded).toBe(true) // the control: Bun did close a quiet stream

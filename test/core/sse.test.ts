@@ -1,26 +1,9 @@
-import { afterEach, describe, expect, it } from 'bun:test'
+import { describe, expect, it } from 'bun:test'
 import { feedCounters } from '../../src/core/sse.ts'
 import { parseElementsPatch, SseConnection, type SseEvent } from '../../src/core/testing/sse-client.ts'
-import { type FeedServer, startFeedServer } from '../fixtures/feed-server.ts'
+import { type FeedServer, useFeedServers } from '../fixtures/feed-server.ts'
 
-let server: FeedServer | null = null
-const open: SseConnection[] = []
-afterEach(async () => {
-  for (const connection of open.splice(0)) connection.close()
-  await server?.close()
-  server = null
-})
-
-async function start(options: Parameters<typeof startFeedServer>[0] = {}): Promise<FeedServer> {
-  server = await startFeedServer(options)
-  return server
-}
-
-async function connect(s: FeedServer, query = '', headers: Record<string, string> = {}): Promise<SseConnection> {
-  const connection = await SseConnection.open(s.url(`/board/feed${query}`), { headers })
-  open.push(connection)
-  return connection
-}
+const { start, connect, track } = useFeedServers()
 
 const elementsOf = (event: SseEvent | null) => (event ? parseElementsPatch(event).elements : null)
 
@@ -124,8 +107,9 @@ describe('serveFeed', () => {
     }
     writing = false
     await writer
-    const final = await SseConnection.open(s.url('/board/feed'), { headers: { 'Last-Event-ID': String(lastId) } })
-    open.push(final)
+    const final = track(
+      await SseConnection.open(s.url('/board/feed'), { headers: { 'Last-Event-ID': String(lastId) } }),
+    )
     const catchUp = await final.next(500)
     if (catchUp) view = parseElementsPatch(catchUp).elements
     expect(written).toBeGreaterThan(10)
