@@ -91,7 +91,10 @@ const SHOTS: Record<string, (h: Harness, context: (dark?: boolean) => Promise<Br
     const page = await (await context()).newPage()
     await page.goto('/analytics')
     // The dashboard reads what the earlier shots wrote; with Datastar the charts draw on canvas.
-    await page.locator(hasDatastar ? '#analytics-dashboard canvas' : '#analytics-dashboard table').first().waitFor()
+    await page
+      .locator(hasDatastar ? '#analytics-dashboard canvas' : '#analytics-dashboard table')
+      .first()
+      .waitFor()
     await page.waitForTimeout(800)
     await shoot(page, 'analytics.png')
     await page.goto('/analytics/explore')

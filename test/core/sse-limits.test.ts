@@ -2,7 +2,7 @@ import { describe, expect, it } from 'bun:test'
 import { connect as tcpConnect } from 'node:net'
 import { feedCounters } from '../../src/core/sse.ts'
 import { parseElementsPatch, SseConnection, type SseEvent } from '../../src/core/testing/sse-client.ts'
-import { type FeedServer, useFeedServers } from '../fixtures/feed-server.ts'
+import { useFeedServers } from '../fixtures/feed-server.ts'
 
 const { start, connect, track } = useFeedServers()
 
