@@ -1,8 +1,8 @@
 /**
- * Screenshots of every example page into docs/images/ for the README, taken with the system
+ * Screenshots of the landing page and every example page into docs/images/ for the README, taken with the system
  * Chromium through playwright-core against a throwaway server seeded through the UI itself.
  *
- *   bun run screenshots [--chromium /usr/bin/chromium] [--only todos,counter,sortable,monitor,analytics]
+ *   bun run screenshots [--chromium /usr/bin/chromium] [--only landing,todos,counter,sortable,monitor,analytics]
  *
  * With the vendored Datastar client present the pages are live (the monitor fills its
  * sparklines); without it they are still rendered, as a visitor with JavaScript off sees them.
@@ -36,6 +36,18 @@ async function addTodos(page: Page, texts: readonly string[]): Promise<void> {
 }
 
 const SHOTS: Record<string, (h: Harness, context: (dark?: boolean) => Promise<BrowserContext>) => Promise<void>> = {
+  async landing(h) {
+    for (const [file, width, colorScheme] of [
+      ['landing-light.png', 1440, 'light'],
+      ['landing-dark.png', 1440, 'dark'],
+      ['landing-mobile.png', 375, 'light'],
+    ] as const) {
+      const page = await h.browser.newPage({ baseURL: h.baseUrl, viewport: { width, height: 900 }, colorScheme })
+      await page.goto('/', { waitUntil: 'networkidle' })
+      await shoot(page, file)
+      await page.close()
+    }
+  },
   async todos(_h, context) {
     const page = await (await context()).newPage()
     await page.goto('/todos')
