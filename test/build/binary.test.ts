@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { brotliDecompressSync } from 'node:zlib'
 import { slices } from '../../src/app.ts'
+import { runProcess } from '../fixtures/process.ts'
 
 // Builds the real binary, copies ONLY that file into an empty directory and runs it there: what a VPS gets.
 // Slow (a full compile), so it has generous timeouts; SKIP_BINARY_TEST=1 skips it for quick local loops.
@@ -34,20 +35,8 @@ describe.skipIf(skip)('the compiled binary, alone in a fresh directory', () => {
   let startupMs = 0
   let cookie = ''
 
-  const run = async (args: string[], extra: Record<string, string> = {}) => {
-    const child = Bun.spawn([binary, ...args], {
-      cwd: runDir,
-      env: { ...env, ...extra },
-      stdout: 'pipe',
-      stderr: 'pipe',
-    })
-    const [code, stdout, stderr] = await Promise.all([
-      child.exited,
-      new Response(child.stdout).text(),
-      new Response(child.stderr).text(),
-    ])
-    return { code, stdout, stderr }
-  }
+  const run = (args: string[], extra: Record<string, string> = {}) =>
+    runProcess([binary, ...args], { cwd: runDir, env: { ...env, ...extra } })
 
   const get = async (path: string, headers: Record<string, string> = {}) =>
     fetch(`${base}${path}`, { headers: { cookie, ...headers }, redirect: 'manual', decompress: false } as RequestInit)

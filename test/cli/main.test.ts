@@ -8,30 +8,17 @@ import { defineSlice } from '../../src/core/slice.ts'
 import { counterDecider, globalCounterStream } from '../../src/features/counter/domain.ts'
 import { startServer } from '../../src/server.ts'
 import { makeBoardProjection, notesDecider } from '../fixtures/notes.ts'
+import { type ProcessResult, runProcess } from '../fixtures/process.ts'
 
 const ROOT = join(import.meta.dir, '../..')
 const dir = mkdtempSync(join(tmpdir(), 'ironstar-cli-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-interface Run {
-  code: number
-  stdout: string
-  stderr: string
-}
-
-async function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const child = Bun.spawn(['bun', 'src/main.ts', ...args], {
+function cli(args: string[], env: Record<string, string> = {}): Promise<ProcessResult> {
+  return runProcess(['bun', 'src/main.ts', ...args], {
     cwd: ROOT,
     env: { ...process.env, IRONSTAR_ENV: 'test', DATA_DIR: join(dir, 'data'), ...env },
-    stdout: 'pipe',
-    stderr: 'pipe',
   })
-  const [code, stdout, stderr] = await Promise.all([
-    child.exited,
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-  ])
-  return { code, stdout, stderr }
 }
 
 describe('ironstar CLI', () => {
