@@ -15,9 +15,11 @@ export interface AnalyticsOptions extends AnalyticsDbOptions {
   /** Typed tables derived from `events` (slices declare them). */
   tables?: readonly DerivedTable[]
   cache?: ResultCacheOptions
-  /** Events per DuckDB transaction at most. @default 4096 */
+  /** Events per bus batch and per page read from the store at most. @default 4096 */
   batchSize?: number
-  /** Ingest each batch as one packed string (default) or value by value (the bench's comparison). */
+  /** Events catch-up writes in one DuckDB transaction, across pages. @default 262144 */
+  transactionEvents?: number
+  /** Ingest each batch as packed column strings (default) or value by value (the bench's comparison). */
   packed?: boolean
 }
 
@@ -63,7 +65,7 @@ export class Analytics {
   ) {}
 
   static async start(store: EventStore, bus: BroadcastRing, options: AnalyticsOptions = {}): Promise<Analytics> {
-    const { tables = [], cache: cacheOptions, batchSize, packed } = options
+    const { tables = [], cache: cacheOptions, batchSize, transactionEvents, packed } = options
     let sampleViews: string[] = []
     const db = await AnalyticsDb.open(options, async (writer) => {
       await createTables(writer, [EVENTS_TABLE, COMMANDS_TABLE, ...tables])
@@ -74,6 +76,7 @@ export class Analytics {
     const ingestion = new EventIngestion(db.writer, store, bus, {
       tables,
       ...(batchSize ? { batchSize } : {}),
+      ...(transactionEvents ? { transactionEvents } : {}),
       ...(packed === undefined ? {} : { packed }),
       onBatch: (batch) => {
         cache.evictFor(batch.types)

@@ -25,7 +25,13 @@ export interface DerivedTable {
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/
 
-/** The generic table: every event, payload as JSON, command id lifted out of the metadata. */
+/**
+ * The generic table: every event, payload as JSON text, command id lifted out of the metadata.
+ * `payload` is VARCHAR, not DuckDB's JSON type: JSON.stringify always writes valid JSON, and
+ * DuckDB's JSON functions read VARCHAR the same way (payload->>'title'), while a JSON column
+ * parses every payload again to validate it, about a tenth of ingestion time (bench). Files
+ * created with a JSON column keep it; ingestion writes to either.
+ */
 export const EVENTS_TABLE: AppendedTable = {
   name: 'events',
   columns: {
@@ -51,50 +57,73 @@ export function eventRow(event: StoredEvent): readonly Cell[] {
   ]
 }
 
-// Packed batches: one string per batch, records split by U+001E, fields by U+001F. JSON.stringify
-// escapes both in payloads, and the ISO timestamps and numbers cannot contain them.
-const RECORD = '\x1e'
-const UNIT = '\x1f'
-const hasSeparator = (text: string): boolean => text.includes(RECORD) || text.includes(UNIT)
+// Packed chunks: one string per column, values split by U+001E. JSON.stringify escapes it in
+// payloads, and the ISO timestamps and numbers cannot contain it.
+const SEPARATOR = '\x1e'
 
-/** Characters in one packed string at most; a batch of large payloads is sent in several. */
+/** Characters in one packed chunk at most; a chunk of large payloads is cut short. */
 export const MAX_PACKED_CHARS = 16 * 1024 * 1024
+/** Events in one packed chunk at most: small enough that JS packs the next chunk while DuckDB inserts this one. */
+export const PACKED_CHUNK_EVENTS = 4096
+
+/** The eight column strings of one chunk, in INSERT_PACKED_EVENTS parameter order. */
+export type PackedChunk = readonly string[]
 
 /**
- * The batch as packed strings (one, unless payloads are large), for one native call instead of
- * nine per event; DuckDB splits and casts them in C++ (INSERT_PACKED_EVENTS). Null when an id or
- * type holds a separator character, so the caller appends that batch row by row instead: never
+ * Packs events from `start` as one chunk (one string per column, for one native call instead
+ * of nine per event); DuckDB splits the columns in C++ and zips them (INSERT_PACKED_EVENTS).
+ * Column strings beat one string per event: DuckDB no longer builds a list per row to take it
+ * apart. Returns the chunk and where the next one starts; `chunk` is null when an id or type at
+ * `start` holds the separator, so the caller appends that one event value by value: never
  * rewrite data to fit.
  */
-export function packEvents(events: readonly StoredEvent[], maxChars = MAX_PACKED_CHARS): string[] | null {
-  const parts: string[] = []
-  let records: string[] = []
+export function packChunk(
+  events: readonly StoredEvent[],
+  start: number,
+  maxEvents = PACKED_CHUNK_EVENTS,
+  maxChars = MAX_PACKED_CHARS,
+): { chunk: PackedChunk | null; next: number } {
+  const columns: string[][] = [[], [], [], [], [], [], [], []]
+  const [positions, streamTypes, streamIds, versions, types, times, commandIds, payloads] = columns as [
+    string[],
+    string[],
+    string[],
+    string[],
+    string[],
+    string[],
+    string[],
+    string[],
+  ]
   let chars = 0
-  for (const event of events) {
+  let i = start
+  for (; i < events.length && i - start < maxEvents; i++) {
+    const event = events[i] as StoredEvent
     const commandId = typeof event.metadata?.commandId === 'string' ? event.metadata.commandId : ''
     const { type, id } = event.stream
-    if (hasSeparator(type) || hasSeparator(id) || hasSeparator(event.type) || hasSeparator(commandId)) {
-      return null
-    }
-    const record =
-      `${event.position}${UNIT}${type}${UNIT}${id}${UNIT}${event.version}${UNIT}${event.type}${UNIT}` +
-      `${event.createdAt}${UNIT}${commandId}${UNIT}${JSON.stringify(event.data)}`
-    if (records.length > 0 && chars + record.length > maxChars) {
-      parts.push(records.join(RECORD))
-      records = []
-      chars = 0
-    }
-    records.push(record)
-    chars += record.length + 1
+    const payload = JSON.stringify(event.data)
+    if (`${type}${id}${event.type}${commandId}`.includes(SEPARATOR)) break
+    const size = type.length + id.length + event.type.length + commandId.length + payload.length + 64
+    if (i > start && chars + size > maxChars) break
+    chars += size
+    positions.push(String(event.position))
+    streamTypes.push(type)
+    streamIds.push(id)
+    versions.push(String(event.version))
+    types.push(event.type)
+    times.push(event.createdAt)
+    commandIds.push(commandId)
+    payloads.push(payload)
   }
-  if (records.length > 0) parts.push(records.join(RECORD))
-  return parts
+  if (i === start) return { chunk: null, next: start + 1 }
+  return { chunk: columns.map((column) => column.join(SEPARATOR)), next: i }
 }
 
+const column = (n: number) => `unnest(string_split($${n}, chr(30)))`
 export const INSERT_PACKED_EVENTS = `INSERT INTO events
   (position, stream_type, stream_id, version, type, created_at, command_id, payload)
-  SELECT CAST(f[1] AS BIGINT), f[2], f[3], CAST(f[4] AS INTEGER), f[5], CAST(f[6] AS TIMESTAMP), nullif(f[7], ''), f[8]
-  FROM (SELECT string_split(record, chr(31)) AS f FROM (SELECT unnest(string_split($1, chr(30))) AS record))`
+  SELECT CAST(p AS BIGINT), st, si, CAST(v AS INTEGER), t, CAST(c AS TIMESTAMP), nullif(ci, ''), pl
+  FROM (SELECT ${column(1)} AS p, ${column(2)} AS st, ${column(3)} AS si, ${column(4)} AS v,
+    ${column(5)} AS t, ${column(6)} AS c, ${column(7)} AS ci, ${column(8)} AS pl)`
 
 export const CHECKPOINT_DDL = `CREATE TABLE IF NOT EXISTS ingest_checkpoint (
   name VARCHAR PRIMARY KEY, position BIGINT NOT NULL)`
@@ -111,8 +140,7 @@ export function tableDdl(table: AppendedTable | DerivedTable): string {
   const columns = columnKinds(table).map(([name, kind]) => {
     if (!IDENTIFIER.test(name))
       throw new RangeError(`Cannot create column "${name}" of "${table.name}": use snake_case`)
-    // The generic payload column reads as JSON in queries (payload->>'title').
-    return `"${name}" ${table === EVENTS_TABLE && name === 'payload' ? 'JSON' : kind}`
+    return `"${name}" ${kind}`
   })
   return `CREATE TABLE IF NOT EXISTS ${table.name} (position BIGINT NOT NULL, ${columns.join(', ')})`
 }

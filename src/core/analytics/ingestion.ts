@@ -1,4 +1,4 @@
-import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api'
+import type { DuckDBAppender, DuckDBConnection, DuckDBPreparedStatement } from '@duckdb/node-api'
 import type { BroadcastRing, BusSubscription } from '../bus.ts'
 import type { StoredEvent } from '../events.ts'
 import type { EventStore } from '../store/event-store.ts'
@@ -9,7 +9,7 @@ import {
   EVENTS_TABLE,
   eventRow,
   INSERT_PACKED_EVENTS,
-  packEvents,
+  packChunk,
 } from './event-tables.ts'
 
 export interface IngestedBatch {
@@ -21,13 +21,15 @@ export interface IngestedBatch {
 export interface EventIngestionOptions {
   /** Typed tables derived from `events`; their DDL must already exist (see createTables). */
   tables?: readonly DerivedTable[]
-  /** Events written in one DuckDB transaction at most. @default 4096 */
+  /** Events in one bus batch, and in one page read from the store, at most. @default 4096 */
   batchSize?: number
+  /** Events catch-up writes in one DuckDB transaction, across pages. @default 262144 */
+  transactionEvents?: number
   /** Told after every committed batch (result cache eviction, dashboard feeds). */
   onBatch?: (batch: IngestedBatch) => void
   /** Wait before retrying after a failed write. @default 1000 */
   retryMs?: number
-  /** Send each batch as one packed string (see packEvents) rather than value by value. @default true */
+  /** Send each batch as packed column strings (see packChunk) rather than value by value. @default true */
   packed?: boolean
 }
 
@@ -48,17 +50,27 @@ export class EventIngestion {
   readonly #bus: BroadcastRing
   readonly #derive: readonly string[]
   readonly #batchSize: number
+  readonly #transactionEvents: number
   readonly #retryMs: number
   readonly #packed: boolean
   readonly #onBatch: ((batch: IngestedBatch) => void) | undefined
   readonly #stop = new AbortController()
   #appender: DuckDBAppender | null = null
+  #insert: DuckDBPreparedStatement | null = null
   readonly #waiters = new Set<{ position: number; resolve: () => void }>()
   #position = 0
   #loop: Promise<void> | null = null
 
   constructor(writer: DuckDBConnection, store: EventStore, bus: BroadcastRing, options: EventIngestionOptions = {}) {
-    const { tables = [], batchSize = 4096, retryMs = 1000, onBatch, packed = true } = options
+    const {
+      tables = [],
+      batchSize = 4096,
+      transactionEvents = 262_144,
+      retryMs = 1000,
+      onBatch,
+      packed = true,
+    } = options
+    this.#transactionEvents = transactionEvents
     this.#packed = packed
     this.#writer = writer
     this.#store = store
@@ -112,33 +124,47 @@ export class EventIngestion {
     await this.#loop
     this.#appender?.closeSync()
     this.#appender = null
+    this.#insert?.destroySync()
+    this.#insert = null
   }
 
   /** Writes one batch (positions must be ascending and beyond the checkpoint) in one transaction. */
   async ingest(events: readonly StoredEvent[]): Promise<void> {
-    const fresh = events.filter((event) => event.position > this.#position)
-    const last = fresh.at(-1)
-    if (!last) return
+    await this.#transaction((write) => write(events))
+  }
+
+  /**
+   * One DuckDB transaction around whatever `fill` writes (one bus batch, or several catch-up
+   * pages): DuckDB's commit costs about as much as inserting 16,384 events, so catch-up holds
+   * the transaction for up to `transactionEvents`. The derived tables and the checkpoint are
+   * written once, just before the commit, so they agree with `events` after a crash.
+   */
+  async #transaction(fill: (write: (events: readonly StoredEvent[]) => Promise<void>) => Promise<void>): Promise<void> {
     const previous = this.#position
-    await this.#writer.run('BEGIN TRANSACTION')
+    let last = previous
+    let count = 0
+    let begun = false
+    const types = new Set<string>()
+    const write = async (events: readonly StoredEvent[]): Promise<void> => {
+      const fresh = events.filter((event) => event.position > last)
+      const end = fresh.at(-1)
+      if (!end) return
+      if (!begun) await this.#writer.run('BEGIN TRANSACTION')
+      begun = true
+      if (this.#packed) await this.#insertPacked(fresh)
+      else await this.#appendValues(fresh)
+      last = end.position
+      count += fresh.length
+      for (const event of fresh) types.add(event.type)
+    }
     try {
-      const packed = this.#packed ? packEvents(fresh) : null
-      if (packed !== null) {
-        for (const part of packed) await this.#writer.run(INSERT_PACKED_EVENTS, [part])
-      } else {
-        this.#appender ??= await this.#writer.createAppender(EVENTS_TABLE.name)
-        appendRows(
-          this.#appender,
-          EVENTS_TABLE,
-          fresh.map((event) => [event.position, eventRow(event)] as const),
-        )
-        this.#appender.flushSync()
-      }
+      await fill(write)
+      if (!begun) return
       for (const sql of this.#derive) await this.#writer.run(sql, [previous])
-      await this.#writer.run(WRITE_CHECKPOINT, [CHECKPOINT, last.position])
+      await this.#writer.run(WRITE_CHECKPOINT, [CHECKPOINT, last])
       await this.#writer.run('COMMIT')
     } catch (error) {
-      await this.#writer.run('ROLLBACK').catch(() => undefined)
+      if (begun) await this.#writer.run('ROLLBACK').catch(() => undefined)
       // An appender that failed mid-batch may hold rows; the next batch starts with a fresh one.
       try {
         this.#appender?.closeSync()
@@ -148,8 +174,45 @@ export class EventIngestion {
       this.#appender = null
       throw error
     }
-    this.#advance(last.position)
-    this.#onBatch?.({ count: fresh.length, position: last.position, types: new Set(fresh.map((event) => event.type)) })
+    this.#advance(last)
+    this.#onBatch?.({ count, position: last, types })
+  }
+
+  /**
+   * Inserts the batch chunk by chunk, packing the next chunk in JS while DuckDB inserts the
+   * current one on its worker thread. An event that cannot be packed goes value by value.
+   */
+  async #insertPacked(events: readonly StoredEvent[]): Promise<void> {
+    this.#insert ??= await this.#writer.prepare(INSERT_PACKED_EVENTS)
+    const insert = this.#insert
+    let pending: Promise<unknown> | null = null
+    try {
+      for (let start = 0; start < events.length; ) {
+        const { chunk, next } = packChunk(events, start)
+        await pending
+        pending = null
+        if (chunk === null) {
+          await this.#appendValues(events.slice(start, next))
+        } else {
+          for (const [i, column] of chunk.entries()) insert.bindVarchar(i + 1, column)
+          pending = insert.run()
+        }
+        start = next
+      }
+    } finally {
+      // Never leave an insert running when the caller rolls back (a payload that cannot be packed).
+      await pending
+    }
+  }
+
+  async #appendValues(events: readonly StoredEvent[]): Promise<void> {
+    this.#appender ??= await this.#writer.createAppender(EVENTS_TABLE.name)
+    appendRows(
+      this.#appender,
+      EVENTS_TABLE,
+      events.map((event) => [event.position, eventRow(event)] as const),
+    )
+    this.#appender.flushSync()
   }
 
   #advance(position: number): void {
@@ -162,11 +225,23 @@ export class EventIngestion {
     }
   }
 
+  /** Reads the store from the checkpoint in pages, up to `transactionEvents` per transaction. */
   async #catchUp(): Promise<void> {
-    for (;;) {
-      const page = await this.#store.readAll({ after: this.#position, limit: this.#batchSize })
-      if (page.length === 0) return
-      await this.ingest(page)
+    for (let more = true; more; ) {
+      await this.#transaction(async (write) => {
+        let after = this.#position
+        for (let written = 0; written < this.#transactionEvents; ) {
+          const page = await this.#store.readAll({ after, limit: this.#batchSize })
+          const end = page.at(-1)
+          if (!end) {
+            more = false
+            return
+          }
+          await write(page)
+          written += page.length
+          after = end.position
+        }
+      })
     }
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'bun:test'
-import { deriveSql, packEvents } from '../../../src/core/analytics/event-tables.ts'
+import { deriveSql, packChunk } from '../../../src/core/analytics/event-tables.ts'
 import type { StoredEvent } from '../../../src/core/events.ts'
 
 function event(position: number, data: unknown, id = `s-${position}`): StoredEvent {
@@ -16,34 +16,47 @@ function event(position: number, data: unknown, id = `s-${position}`): StoredEve
   }
 }
 
-describe('packEvents()', () => {
-  it('packs a batch into one string of one record per event', () => {
-    const parts = packEvents([event(1, { amount: 1 }), event(2, { amount: 2 })])
-    expect(parts).toHaveLength(1)
-    const records = parts?.[0]?.split('\x1e') ?? []
-    expect(records.map((record) => record.split('\x1f'))).toEqual([
-      ['1', 'account', 's-1', '1', 'MoneyDeposited', '2026-01-01T00:00:00.000Z', '', '{"amount":1}'],
-      ['2', 'account', 's-2', '1', 'MoneyDeposited', '2026-01-01T00:00:00.000Z', '', '{"amount":2}'],
+describe('packChunk()', () => {
+  it('packs a batch into one string per column, one value per event', () => {
+    const { chunk, next } = packChunk([event(1, { amount: 1 }), event(2, { amount: 2 })], 0)
+    expect(next).toBe(2)
+    expect(chunk?.map((column) => column.split('\x1e'))).toEqual([
+      ['1', '2'],
+      ['account', 'account'],
+      ['s-1', 's-2'],
+      ['1', '1'],
+      ['MoneyDeposited', 'MoneyDeposited'],
+      ['2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z'],
+      ['', ''],
+      ['{"amount":1}', '{"amount":2}'],
     ])
   })
 
-  it('splits a batch of large payloads into several strings under the size bound', () => {
+  it('cuts a chunk at the event count and at the size bound, taking at least one event', () => {
     const events = Array.from({ length: 10 }, (_, i) => event(i + 1, { text: 'x'.repeat(40) }))
-    const parts = packEvents(events, 250) ?? []
-    expect(parts.length).toBeGreaterThan(1)
-    for (const part of parts) expect(part.length).toBeLessThanOrEqual(250)
-    expect(parts.flatMap((part) => part.split('\x1e')).map((record) => record.split('\x1f')[0])).toEqual(
-      events.map((e) => String(e.position)),
-    )
+    expect(packChunk(events, 0, 3).next).toBe(3)
+    const positions: string[] = []
+    for (let start = 0; start < events.length; ) {
+      const { chunk, next } = packChunk(events, start, 4096, 250)
+      const size = (chunk ?? []).reduce((sum, column) => sum + column.length, 0)
+      expect(size).toBeLessThanOrEqual(250)
+      positions.push(...(chunk?.[0]?.split('\x1e') ?? []))
+      start = next
+    }
+    expect(positions).toEqual(events.map((e) => String(e.position)))
+    expect(packChunk(events, 0, 4096, 1)).toMatchObject({ next: 1 })
   })
 
   it('keeps separator characters in payloads escaped by JSON', () => {
-    const parts = packEvents([event(1, { text: 'a\x1eb\x1fc' })]) ?? []
-    expect(parts[0]?.split('\x1f')[7]).toBe('{"text":"a\\u001eb\\u001fc"}')
+    const { chunk } = packChunk([event(1, { text: 'a\x1eb\x1fc' })], 0)
+    expect(chunk?.[7]).toBe('{"text":"a\\u001eb\\u001fc"}')
   })
 
-  it('returns null when an id holds a separator, so the batch goes value by value', () => {
-    expect(packEvents([event(1, {}, 'bad\x1fid')])).toBeNull()
+  it('stops before an id holding the separator and gives that event alone as null, for value by value', () => {
+    const events = [event(1, {}), event(2, {}, 'bad\x1eid'), event(3, {})]
+    expect(packChunk(events, 0)).toMatchObject({ next: 1 })
+    expect(packChunk(events, 1)).toEqual({ chunk: null, next: 2 })
+    expect(packChunk(events, 2).chunk?.[0]).toBe('3')
   })
 })
 

@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it } from 'bun:test'
 import { join } from 'node:path'
+import { DuckDBInstance } from '@duckdb/node-api'
 import { Analytics } from '../../../src/core/analytics/analytics.ts'
-import type { DerivedTable } from '../../../src/core/analytics/event-tables.ts'
+import { createTables, type DerivedTable, EVENTS_TABLE } from '../../../src/core/analytics/event-tables.ts'
+import { EventIngestion } from '../../../src/core/analytics/ingestion.ts'
 import { BroadcastRing } from '../../../src/core/bus.ts'
 import { openTestStore, type TestStore } from '../../fixtures/store.ts'
 
@@ -67,6 +69,7 @@ describe('EventIngestion', () => {
       path: join(test.dir, 'analytics.duckdb'),
       tables: [deposits],
       batchSize: 64,
+      transactionEvents: 128,
     })
     open.push(analytics)
     return analytics
@@ -95,6 +98,34 @@ describe('EventIngestion', () => {
     const typed = await second.db.query('SELECT count(*), sum(amount) FROM deposits')
     expect(typed.rows[0]).toEqual([750, (300 * 301) / 2 + (200 * 201) / 2 + (250 * 251) / 2])
     unpublish()
+  })
+
+  it('catches up in transactions spanning pages, each with its derived rows and exact checkpoint', async () => {
+    test = openTestStore()
+    const head = await deposit(test, 'history', 300)
+    const instance = await DuckDBInstance.create(':memory:')
+    const writer = await instance.connect()
+    await createTables(writer, [EVENTS_TABLE, deposits])
+    const commits: number[] = []
+    const checkpoints: number[] = []
+    const ingestion = new EventIngestion(writer, test.store, new BroadcastRing(16), {
+      tables: [deposits],
+      batchSize: 64,
+      transactionEvents: 128,
+      onBatch: (batch) => commits.push(batch.count),
+    })
+    const reader = await instance.connect()
+    await ingestion.start()
+    const read = async (sql: string) => Number((await reader.runAndReadAll(sql)).getRows()[0]?.[0])
+    checkpoints.push(await read('SELECT position FROM ingest_checkpoint'))
+    await ingestion.stop()
+    expect(commits).toEqual([128, 128, head - 256])
+    expect(checkpoints).toEqual([head])
+    expect(await read('SELECT count(*) FROM events')).toBe(head)
+    expect(await read('SELECT sum(amount) FROM deposits')).toBe((300 * 301) / 2)
+    reader.closeSync()
+    writer.closeSync()
+    instance.closeSync()
   })
 
   it('catches up from the store when it lags behind a small ring', async () => {
