@@ -3,10 +3,14 @@
 // writes the same bytes to every stream, measured in the same run. Also: memory per idle
 // feed connection, connections held open, and the compression ratio of a fat-morph stream.
 // FANOUT_CLIENTS (1000,5000: one run per count), FANOUT_HOLD (10000, opened in the largest run),
-// FANOUT_SECONDS (10), FANOUT_RATE (50) tune it.
-import type { Subprocess } from 'bun'
+// FANOUT_SECONDS (10), FANOUT_RATE (50) tune it; FANOUT_RECEIVER=js times with the JavaScript clients.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { type CompressorOptions, createCompressor, type FeedEncoding } from '../src/core/sse/compression.ts'
 import { encodePatch } from '../src/core/sse/encode.ts'
+import { pickClients, startClients, startFanoutServer } from './fanout/processes.ts'
+import { latencies, loadReceipts } from './fanout/receipts.ts'
 import { renderTodoList } from './fanout/view.ts'
 import { printTable } from './table.ts'
 
@@ -16,25 +20,9 @@ const SECONDS = Number(process.env.FANOUT_SECONDS ?? 10)
 const RATE = Number(process.env.FANOUT_RATE ?? 50)
 const BURST = 300
 const now = () => performance.timeOrigin + performance.now()
+const scratch = mkdtempSync(join(tmpdir(), 'ironstar-fanout-bench-'))
 
-function lines(stream: ReadableStream<Uint8Array>): () => Promise<string> {
-  const reader = stream.getReader()
-  const decoder = new TextDecoder()
-  let buffer = ''
-  return async () => {
-    for (;;) {
-      const newline = buffer.indexOf('\n')
-      if (newline >= 0) {
-        const line = buffer.slice(0, newline)
-        buffer = buffer.slice(newline + 1)
-        return line
-      }
-      const { done, value } = await reader.read()
-      if (done) throw new Error('Cannot read from bench child: it exited')
-      buffer += decoder.decode(value, { stream: true })
-    }
-  }
-}
+const CLIENT = await pickClients(process.env.FANOUT_RECEIVER === 'js')
 
 interface Stats {
   cpuMs: number
@@ -45,20 +33,16 @@ interface Stats {
 }
 
 async function runMode(mode: 'ironstar' | 'bare', CLIENTS: number, hold: number) {
-  const server = Bun.spawn(['bun', `${import.meta.dir}/fanout/server.ts`, mode], { stdout: 'pipe', stderr: 'inherit' })
-  const serverLine = lines(server.stdout)
-  const { port } = JSON.parse(await serverLine()) as { port: number }
+  const { process: server, port } = await startFanoutServer(mode)
   const base = `http://127.0.0.1:${port}`
-  const clients: Subprocess<'pipe', 'pipe', 'inherit'> = Bun.spawn(['bun', `${import.meta.dir}/fanout/clients.ts`], {
-    stdin: 'pipe',
-    stdout: 'pipe',
-    stderr: 'inherit',
-  })
-  const clientLine = lines(clients.stdout)
-  const ask = async <T>(command: string): Promise<T> => {
-    clients.stdin.write(`${command}\n`)
-    clients.stdin.flush()
-    return JSON.parse(await clientLine()) as T
+  const { process: clients, ask } = startClients(CLIENT.script)
+  /** Saves what the clients received and reads it back. */
+  const receipts = async () => {
+    const file = join(scratch, `${mode}-${CLIENTS}.receipts`)
+    const saved = await ask<{ events: number; reads?: number; stampedReads?: number }>(`save ${file}`)
+    // Share of reads that carried the kernel's arrival time (the rest fall back to the read time).
+    const stamped = saved.reads ? (saved.stampedReads ?? 0) / saved.reads : 0
+    return { events: saved.events, stamped, rows: await loadReceipts(file) }
   }
   const stats = async () => (await (await fetch(`${base}/stats`)).json()) as Stats
   const command = async (note: string) => {
@@ -96,10 +80,14 @@ async function runMode(mode: 'ironstar' | 'bare', CLIENTS: number, hold: number)
     }
     await Promise.all(pending)
     await Bun.sleep(1_000)
-    const steady = await ask<Record<string, number>>(`report ${JSON.stringify(acks)}`)
+    const { rows, stamped } = await receipts()
+    const steady = latencies(rows, acks, CLIENTS, 'arrived')
+    // When the client process read them: with thousands of clients in one process, its own
+    // scheduling shows here (the JavaScript clients only have this time).
+    const steadyRead = latencies(rows, acks, CLIENTS, 'read')
     // The same receipts measured from when the command was sent: a bare server that broadcasts
     // before it answers looks faster from the ack than it is end to end.
-    const endToEnd = await ask<Record<string, number>>(`report ${JSON.stringify(sends)}`)
+    const endToEnd = latencies(rows, sends, CLIENTS, 'arrived')
     const steadyCpu = ((await stats()).cpuMs - cpuBefore) / (now() - started)
 
     // Burst: as fast as 16 concurrent callers can; deliveries per second until every client has the last one.
@@ -116,10 +104,11 @@ async function runMode(mode: 'ironstar' | 'bare', CLIENTS: number, hold: number)
       }),
     )
     await Bun.sleep(2_000)
-    const burst = await ask<Record<string, number>>(`report ${JSON.stringify(burstAcks)}`)
-    const burstSeconds = ((burst.lastReceipt ?? Number.NaN) - burstStart) / 1000
+    const burstReceipts = await receipts()
+    const burst = latencies(burstReceipts.rows, burstAcks, CLIENTS, 'arrived')
+    const burstSeconds = (burst.lastReceipt - burstStart) / 1000
     const deliveriesPerSecond = (CLIENTS * BURST) / burstSeconds
-    const eventsPerSecond = (burst.events ?? Number.NaN) / burstSeconds
+    const eventsPerSecond = burstReceipts.events / burstSeconds
 
     // Hold: open up to HOLD connections in total and check they all stay registered.
     const more = hold > CLIENTS ? await ask<{ connected: number }>(`open ${hold - CLIENTS} ${port} /feed`) : opened
@@ -132,6 +121,8 @@ async function runMode(mode: 'ironstar' | 'bare', CLIENTS: number, hold: number)
       steadyCpu,
       opened: opened.connected,
       steady,
+      steadyRead,
+      stamped,
       endToEnd,
       burst,
       deliveriesPerSecond,
@@ -200,19 +191,23 @@ const ms = (value: number) => Math.round(value * 10) / 10
 const label = (mode: string) => (mode === 'bare' ? 'bare Bun.serve (baseline)' : 'Ironstar feed')
 const bareOf = (clients: number) => runs.find((r) => r.mode === 'bare' && r.clients === clients)
 
+const receiver = CLIENT.native
+  ? 'the C receiver: "arrived" is when the kernel received the bytes (SO_TIMESTAMPNS), "read" when the client process read them'
+  : 'the JavaScript clients: both times are when the client process read the bytes'
 console.log(
-  `${RATE} commands/s for ${SECONDS} s; "every client": until the last client has the event, from the command's acknowledgement (durable) unless said otherwise\n`,
+  `${RATE} commands/s for ${SECONDS} s; "every client": until the last client has the event, from the command's acknowledgement (durable) unless said otherwise. Clients: ${receiver}.\n`,
 )
+const pair = (a: number, b: number) => `${ms(a)} / ${ms(b)}`
 printTable(
   runs.map((r) => ({
     server: label(r.mode),
     clients: r.clients,
-    'p50 every client (ms)': ms(r.steady.everyClientP50 ?? Number.NaN),
-    'p99 every client (ms)': ms(r.steady.everyClientP99 ?? Number.NaN),
-    'p50 / p99 sent → every client (ms)': `${ms(r.endToEnd.everyClientP50 ?? Number.NaN)} / ${ms(r.endToEnd.everyClientP99 ?? Number.NaN)}`,
-    'p50 delivery (ms)': ms(r.steady.deliveryP50 ?? Number.NaN),
-    'p99 delivery (ms)': ms(r.steady.deliveryP99 ?? Number.NaN),
-    'missed deliveries': r.steady.missing ?? 0,
+    'p50 / p99 every client, arrived (ms)': pair(r.steady.everyClientP50, r.steady.everyClientP99),
+    'p50 / p99 every client, read (ms)': pair(r.steadyRead.everyClientP50, r.steadyRead.everyClientP99),
+    'p50 / p99 sent → every client, arrived (ms)': pair(r.endToEnd.everyClientP50, r.endToEnd.everyClientP99),
+    'p50 / p99 delivery, arrived (ms)': pair(r.steady.deliveryP50, r.steady.deliveryP99),
+    'missed deliveries': r.steady.missing,
+    'reads with arrival time': `${Math.round(r.stamped * 100)} %`,
     'server CPU (cores)': r.steadyCpu,
     [`burst of ${BURST}: updates delivered/s`]: Math.round(r.deliveriesPerSecond),
     'vs bare': r.deliveriesPerSecond / (bareOf(r.clients)?.deliveriesPerSecond ?? Number.NaN),
@@ -248,3 +243,4 @@ printTable(
     'memory per compressed connection (KiB)': Math.round(r.perConnectionKiB),
   })),
 )
+rmSync(scratch, { recursive: true, force: true })

@@ -1,7 +1,8 @@
-// The fan-out clients: thousands of raw TCP connections reading SSE, one process, driven by
-// lines on stdin (`open <n> <port> <path>`, `report <json acks>`, `reset`, `count`, `close`),
-// answering one JSON line on stdout each. Raw sockets keep the client side cheap; they only
-// look for `id: <n>` lines (events arrive whole, but a read may split one, hence the tail).
+// The fan-out clients in JavaScript: thousands of raw TCP connections reading SSE, one process,
+// driven by lines on stdin (`open <n> <port> <path>`, `save <file>`, `reset`, `count`, `close`),
+// answering one JSON line on stdout each. They only look for `id: <n>` lines (events arrive
+// whole, but a read may split one, hence the tail). The bench prefers receiver.c, which speaks
+// the same protocol; these run where it cannot (not Linux).
 import type { Socket } from 'bun'
 
 const now = () => performance.timeOrigin + performance.now()
@@ -14,7 +15,7 @@ interface Client {
 }
 
 const clients: Client[] = []
-let receipts = new Map<number, Float64Array>()
+let receipts = new Map<number, Float64Array<ArrayBuffer>>()
 let connectedCount = 0
 let bytes = 0
 let events = 0
@@ -95,50 +96,12 @@ async function open(n: number, port: number, path: string) {
   }
 }
 
-function quantile(sorted: Float64Array | number[], q: number): number {
-  if (sorted.length === 0) return Number.NaN
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number
-}
-
-function report(acks: Record<string, number>) {
-  const perCommand: number[] = []
-  let missing = 0
-  let deliveries = 0
-  for (const row of receipts.values()) deliveries += row.length
-  const all = new Float64Array(deliveries)
-  let k = 0
-  let lastReceipt = 0
-  for (const [position, ack] of Object.entries(acks)) {
-    const row = receipts.get(Number(position))
-    if (!row) {
-      missing += clients.length
-      continue
-    }
-    let max = 0
-    for (let i = 0; i < row.length; i++) {
-      const t = row[i] as number
-      if (t === 0) {
-        missing++
-        continue
-      }
-      all[k++] = t - ack
-      if (t > max) max = t
-    }
-    perCommand.push(max - ack)
-    if (max > lastReceipt) lastReceipt = max
-  }
-  const deliveryLatencies = all.subarray(0, k).sort()
-  perCommand.sort((a, b) => a - b)
-  return {
-    events,
-    deliveries: k,
-    missing,
-    lastReceipt,
-    deliveryP50: quantile(deliveryLatencies, 0.5),
-    deliveryP99: quantile(deliveryLatencies, 0.99),
-    everyClientP50: quantile(perCommand, 0.5),
-    everyClientP99: quantile(perCommand, 0.99),
-  }
+/** Saves the receipts in receipts.ts's format; a JavaScript client only knows when it read, so both times are that. */
+async function save(path: string) {
+  const parts: Float64Array<ArrayBuffer>[] = []
+  for (const [position, row] of receipts) parts.push(Float64Array.of(position, row.length), row, row)
+  await Bun.write(path, new Blob(parts))
+  return { events, saved: true }
 }
 
 const reply = (value: unknown) => console.log(JSON.stringify(value))
@@ -152,8 +115,8 @@ for await (const line of console) {
     receipts = new Map()
     events = 0
     reply({ ok: true })
-  } else if (command === 'report') {
-    reply(report(JSON.parse(args.join(' ')) as Record<string, number>))
+  } else if (command === 'save') {
+    reply(await save(args[0] ?? ''))
   } else if (command === 'count') {
     reply({ connected: connectedCount, bytes })
   } else if (command === 'close') {
