@@ -79,6 +79,7 @@ static row_t *row_at(long position) {
 }
 
 // A patch at `id` brings the client's view to `id`: it received every position since its last.
+// A read holding several patches stamps them all with the newest one's arrival: late, never early.
 static void record(int index, long id, double arrived, double read) {
   client_t *c = &clients[index];
   if (c->last_id >= 0)
