@@ -2,7 +2,7 @@
 // driven by lines on stdin (`open <n> <port> <path>`, `save <file>`, `reset`, `count`, `close`),
 // answering one JSON line on stdout each. They only look for `id: <n>` lines (events arrive
 // whole, but a read may split one, hence the tail). The bench prefers receiver.c, which speaks
-// the same protocol; these run where it cannot (not Linux).
+// the same protocol; these run where it cannot (not Linux, no C library headers).
 import type { Socket } from 'bun'
 
 const now = () => performance.timeOrigin + performance.now()

@@ -2,7 +2,7 @@
 import type { Subprocess } from 'bun'
 
 /** Returns a function that resolves to the stream's next line. */
-export function lines(stream: ReadableStream<Uint8Array>): () => Promise<string> {
+function lines(stream: ReadableStream<Uint8Array>): () => Promise<string> {
   const reader = stream.getReader()
   const decoder = new TextDecoder()
   let buffer = ''
