@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadConfig } from '../../src/config.ts'
 import type { Slice } from '../../src/core/slice.ts'
-import { type SseEvent, SseParser } from '../../src/core/testing/sse-client.ts'
+import { SseConnection, type SseEvent, SseParser } from '../../src/core/testing/sse-client.ts'
 import { type RunningServer, startServer } from '../../src/server.ts'
 
 /** A browser-like client: keeps its session cookie and sends same-origin headers. */
@@ -16,6 +16,8 @@ export interface Client {
   ): Promise<Response>
   /** Opens a feed and returns the events it sent within `ms`, then disconnects. */
   feed(path: string, ms?: number): Promise<SseEvent[]>
+  /** Opens a feed with this client's session and keeps it open (close it when done). */
+  open(path: string, headers?: Record<string, string>): Promise<SseConnection>
 }
 
 export interface AppServer {
@@ -70,6 +72,9 @@ function makeClient(base: string): Client {
       }
       init.headers = headers(extra)
       return remember(await fetch(base + path, init))
+    },
+    open(path, extra) {
+      return SseConnection.open(base + path, { headers: headers(extra) })
     },
     async feed(path, ms = 300) {
       const controller = new AbortController()

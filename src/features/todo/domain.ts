@@ -9,9 +9,14 @@ import { NotFoundError, RuleViolation } from '../../core/errors.ts'
  * rejecting it, so Enter on a cleared field does what the user plainly meant.
  */
 
-export const MAX_TEXT_LENGTH = 500
-/** A list is a read model held in memory: bound it so one session cannot grow it without limit. */
-export const MAX_TODOS = 500
+/**
+ * A list is a read model held in memory and re-sent whole on every change, so both are bounded:
+ * the largest legal view (every todo at the longest text, of characters that escape six-fold)
+ * must fit in one feed connection's queue (1 MiB) with room to spare. At 100 × 100 it is
+ * about 650 KB of SSE; a test fills a list to these limits and streams it.
+ */
+export const MAX_TEXT_LENGTH = 100
+export const MAX_TODOS = 100
 
 export const TODO_STREAM_TYPE = 'todo-list'
 export const todoStream = (sessionId: string) => ({ type: TODO_STREAM_TYPE, id: sessionId }) as const

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
+import { MAX_TEXT_LENGTH } from '../../../src/features/todo/domain.ts'
 import { todos } from '../../../src/features/todo/index.ts'
 import { type AppServer, startAppServer } from '../app-server.ts'
 
@@ -22,10 +23,10 @@ describe('todo routes: validation', () => {
     expect(await app.head()).toBe(before)
   })
 
-  it('POST /todos with 501 characters is refused with the limit in the message', async () => {
-    const response = await app.client().post('/todos', { text: 'x'.repeat(501) })
+  it('POST /todos with one character over the limit is refused with the limit in the message', async () => {
+    const response = await app.client().post('/todos', { text: 'x'.repeat(MAX_TEXT_LENGTH + 1) })
     expect(response.status).toBe(422)
-    expect(await response.text()).toContain('Keep it to 500 characters or fewer')
+    expect(await response.text()).toContain(`Keep it to ${MAX_TEXT_LENGTH} characters or fewer`)
   })
 
   it('POST /todos from Datastar with blank text answers the region with the error (status in a header)', async () => {
@@ -52,7 +53,7 @@ describe('todo routes: validation', () => {
     await client.post('/todos', { text: 'short' })
     const [id] = todoIds(await (await client.get('/todos')).text())
     const before = await app.head()
-    const response = await client.post(`/todos/${id}/edit`, { text: 'y'.repeat(501) })
+    const response = await client.post(`/todos/${id}/edit`, { text: 'y'.repeat(MAX_TEXT_LENGTH + 1) })
     expect(response.status).toBe(400)
     expect(await app.head()).toBe(before)
   })
