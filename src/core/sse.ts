@@ -1,22 +1,17 @@
-import type { BroadcastRing } from './bus.ts'
 import type { StoredEvent } from './events.ts'
 import { negotiateEncoding } from './sse/compression.ts'
 import type { ViewSource } from './sse/feed-hub.ts'
-import { type FeedLimits, feedRegistry } from './sse/feed-registry.ts'
+import { type FeedApp, feedRegistry } from './sse/feed-registry.ts'
 import { readResumePoint } from './sse/resume.ts'
-import type { EventStore } from './store/event-store.ts'
 
-export type { FeedCounters, FeedLimits } from './sse/feed-registry.ts'
+export type { FeedApp, FeedCounters, FeedLimits } from './sse/feed-registry.ts'
 export { closeFeeds, feedCounters, onFeedsClose } from './sse/feed-registry.ts'
 
 /** What `serveFeed` needs from the request context (web-shell's RequestContext fits). */
 export interface FeedContext {
   readonly url?: URL
-  readonly app: {
-    readonly bus: BroadcastRing
-    readonly store: EventStore
-    readonly config?: { readonly keepAliveMs?: number }
-  }
+  /** The server's bus and store; `config.feeds` sets the limits of all its feeds. */
+  readonly app: FeedApp
   /** Bun's server, to lift its idle timeout for this request; without it keep-alives must beat the timeout. */
   readonly server?: { timeout(request: Request, seconds: number): void }
 }
@@ -34,8 +29,6 @@ export interface FeedOptions {
   render: () => string
   /** The projections `render` reads; the feed waits for them to reach an event before rendering. */
   projections?: readonly ViewSource[]
-  /** Tuning for every feed on this server; only the first feed opened sets them. */
-  limits?: FeedLimits
 }
 
 /**
@@ -48,13 +41,12 @@ export interface FeedOptions {
  * - Keep-alive comments, brotli/gzip when accepted, and a bounded queue per client.
  */
 export async function serveFeed(req: Request, ctx: FeedContext, options: FeedOptions): Promise<Response> {
-  const { key, isRelevant, render, projections = [], limits = {} } = options
+  const { key, isRelevant, render, projections = [] } = options
   const url = ctx.url ?? new URL(req.url)
   const resume = readResumePoint(req, url)
   if (!resume.ok) return plain(400, resume.error)
 
-  const { bus, store, config } = ctx.app
-  const registry = feedRegistry(bus, store, { keepAliveMs: config?.keepAliveMs, ...limits })
+  const registry = feedRegistry(ctx.app)
   if (registry.isClosed) return plain(503, 'Cannot open feed: the server is shutting down', { 'Retry-After': '1' })
   if (registry.isFull) return plain(503, 'Cannot open feed: too many feeds are open', { 'Retry-After': '5' })
   if (req.signal.aborted) return plain(499, 'Cannot open feed: the client has gone')

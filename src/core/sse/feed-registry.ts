@@ -22,6 +22,13 @@ export interface FeedLimits {
   scan?: ChangedSinceOptions
 }
 
+/** What the feeds of one server share: its bus and store, and the feed limits from its config. */
+export interface FeedApp {
+  readonly bus: BroadcastRing
+  readonly store: EventStore
+  readonly config?: { readonly keepAliveMs?: number; readonly feeds?: FeedLimits }
+}
+
 export interface FeedCounters {
   readonly connections: number
   /** Of which compressed. */
@@ -172,12 +179,12 @@ export class FeedRegistry {
 
 const registries = new WeakMap<BroadcastRing, FeedRegistry>()
 
-/** The feed registry of a bus, created on first use (one per running server). */
-export function feedRegistry(bus: BroadcastRing, store: EventStore, limits: FeedLimits = {}): FeedRegistry {
-  let registry = registries.get(bus)
+/** The feed registry of a server (one per bus), made on first use with the limits from its config. */
+export function feedRegistry(app: FeedApp): FeedRegistry {
+  let registry = registries.get(app.bus)
   if (!registry) {
-    registry = new FeedRegistry(bus, store, limits)
-    registries.set(bus, registry)
+    registry = new FeedRegistry(app.bus, app.store, { keepAliveMs: app.config?.keepAliveMs, ...app.config?.feeds })
+    registries.set(app.bus, registry)
   }
   return registry
 }
@@ -188,8 +195,8 @@ export function closeFeeds(bus: BroadcastRing): void {
 }
 
 /** Calls `listener` when the feeds of this server close (shutdown); see `FeedRegistry.onClose`. */
-export function onFeedsClose(app: { readonly bus: BroadcastRing; readonly store: EventStore }, listener: () => void) {
-  return feedRegistry(app.bus, app.store).onClose(listener)
+export function onFeedsClose(app: FeedApp, listener: () => void) {
+  return feedRegistry(app).onClose(listener)
 }
 
 /** Counters of the feeds on a bus, for metrics; zeros if none was ever opened. */
