@@ -1,7 +1,8 @@
 import type { StoredEvent } from './events.ts'
 import { negotiateEncoding } from './sse/compression.ts'
+import type { FeedConnection } from './sse/feed-connection.ts'
 import type { ViewSource } from './sse/feed-hub.ts'
-import { type FeedApp, feedRegistry } from './sse/feed-registry.ts'
+import { type FeedApp, type FeedRegistry, feedRegistry } from './sse/feed-registry.ts'
 import { readResumePoint } from './sse/resume.ts'
 
 export type { FeedApp, FeedCounters, FeedLimits } from './sse/feed-registry.ts'
@@ -45,22 +46,55 @@ export async function serveFeed(req: Request, ctx: FeedContext, options: FeedOpt
   const url = ctx.url ?? new URL(req.url)
   const resume = readResumePoint(req, url)
   if (!resume.ok) return plain(400, resume.error)
+  const admitted = admit(req, ctx)
+  if (admitted instanceof Response) return admitted
 
-  const registry = feedRegistry(ctx.app)
-  if (registry.isClosed) return plain(503, 'Cannot open feed: the server is shutting down', { 'Retry-After': '1' })
-  if (registry.isFull) return plain(503, 'Cannot open feed: too many feeds are open', { 'Retry-After': '5' })
-  if (req.signal.aborted) return plain(499, 'Cannot open feed: the client has gone')
-
-  // Bun closes a response that sends nothing for `idleTimeout` seconds (10 by default).
-  ctx.server?.timeout(req, 0)
-  const encoding = negotiateEncoding(req.headers.get('accept-encoding'))
+  const { registry, encoding } = admitted
   const { connection, hub } = registry.open({ key, isRelevant, render, sources: projections }, encoding)
-  req.signal.addEventListener('abort', () => connection.end('client-gone'), { once: true })
+  endOnAbort(req, connection)
   hub.join(connection, resume.since).catch((error: unknown) => {
     console.error(`Cannot start feed "${key}"`, error)
     connection.end('shutdown')
   })
   return connection.response
+}
+
+/**
+ * Opens a feed connection that its caller writes to (a stream driven by something other than
+ * events, such as the monitor's clock), under the same bounds and keep-alive as `serveFeed`.
+ * Returns the response to send instead when the feed does not open.
+ */
+export function openFeedStream(
+  req: Request,
+  ctx: FeedContext,
+  onEnd?: (connection: FeedConnection) => void,
+): FeedConnection | Response {
+  const admitted = admit(req, ctx)
+  if (admitted instanceof Response) return admitted
+  const connection = admitted.registry.openStream(admitted.encoding, onEnd)
+  endOnAbort(req, connection)
+  return connection
+}
+
+interface Admitted {
+  readonly registry: FeedRegistry
+  readonly encoding: ReturnType<typeof negotiateEncoding>
+}
+
+/** The checks every feed passes before anything is opened. */
+function admit(req: Request, ctx: FeedContext): Admitted | Response {
+  const registry = feedRegistry(ctx.app)
+  if (registry.isClosed) return plain(503, 'Cannot open feed: the server is shutting down', { 'Retry-After': '1' })
+  if (registry.isFull) return plain(503, 'Cannot open feed: too many feeds are open', { 'Retry-After': '5' })
+  if (req.signal.aborted) return plain(499, 'Cannot open feed: the client has gone')
+  // Bun closes a response that sends nothing for `idleTimeout` seconds (10 by default).
+  ctx.server?.timeout(req, 0)
+  return { registry, encoding: negotiateEncoding(req.headers.get('accept-encoding')) }
+}
+
+/** A client that leaves before or while the response is sent releases its feed (the stream's cancel does too). */
+function endOnAbort(req: Request, connection: FeedConnection): void {
+  req.signal.addEventListener('abort', () => connection.end('client-gone'), { once: true })
 }
 
 function plain(status: number, message: string, headers: Record<string, string> = {}): Response {

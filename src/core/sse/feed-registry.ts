@@ -41,6 +41,12 @@ export interface FeedCounters {
   readonly overflows: number
 }
 
+/** Where an open connection is counted: its hub, none for a stream outside one. */
+interface Registration {
+  readonly hub: FeedHub | null
+  readonly onEnd?: (connection: FeedConnection) => void
+}
+
 /**
  * All open feeds of one bus: hubs by view key, the connection bound, and one keep-alive timer
  * for every connection (a timer per connection would cost memory at ten thousand clients).
@@ -50,7 +56,7 @@ export class FeedRegistry {
   readonly #store: EventStore
   readonly #limits: Required<Omit<FeedLimits, 'compression' | 'scan'>> & Pick<FeedLimits, 'compression' | 'scan'>
   readonly #hubs = new Map<string, FeedHub>()
-  readonly #hubOf = new Map<FeedConnection, FeedHub>()
+  readonly #registrations = new Map<FeedConnection, Registration>()
   #timer: ReturnType<typeof setInterval> | null = null
   #opened = 0
   #overflows = 0
@@ -81,7 +87,7 @@ export class FeedRegistry {
   close(): void {
     if (this.#closed) return
     this.#closed = true
-    for (const connection of [...this.#hubOf.keys()]) connection.end('shutdown')
+    for (const connection of [...this.#registrations.keys()]) connection.end('shutdown')
     for (const listener of this.#closeListeners) {
       try {
         listener()
@@ -93,8 +99,8 @@ export class FeedRegistry {
   }
 
   /**
-   * For streams served outside a hub (the monitor's clock-driven feed): ended at shutdown with the
-   * rest, or the server would wait its whole grace period for them. Returns an unsubscribe.
+   * For work outside the feeds that must stop with them (the monitor's clock): called at
+   * shutdown, or the server would wait its whole grace period. Returns an unsubscribe.
    */
   onClose(listener: () => void): () => void {
     if (this.#closed) {
@@ -106,7 +112,7 @@ export class FeedRegistry {
   }
 
   get isFull(): boolean {
-    return this.#hubOf.size >= this.#limits.maxConnections
+    return this.#registrations.size >= this.#limits.maxConnections
   }
 
   counters(): FeedCounters {
@@ -116,9 +122,8 @@ export class FeedRegistry {
       lagged += hub.counters().lagged
       renders += hub.counters().renders
     }
-    const connections = this.#hubOf.size
     return {
-      connections,
+      connections: this.#registrations.size,
       compressed: this.#compressed,
       hubs: this.#hubs.size,
       opened: this.#opened,
@@ -130,8 +135,6 @@ export class FeedRegistry {
 
   /** Opens a connection on the view's hub (created, and subscribed to the bus, if new). */
   open(view: FeedView, accepted: FeedEncoding | null): { connection: FeedConnection; hub: FeedHub } {
-    const encoding = accepted && this.#compressed < this.#limits.maxCompressed ? accepted : null
-    if (encoding) this.#compressed++
     let hub = this.#hubs.get(view.key)
     if (!hub) {
       hub = new FeedHub(this.#bus, this.#store, view, {
@@ -140,32 +143,48 @@ export class FeedRegistry {
       })
       this.#hubs.set(view.key, hub)
     }
+    return { connection: this.#connect(accepted, { hub }), hub }
+  }
+
+  /** Opens a connection outside any hub, for a stream its caller writes (the monitor's clock-driven feed). */
+  openStream(accepted: FeedEncoding | null, onEnd?: (connection: FeedConnection) => void): FeedConnection {
+    return this.#connect(accepted, { hub: null, onEnd })
+  }
+
+  #connect(accepted: FeedEncoding | null, registration: Registration): FeedConnection {
+    const encoding = accepted && this.#compressed < this.#limits.maxCompressed ? accepted : null
+    if (encoding) this.#compressed++
     const connection = new FeedConnection({
       encoding,
       maxBufferedBytes: this.#limits.maxBufferedBytes,
       compression: this.#limits.compression,
       onEnd: (ended, reason) => this.#release(ended, reason),
     })
-    this.#hubOf.set(connection, hub)
+    this.#registrations.set(connection, registration)
     this.#opened++
     this.#timer ??= setInterval(() => this.#keepAlive(), this.#limits.keepAliveMs)
-    return { connection, hub }
+    return connection
   }
 
   #keepAlive(): void {
-    for (const connection of this.#hubOf.keys()) connection.write(KEEP_ALIVE)
+    for (const connection of this.#registrations.keys()) connection.write(KEEP_ALIVE)
   }
 
   #release(connection: FeedConnection, reason: FeedEndReason): void {
-    const hub = this.#hubOf.get(connection)
-    if (!hub) return
-    this.#hubOf.delete(connection)
+    const registration = this.#registrations.get(connection)
+    if (!registration) return
+    this.#registrations.delete(connection)
     if (connection.encoding) this.#compressed--
     if (reason === 'overflow') this.#overflows++
-    hub.leave(connection)
-    if (this.#hubOf.size === 0 && this.#timer) {
+    registration.hub?.leave(connection)
+    if (this.#registrations.size === 0 && this.#timer) {
       clearInterval(this.#timer)
       this.#timer = null
+    }
+    try {
+      registration.onEnd?.(connection)
+    } catch (error) {
+      console.error('Feed end listener failed', error)
     }
   }
 

@@ -3,24 +3,24 @@ import type { AppContext } from '../../core/app-context.ts'
 import type { BroadcastRing } from '../../core/bus.ts'
 import type { RequestContext } from '../../core/http/context.ts'
 import { metrics } from '../../core/metrics.ts'
-import { negotiateEncoding } from '../../core/sse/compression.ts'
 import { encodePatch } from '../../core/sse/encode.ts'
-import { FeedConnection } from '../../core/sse/feed-connection.ts'
-import { feedCounters, onFeedsClose } from '../../core/sse.ts'
+import type { FeedConnection } from '../../core/sse/feed-connection.ts'
+import { feedCounters, onFeedsClose, openFeedStream } from '../../core/sse.ts'
 import { pushSample, type Reading, type Sample, toSample } from './samples.ts'
 import { monitorRegion } from './views.ts'
 
 const TICK_MS = 1_000
 /** Sampling stops this long after the last page view once no feed is open. */
 const IDLE_STOP_MS = 120_000
+/** Monitor pages at most: each costs a write every second. */
 const MAX_CONNECTIONS = 1_000
-const MAX_BUFFERED_BYTES = 256 * 1024
 
 /**
  * The monitor is driven by the clock, not by events, so it cannot use an event feed: one
  * ticker per server samples once a second, renders the tiles once, and writes the same
  * encoded patch to every open monitor page (render once, send to many). It runs only while
- * someone is looking, and its history is bounded to the last minute.
+ * someone is looking, and its history is bounded to the last minute. Its connections are the
+ * core's feed streams, so the feed bounds, compression slots and keep-alive cover them too.
  */
 export class MonitorTicker {
   readonly #app: AppContext
@@ -51,17 +51,11 @@ export class MonitorTicker {
   }
 
   connect(req: Request, ctx: RequestContext): Response {
-    if (this.#app.bus.isClosed) return plain(503, 'Cannot open monitor feed: the server is shutting down')
     if (this.#connections.size >= MAX_CONNECTIONS) return plain(503, 'Cannot open monitor feed: too many are open')
-    ctx.server.timeout(req, 0)
+    const connection = openFeedStream(req, ctx, (ended) => this.#connections.delete(ended))
+    if (connection instanceof Response) return connection
     this.touch()
-    const connection = new FeedConnection({
-      encoding: negotiateEncoding(req.headers.get('accept-encoding')),
-      maxBufferedBytes: MAX_BUFFERED_BYTES,
-      onEnd: (ended) => this.#connections.delete(ended),
-    })
     this.#connections.add(connection)
-    req.signal.addEventListener('abort', () => connection.end('client-gone'), { once: true })
     connection.write(this.#encode())
     return connection.response
   }
@@ -78,7 +72,7 @@ export class MonitorTicker {
   }
 
   #sample(): void {
-    const reading = readNow(this.#app.bus, this.#connections.size)
+    const reading = readNow(this.#app.bus)
     this.#history = pushSample(this.#history, toSample(this.#previous, reading))
     this.#previous = reading
   }
@@ -100,7 +94,7 @@ function plain(status: number, message: string): Response {
   return new Response(message, { status, headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': '5' } })
 }
 
-function readNow(bus: BroadcastRing, monitorConnections: number): Reading {
+function readNow(bus: BroadcastRing): Reading {
   const memory = process.memoryUsage()
   const cpu = process.cpuUsage()
   return {
@@ -111,7 +105,7 @@ function readNow(bus: BroadcastRing, monitorConnections: number): Reading {
     load1: loadavg()[0] ?? 0,
     cores: availableParallelism(),
     uptimeSeconds: process.uptime(),
-    sseConnections: feedCounters(bus).connections + monitorConnections,
+    sseConnections: feedCounters(bus).connections,
     position: bus.position,
     projectionLag: projectionLag(),
     laggedTotal: bus.counters().lagged,
