@@ -1,6 +1,6 @@
 import type { StoredEvent } from './events.ts'
 import { negotiateEncoding } from './sse/compression.ts'
-import type { FeedConnection } from './sse/feed-connection.ts'
+import { type FeedConnection, feedHeaders } from './sse/feed-connection.ts'
 import type { ViewSource } from './sse/feed-hub.ts'
 import { type FeedApp, type FeedRegistry, feedRegistry } from './sse/feed-registry.ts'
 import { readResumePoint } from './sse/resume.ts'
@@ -40,15 +40,22 @@ export interface FeedOptions {
  *   one fat morph if the view changed since, nothing otherwise; with neither, one fat morph.
  * - Then one fat morph per relevant change (rendered once per key), and one after a lag.
  * - Keep-alive comments, brotli/gzip when accepted, and a bounded queue per client.
+ * - HEAD, a refusal (503 when full or shutting down) and a client already gone open nothing.
+ *   `options` may be a function, called only when the feed really opens (so a view keyed by
+ *   the session creates none for those).
  */
-export async function serveFeed(req: Request, ctx: FeedContext, options: FeedOptions): Promise<Response> {
-  const { key, isRelevant, render, projections = [] } = options
+export async function serveFeed(
+  req: Request,
+  ctx: FeedContext,
+  options: FeedOptions | (() => FeedOptions),
+): Promise<Response> {
   const url = ctx.url ?? new URL(req.url)
   const resume = readResumePoint(req, url)
   if (!resume.ok) return plain(400, resume.error)
   const admitted = admit(req, ctx)
   if (admitted instanceof Response) return admitted
 
+  const { key, isRelevant, render, projections = [] } = typeof options === 'function' ? options() : options
   const { registry, encoding } = admitted
   const { connection, hub } = registry.open({ key, isRelevant, render, sources: projections }, encoding)
   endOnAbort(req, connection)
@@ -61,8 +68,8 @@ export async function serveFeed(req: Request, ctx: FeedContext, options: FeedOpt
 
 /**
  * Opens a feed connection that its caller writes to (a stream driven by something other than
- * events, such as the monitor's clock), under the same bounds and keep-alive as `serveFeed`.
- * Returns the response to send instead when the feed does not open.
+ * events, such as the monitor's clock), under the same bounds, HEAD handling and keep-alive as
+ * `serveFeed`. Returns the response to send instead when the feed does not open.
  */
 export function openFeedStream(
   req: Request,
@@ -81,15 +88,17 @@ interface Admitted {
   readonly encoding: ReturnType<typeof negotiateEncoding>
 }
 
-/** The checks every feed passes before anything is opened. */
+/** The checks every feed passes before anything is opened; HEAD gets a GET's status and headers here. */
 function admit(req: Request, ctx: FeedContext): Admitted | Response {
   const registry = feedRegistry(ctx.app)
   if (registry.isClosed) return plain(503, 'Cannot open feed: the server is shutting down', { 'Retry-After': '1' })
   if (registry.isFull) return plain(503, 'Cannot open feed: too many feeds are open', { 'Retry-After': '5' })
+  const encoding = negotiateEncoding(req.headers.get('accept-encoding'))
+  if (req.method === 'HEAD') return new Response(null, { headers: feedHeaders(registry.encodingFor(encoding)) })
   if (req.signal.aborted) return plain(499, 'Cannot open feed: the client has gone')
   // Bun closes a response that sends nothing for `idleTimeout` seconds (10 by default).
   ctx.server?.timeout(req, 0)
-  return { registry, encoding: negotiateEncoding(req.headers.get('accept-encoding')) }
+  return { registry, encoding }
 }
 
 /** A client that leaves before or while the response is sent releases its feed (the stream's cancel does too). */

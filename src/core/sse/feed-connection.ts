@@ -12,6 +12,19 @@ export interface FeedConnectionOptions {
   readonly onEnd: (connection: FeedConnection, reason: FeedEndReason) => void
 }
 
+/** The headers of a feed response; a HEAD on a feed gets the same ones without opening a feed. */
+export function feedHeaders(encoding: FeedEncoding | null): Headers {
+  const headers = new Headers({
+    'Content-Type': 'text/event-stream',
+    'Cache-Control': 'no-cache',
+    // Reverse proxies (nginx) buffer responses unless told otherwise.
+    'X-Accel-Buffering': 'no',
+    Vary: 'Accept-Encoding',
+  })
+  if (encoding) headers.set('Content-Encoding', encoding)
+  return headers
+}
+
 /**
  * One SSE response. Bytes are pushed (the hub writes one encoded patch to many connections),
  * so backpressure is watched rather than awaited: the stream's queue is sized in bytes and a
@@ -23,6 +36,9 @@ export class FeedConnection {
   position = -1
   readonly response: Response
   readonly encoding: FeedEncoding | null
+  /** `performance.now()` when the connection was made. */
+  readonly openedAt = performance.now()
+  readonly #stream: ReadableStream<Uint8Array>
   #controller!: ReadableStreamDefaultController<Uint8Array>
   readonly #compressor: Compressor | null
   readonly #options: FeedConnectionOptions
@@ -31,7 +47,7 @@ export class FeedConnection {
   constructor(options: FeedConnectionOptions) {
     this.#options = options
     this.encoding = options.encoding
-    const stream = new ReadableStream<Uint8Array>(
+    this.#stream = new ReadableStream<Uint8Array>(
       {
         start: (controller) => {
           this.#controller = controller
@@ -44,20 +60,21 @@ export class FeedConnection {
     this.#compressor = options.encoding
       ? createCompressor(options.encoding, (chunk) => this.#enqueue(chunk), options.compression)
       : null
-    const headers = new Headers({
-      'Content-Type': 'text/event-stream',
-      'Cache-Control': 'no-cache',
-      // Reverse proxies (nginx) buffer responses unless told otherwise.
-      'X-Accel-Buffering': 'no',
-      Vary: 'Accept-Encoding',
-    })
-    if (options.encoding) headers.set('Content-Encoding', options.encoding)
-    this.response = new Response(stream, { headers })
+    this.response = new Response(this.#stream, { headers: feedHeaders(options.encoding) })
     this.write(OPENING)
   }
 
   get isEnded(): boolean {
     return this.#ended
+  }
+
+  /**
+   * True once the server has started sending the response (its reader locks the stream). A
+   * response that is never claimed was dropped on the way out (a wrapper that kept only the
+   * headers); neither its cancel nor the request's abort will ever fire.
+   */
+  get isClaimed(): boolean {
+    return this.#stream.locked
   }
 
   /** Sends one encoded patch if it is newer than what the client has. */

@@ -71,6 +71,8 @@ export class FeedHub {
 
   /** Brings a new connection up to date from `since` (null: it has no view yet), then makes it live. */
   async join(connection: FeedConnection, since: number | null): Promise<void> {
+    // An ended connection has left already; adding it now would keep the hub open for nobody.
+    if (connection.isEnded) return
     this.#joining.add(connection)
     await this.#waitForSources(this.#bus.position)
     const position = this.#viewPosition()

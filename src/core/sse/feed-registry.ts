@@ -115,6 +115,11 @@ export class FeedRegistry {
     return this.#registrations.size >= this.#limits.maxConnections
   }
 
+  /** The encoding a connection would get: the client's choice while compressed slots are free. */
+  encodingFor(accepted: FeedEncoding | null): FeedEncoding | null {
+    return accepted && this.#compressed < this.#limits.maxCompressed ? accepted : null
+  }
+
   counters(): FeedCounters {
     let lagged = this.#lagged
     let renders = this.#renders
@@ -152,7 +157,7 @@ export class FeedRegistry {
   }
 
   #connect(accepted: FeedEncoding | null, registration: Registration): FeedConnection {
-    const encoding = accepted && this.#compressed < this.#limits.maxCompressed ? accepted : null
+    const encoding = this.encodingFor(accepted)
     if (encoding) this.#compressed++
     const connection = new FeedConnection({
       encoding,
@@ -167,9 +172,15 @@ export class FeedRegistry {
   }
 
   #keepAlive(): void {
-    for (const connection of this.#registrations.keys()) connection.write(KEEP_ALIVE)
+    const claimedBy = performance.now() - this.#limits.keepAliveMs
+    for (const connection of this.#registrations.keys()) {
+      // Unsent for a whole interval: the response was dropped, and nothing else would ever release it.
+      if (!connection.isClaimed && connection.openedAt <= claimedBy) connection.end('client-gone')
+      else connection.write(KEEP_ALIVE)
+    }
   }
 
+  /** The one way out of the registry; idempotent, since a connection ends only once. */
   #release(connection: FeedConnection, reason: FeedEndReason): void {
     const registration = this.#registrations.get(connection)
     if (!registration) return

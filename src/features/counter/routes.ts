@@ -20,16 +20,19 @@ const showCounter: Handler = function showCounter(_req, ctx) {
 
 /**
  * Each session renders its own view (its own counter next to the shared one), so the render
- * key is per session; the global counter's events are relevant to every one of them.
+ * key is per session; the global counter's events are relevant to every one of them. The view
+ * is built only when the feed opens, so a HEAD or a refused feed reads no session.
  */
 const counterFeed: Handler = function counterFeed(req, ctx) {
-  const own = sessionCounterStream(sessionKey(ctx.session)).id
-  return serveFeed(req, ctx, {
-    key: `counter/${own}`,
-    projections: [counterProjection],
-    isRelevant: (event) =>
-      isCounterEvent(event) && (event.stream.id === globalCounterStream.id || event.stream.id === own),
-    render: () => counterRegion(valuesFor(ctx)).value,
+  return serveFeed(req, ctx, () => {
+    const own = sessionCounterStream(sessionKey(ctx.session)).id
+    return {
+      key: `counter/${own}`,
+      projections: [counterProjection],
+      isRelevant: (event) =>
+        isCounterEvent(event) && (event.stream.id === globalCounterStream.id || event.stream.id === own),
+      render: () => counterRegion(valuesFor(ctx)).value,
+    }
   })
 }
 

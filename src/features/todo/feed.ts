@@ -8,14 +8,17 @@ import { todoRegion } from './views.ts'
 /**
  * The page's live region: every change to this session's list re-renders `#todo-app` whole.
  * All tabs of one session with the same filter share a key, so one render serves them all.
+ * The view is built only when the feed opens: a HEAD or a refused feed reads no session.
  */
 export const todoFeed: Handler = function todoFeed(req, ctx) {
-  const owner = sessionKey(ctx.session)
   const filter = todoFilter.parse(ctx.url.searchParams.get('filter') ?? undefined)
-  return serveFeed(req, ctx, {
-    key: `todo/${owner}/${filter}`,
-    projections: [todoProjection],
-    isRelevant: (event) => isTodoEvent(event) && event.stream.id === owner,
-    render: () => todoRegion(listOf(todoProjection.state, owner), { filter }).value,
+  return serveFeed(req, ctx, () => {
+    const owner = sessionKey(ctx.session)
+    return {
+      key: `todo/${owner}/${filter}`,
+      projections: [todoProjection],
+      isRelevant: (event) => isTodoEvent(event) && event.stream.id === owner,
+      render: () => todoRegion(listOf(todoProjection.state, owner), { filter }).value,
+    }
   })
 }
