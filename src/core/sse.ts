@@ -2,7 +2,8 @@ import type { StoredEvent } from './events.ts'
 import { negotiateEncoding } from './sse/compression.ts'
 import { type FeedConnection, feedHeaders } from './sse/feed-connection.ts'
 import type { ViewSource } from './sse/feed-hub.ts'
-import { type FeedApp, type FeedRegistry, feedRegistry } from './sse/feed-registry.ts'
+import { sessionOf } from './sse/feed-owner.ts'
+import { type FeedApp, type FeedRefusal, type FeedRegistry, feedRegistry } from './sse/feed-registry.ts'
 import { readResumePoint } from './sse/resume.ts'
 
 export type { FeedApp, FeedCounters, FeedLimits } from './sse/feed-registry.ts'
@@ -40,9 +41,9 @@ export interface FeedOptions {
  *   one fat morph if the view changed since, nothing otherwise; with neither, one fat morph.
  * - Then one fat morph per relevant change (rendered once per key), and one after a lag.
  * - Keep-alive comments, brotli/gzip when accepted, and a bounded queue per client.
- * - HEAD, a refusal (503 when full or shutting down) and a client already gone open nothing.
- *   `options` may be a function, called only when the feed really opens (so a view keyed by
- *   the session creates none for those).
+ * - HEAD, a refusal (503 when full or shutting down, 429 past the per-session bound) and a
+ *   client already gone open nothing. `options` may be a function, called only when the feed
+ *   really opens (so a view keyed by the session creates none for those).
  */
 export async function serveFeed(
   req: Request,
@@ -56,8 +57,8 @@ export async function serveFeed(
   if (admitted instanceof Response) return admitted
 
   const { key, isRelevant, render, projections = [] } = typeof options === 'function' ? options() : options
-  const { registry, encoding } = admitted
-  const { connection, hub } = registry.open({ key, isRelevant, render, sources: projections }, encoding)
+  const { registry, encoding, owner } = admitted
+  const { connection, hub } = registry.open({ key, isRelevant, render, sources: projections }, encoding, owner)
   endOnAbort(req, connection)
   hub.join(connection, resume.since).catch((error: unknown) => {
     console.error(`Cannot start feed "${key}"`, error)
@@ -78,7 +79,7 @@ export function openFeedStream(
 ): FeedConnection | Response {
   const admitted = admit(req, ctx)
   if (admitted instanceof Response) return admitted
-  const connection = admitted.registry.openStream(admitted.encoding, onEnd)
+  const connection = admitted.registry.openStream(admitted.encoding, admitted.owner, onEnd)
   endOnAbort(req, connection)
   return connection
 }
@@ -86,19 +87,32 @@ export function openFeedStream(
 interface Admitted {
   readonly registry: FeedRegistry
   readonly encoding: ReturnType<typeof negotiateEncoding>
+  readonly owner: string | null
+}
+
+const REFUSALS: Record<FeedRefusal, (registry: FeedRegistry) => Response> = {
+  closed: () => plain(503, 'Cannot open feed: the server is shutting down', { 'Retry-After': '1' }),
+  full: () => plain(503, 'Cannot open feed: too many feeds are open', { 'Retry-After': '5' }),
+  'session-full': (registry) =>
+    plain(
+      429,
+      `Cannot open feed: this session has ${registry.limits.maxPerSession} feeds open, the most it may; close a tab and try again`,
+      { 'Retry-After': '5' },
+    ),
 }
 
 /** The checks every feed passes before anything is opened; HEAD gets a GET's status and headers here. */
 function admit(req: Request, ctx: FeedContext): Admitted | Response {
   const registry = feedRegistry(ctx.app)
-  if (registry.isClosed) return plain(503, 'Cannot open feed: the server is shutting down', { 'Retry-After': '1' })
-  if (registry.isFull) return plain(503, 'Cannot open feed: too many feeds are open', { 'Retry-After': '5' })
+  const owner = sessionOf(req)
+  const refusal = registry.refusal(owner)
+  if (refusal) return REFUSALS[refusal](registry)
   const encoding = negotiateEncoding(req.headers.get('accept-encoding'))
   if (req.method === 'HEAD') return new Response(null, { headers: feedHeaders(registry.encodingFor(encoding)) })
   if (req.signal.aborted) return plain(499, 'Cannot open feed: the client has gone')
   // Bun closes a response that sends nothing for `idleTimeout` seconds (10 by default).
   ctx.server?.timeout(req, 0)
-  return { registry, encoding }
+  return { registry, encoding, owner }
 }
 
 /** A client that leaves before or while the response is sent releases its feed (the stream's cancel does too). */

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
+import { feedRegistry } from '../../src/core/sse/feed-registry.ts'
 import { feedCounters } from '../../src/core/sse.ts'
 import { SseConnection } from '../../src/core/testing/sse-client.ts'
 import { analytics } from '../../src/features/analytics/index.ts'
@@ -132,6 +133,36 @@ describe('feeds through the real server', () => {
     after.close()
     await waitUntil(() => counters().connections === 0)
   }, 60_000)
+
+  it('bounds the feeds of one session: past the bound a 429 with Retry-After, other sessions unaffected', async () => {
+    const { maxPerSession } = feedRegistry(app.server.app).limits
+    const cookie = await sessionCookie()
+    const mine = await Promise.all(
+      Array.from({ length: maxPerSession }, (_, i) => feed(FEEDS[i % 4] as string, { Cookie: cookie })),
+    )
+    expect(mine.map((connection) => connection.response.status)).toEqual(mine.map(() => 200))
+    for (const method of ['GET', 'HEAD']) {
+      const refused = await fetch(`${base}/sortable/feed`, { method, headers: { Cookie: cookie } })
+      expect(refused.status).toBe(429)
+      expect(refused.headers.get('retry-after')).toBe('5')
+      if (method === 'GET') expect(await refused.text()).toContain(`this session has ${maxPerSession} feeds open`)
+    }
+    const monitorRefused = await fetch(`${base}/monitor/feed`, { headers: { Cookie: cookie } })
+    expect(monitorRefused.status).toBe(429)
+    await monitorRefused.text()
+
+    const other = await feed('/sortable/feed', { Cookie: await sessionCookie() })
+    expect(other.response.status).toBe(200)
+    const cookieless = await feed('/sortable/feed')
+    expect(cookieless.response.status).toBe(200)
+
+    mine[0]?.close()
+    await waitUntil(() => counters().connections === maxPerSession + 1)
+    const again = await feed('/sortable/feed', { Cookie: cookie })
+    expect(again.response.status).toBe(200)
+    for (const connection of [...mine, other, cookieless, again]) connection.close()
+    await waitUntil(() => counters().connections === 0)
+  })
 
   it('counts monitor feeds with the other feeds, compressed ones against the compression bound', async () => {
     const monitorFeed = await feed('/monitor/feed', { 'Accept-Encoding': 'br' })

@@ -13,6 +13,8 @@ export interface FeedLimits {
   maxBufferedBytes?: number
   /** Open feed connections at most; more get 503. @default 20000 */
   maxConnections?: number
+  /** Open feed connections per session (browser tabs, every feed counted); more get 429. @default 16 */
+  maxPerSession?: number
   /**
    * Compressed connections at most. A compressor keeps its window and tables per connection
    * (about 0.3–0.4 MiB), so past this many, feeds are sent uncompressed. @default 1000
@@ -29,6 +31,9 @@ export interface FeedApp {
   readonly config?: { readonly keepAliveMs?: number; readonly feeds?: FeedLimits }
 }
 
+/** Why a feed cannot open now. */
+export type FeedRefusal = 'closed' | 'full' | 'session-full'
+
 export interface FeedCounters {
   readonly connections: number
   /** Of which compressed. */
@@ -41,22 +46,28 @@ export interface FeedCounters {
   readonly overflows: number
 }
 
-/** Where an open connection is counted: its hub, none for a stream outside one. */
+type ResolvedLimits = Required<Omit<FeedLimits, 'compression' | 'scan'>> & Pick<FeedLimits, 'compression' | 'scan'>
+
+/** Where an open connection is counted: its hub (none for a stream outside one) and its session. */
 interface Registration {
   readonly hub: FeedHub | null
+  readonly owner: string | null
   readonly onEnd?: (connection: FeedConnection) => void
 }
 
 /**
- * All open feeds of one bus: hubs by view key, the connection bound, and one keep-alive timer
- * for every connection (a timer per connection would cost memory at ten thousand clients).
+ * All open feeds of one bus: hubs by view key, the connection bounds (in all and per session),
+ * and one keep-alive timer for every connection (a timer per connection would cost memory at
+ * ten thousand clients).
  */
 export class FeedRegistry {
   readonly #bus: BroadcastRing
   readonly #store: EventStore
-  readonly #limits: Required<Omit<FeedLimits, 'compression' | 'scan'>> & Pick<FeedLimits, 'compression' | 'scan'>
+  readonly #limits: ResolvedLimits
   readonly #hubs = new Map<string, FeedHub>()
   readonly #registrations = new Map<FeedConnection, Registration>()
+  /** Open connections per session; an entry lives only while its session has one. */
+  readonly #perOwner = new Map<string, number>()
   #timer: ReturnType<typeof setInterval> | null = null
   #opened = 0
   #overflows = 0
@@ -71,12 +82,17 @@ export class FeedRegistry {
       keepAliveMs = 15_000,
       maxBufferedBytes = 1_048_576,
       maxConnections = 20_000,
+      maxPerSession = 16,
       maxCompressed = 1_000,
       ...rest
     } = limits
     this.#bus = bus
     this.#store = store
-    this.#limits = { keepAliveMs, maxBufferedBytes, maxConnections, maxCompressed, ...rest }
+    this.#limits = { keepAliveMs, maxBufferedBytes, maxConnections, maxPerSession, maxCompressed, ...rest }
+  }
+
+  get limits(): Readonly<ResolvedLimits> {
+    return this.#limits
   }
 
   get isClosed(): boolean {
@@ -111,8 +127,12 @@ export class FeedRegistry {
     return () => this.#closeListeners.delete(listener)
   }
 
-  get isFull(): boolean {
-    return this.#registrations.size >= this.#limits.maxConnections
+  /** Why a connection for `owner` (a session, or null without one) cannot open now; null if it can. */
+  refusal(owner: string | null): FeedRefusal | null {
+    if (this.isClosed) return 'closed'
+    if (this.#registrations.size >= this.#limits.maxConnections) return 'full'
+    if (owner !== null && (this.#perOwner.get(owner) ?? 0) >= this.#limits.maxPerSession) return 'session-full'
+    return null
   }
 
   /** The encoding a connection would get: the client's choice while compressed slots are free. */
@@ -139,7 +159,11 @@ export class FeedRegistry {
   }
 
   /** Opens a connection on the view's hub (created, and subscribed to the bus, if new). */
-  open(view: FeedView, accepted: FeedEncoding | null): { connection: FeedConnection; hub: FeedHub } {
+  open(
+    view: FeedView,
+    accepted: FeedEncoding | null,
+    owner: string | null,
+  ): { connection: FeedConnection; hub: FeedHub } {
     let hub = this.#hubs.get(view.key)
     if (!hub) {
       hub = new FeedHub(this.#bus, this.#store, view, {
@@ -148,12 +172,16 @@ export class FeedRegistry {
       })
       this.#hubs.set(view.key, hub)
     }
-    return { connection: this.#connect(accepted, { hub }), hub }
+    return { connection: this.#connect(accepted, { hub, owner }), hub }
   }
 
   /** Opens a connection outside any hub, for a stream its caller writes (the monitor's clock-driven feed). */
-  openStream(accepted: FeedEncoding | null, onEnd?: (connection: FeedConnection) => void): FeedConnection {
-    return this.#connect(accepted, { hub: null, onEnd })
+  openStream(
+    accepted: FeedEncoding | null,
+    owner: string | null,
+    onEnd?: (connection: FeedConnection) => void,
+  ): FeedConnection {
+    return this.#connect(accepted, { hub: null, owner, onEnd })
   }
 
   #connect(accepted: FeedEncoding | null, registration: Registration): FeedConnection {
@@ -166,6 +194,8 @@ export class FeedRegistry {
       onEnd: (ended, reason) => this.#release(ended, reason),
     })
     this.#registrations.set(connection, registration)
+    const { owner } = registration
+    if (owner !== null) this.#perOwner.set(owner, (this.#perOwner.get(owner) ?? 0) + 1)
     this.#opened++
     this.#timer ??= setInterval(() => this.#keepAlive(), this.#limits.keepAliveMs)
     return connection
@@ -187,13 +217,19 @@ export class FeedRegistry {
     this.#registrations.delete(connection)
     if (connection.encoding) this.#compressed--
     if (reason === 'overflow') this.#overflows++
-    registration.hub?.leave(connection)
+    const { owner, hub, onEnd } = registration
+    if (owner !== null) {
+      const left = (this.#perOwner.get(owner) ?? 1) - 1
+      if (left > 0) this.#perOwner.set(owner, left)
+      else this.#perOwner.delete(owner)
+    }
+    hub?.leave(connection)
     if (this.#registrations.size === 0 && this.#timer) {
       clearInterval(this.#timer)
       this.#timer = null
     }
     try {
-      registration.onEnd?.(connection)
+      onEnd?.(connection)
     } catch (error) {
       console.error('Feed end listener failed', error)
     }
