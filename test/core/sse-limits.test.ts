@@ -2,17 +2,9 @@ import { describe, expect, it } from 'bun:test'
 import { connect as tcpConnect } from 'node:net'
 import { feedCounters } from '../../src/core/sse.ts'
 import { parseElementsPatch, SseConnection, type SseEvent } from '../../src/core/testing/sse-client.ts'
-import { useFeedServers } from '../fixtures/feed-server.ts'
+import { useFeedServers, waitUntil } from '../fixtures/feed-server.ts'
 
 const { start, connect, track } = useFeedServers()
-
-async function waitUntil(condition: () => boolean, timeoutMs = 3_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('Condition not met in time')
-    await Bun.sleep(10)
-  }
-}
 
 describe('serveFeed under pressure', () => {
   it('resyncs with one fat morph when its hub lagged behind 10× the ring capacity', async () => {

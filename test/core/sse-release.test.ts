@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'bun:test'
 import { feedCounters } from '../../src/core/sse.ts'
-import { useFeedServers } from '../fixtures/feed-server.ts'
+import { useFeedServers, waitUntil } from '../fixtures/feed-server.ts'
 
 const { start, connect } = useFeedServers()
-
-async function waitUntil(condition: () => boolean, timeoutMs = 3_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('Condition not met in time')
-    await Bun.sleep(10)
-  }
-}
 
 describe('serveFeed releases what it opens', () => {
   it('answers HEAD with the status and headers of a GET, opening nothing', async () => {
