@@ -1,6 +1,8 @@
 import type { DuckDBAppender, DuckDBConnection, DuckDBPreparedStatement } from '@duckdb/node-api'
 import type { BroadcastRing, BusSubscription } from '../bus.ts'
 import type { StoredEvent } from '../events.ts'
+import { log as defaultLog, type Logger } from '../log.ts'
+import { metrics as defaultMetrics, type MetricsRegistry } from '../metrics.ts'
 import type { EventStore } from '../store/event-store.ts'
 import {
   appendRows,
@@ -11,6 +13,7 @@ import {
   INSERT_PACKED_EVENTS,
   packChunk,
 } from './event-tables.ts'
+import { isRefusedData, skippedEventReporter, writeIsolating } from './refused-events.ts'
 
 export interface IngestedBatch {
   readonly count: number
@@ -31,6 +34,10 @@ export interface EventIngestionOptions {
   retryMs?: number
   /** Send each batch as packed column strings (see packChunk) rather than value by value. @default true */
   packed?: boolean
+  /** Where skipped events are counted. @default the process-wide registry */
+  registry?: MetricsRegistry
+  /** Where each skipped event is reported, one line each. @default the process log */
+  log?: Logger
 }
 
 const CHECKPOINT = 'events'
@@ -54,6 +61,7 @@ export class EventIngestion {
   readonly #retryMs: number
   readonly #packed: boolean
   readonly #onBatch: ((batch: IngestedBatch) => void) | undefined
+  readonly #reportSkipped: (event: StoredEvent, error: Error) => void
   readonly #stop = new AbortController()
   #appender: DuckDBAppender | null = null
   #insert: DuckDBPreparedStatement | null = null
@@ -69,6 +77,8 @@ export class EventIngestion {
       retryMs = 1000,
       onBatch,
       packed = true,
+      registry = defaultMetrics,
+      log = defaultLog,
     } = options
     this.#transactionEvents = transactionEvents
     this.#packed = packed
@@ -79,6 +89,7 @@ export class EventIngestion {
     this.#batchSize = batchSize
     this.#retryMs = retryMs
     this.#onBatch = onBatch
+    this.#reportSkipped = skippedEventReporter(registry, log)
   }
 
   /** The global position of the last event committed to DuckDB. */
@@ -225,24 +236,51 @@ export class EventIngestion {
     }
   }
 
-  /** Reads the store from the checkpoint in pages, up to `transactionEvents` per transaction. */
+  /** Writes a batch so that an event DuckDB refuses is skipped rather than failing it for good. */
+  #isolate(events: readonly StoredEvent[]): Promise<void> {
+    return writeIsolating(
+      events,
+      (part) => this.ingest(part),
+      (event, error) => this.#skip(event, error),
+    )
+  }
+
+  /** Moves the checkpoint past an event DuckDB refused, counted and logged. */
+  async #skip(event: StoredEvent, error: Error): Promise<void> {
+    await this.#writer.run(WRITE_CHECKPOINT, [CHECKPOINT, event.position])
+    this.#reportSkipped(event, error)
+    this.#advance(event.position)
+  }
+
+  /**
+   * Reads the store from the checkpoint in pages, up to `transactionEvents` per transaction.
+   * A transaction DuckDB refuses is done again page by page, isolating the event at fault.
+   */
   async #catchUp(): Promise<void> {
     for (let more = true; more; ) {
-      await this.#transaction(async (write) => {
-        let after = this.#position
-        for (let written = 0; written < this.#transactionEvents; ) {
-          const page = await this.#store.readAll({ after, limit: this.#batchSize })
-          const end = page.at(-1)
-          if (!end) {
-            more = false
-            return
-          }
-          await write(page)
-          written += page.length
-          after = end.position
-        }
-      })
+      try {
+        await this.#transaction(async (write) => {
+          more = await this.#readPages(write)
+        })
+      } catch (error) {
+        if (!isRefusedData(error)) throw error
+        more = await this.#readPages((page) => this.#isolate(page))
+      }
     }
+  }
+
+  /** Hands `write` pages from the checkpoint, up to `transactionEvents`; false once the log is read to its end. */
+  async #readPages(write: (page: readonly StoredEvent[]) => Promise<void>): Promise<boolean> {
+    let after = this.#position
+    for (let written = 0; written < this.#transactionEvents; ) {
+      const page = await this.#store.readAll({ after, limit: this.#batchSize })
+      const end = page.at(-1)
+      if (!end) return false
+      await write(page)
+      written += page.length
+      after = end.position
+    }
+    return true
   }
 
   /**
@@ -268,7 +306,7 @@ export class EventIngestion {
 
   async #write(batch: StoredEvent[]): Promise<void> {
     try {
-      await this.ingest(batch)
+      await this.#isolate(batch)
     } catch (error) {
       console.error('Cannot ingest events into analytics; catching up from the store', error)
       await this.#recover('failed')
