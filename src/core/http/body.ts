@@ -1,5 +1,6 @@
 import { PayloadTooLargeError } from '../errors.ts'
 import { HttpError } from './errors.ts'
+import { assertValidText } from './valid-text.ts'
 
 /**
  * Reads a request body up to `limitBytes`. A declared Content-Length over the limit is refused
@@ -102,9 +103,16 @@ export interface ReadInputOptions {
 /**
  * The raw input of a command, from wherever the client put it: a form body (plain or
  * Datastar `contentType: 'form'`), Datastar signals as a JSON body, or, for GET and DELETE,
- * the `datastar` query parameter (how Datastar sends signals on those methods).
+ * the `datastar` query parameter (how Datastar sends signals on those methods). Text that is
+ * not valid (unpaired surrogates, control characters) is refused with 422, whatever the source.
  */
 export async function readRawInput(req: Request, url: URL, limitBytes: number): Promise<Record<string, unknown>> {
+  const values = await readValues(req, url, limitBytes)
+  assertValidText(values)
+  return values
+}
+
+async function readValues(req: Request, url: URL, limitBytes: number): Promise<Record<string, unknown>> {
   if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'DELETE') {
     const signals = url.searchParams.get('datastar')
     if (signals !== null) return parseJsonObject(signals)

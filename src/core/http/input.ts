@@ -2,6 +2,7 @@ import type { z } from 'zod'
 import { NotFoundError, ValidationError } from '../errors.ts'
 import { readRawInput } from './body.ts'
 import type { RequestContext } from './context.ts'
+import { assertValidText } from './valid-text.ts'
 
 /** zod issues → `{ field: message }` (first message per field; `_form` for the whole input). */
 export function issuesByField(error: z.ZodError): Record<string, string> {
@@ -51,16 +52,18 @@ export async function parseInput<Schema extends z.ZodType>(
   return result.data
 }
 
-/** Route parameters: a value that does not fit the schema names nothing that exists (404). */
+/** Route parameters: invalid text → 422; a value that does not fit the schema names nothing that exists (404). */
 export function parseParams<Schema extends z.ZodType>(ctx: RequestContext, schema: Schema): z.output<Schema> {
+  assertValidText(ctx.params, 'path')
   const result = schema.safeParse(ctx.params)
   if (!result.success) throw new NotFoundError(`Cannot find ${ctx.url.pathname}`)
   return result.data
 }
 
-/** Query string parameters (repeated names keep the last value); invalid → 400. */
+/** Query string parameters (repeated names keep the last value); invalid text → 422, invalid → 400. */
 export function parseQuery<Schema extends z.ZodType>(ctx: RequestContext, schema: Schema): z.output<Schema> {
   const values = Object.fromEntries(ctx.url.searchParams)
+  assertValidText(values, 'query')
   const result = schema.safeParse(values)
   if (!result.success) {
     const issues = issuesByField(result.error)
