@@ -42,10 +42,25 @@ function decodeUtf8(bytes: Uint8Array, what: string): string {
 /** Form fields as an object; a repeated name becomes an array (checkbox groups). */
 export type FormValues = Record<string, string | string[]>
 
-function addField(values: FormValues, name: string, value: string): void {
-  const existing = values[name]
-  if (existing === undefined) values[name] = value
-  else values[name] = Array.isArray(existing) ? [...existing, value] : [existing, value]
+/** Fields one form may hold: far more than any form has, few enough that no body is costly to walk. */
+export const MAX_FORM_FIELDS = 1_000
+
+/** Collects fields in linear time: a repeated name appends to its own array in place. */
+function formCollector(): { values: FormValues; add(name: string, value: string): void } {
+  const values: FormValues = Object.create(null)
+  let count = 0
+  return {
+    values,
+    add(name, value) {
+      if (++count > MAX_FORM_FIELDS) {
+        throw new HttpError(413, `Cannot read form data: more than ${MAX_FORM_FIELDS} fields`)
+      }
+      const existing = values[name]
+      if (existing === undefined) values[name] = value
+      else if (Array.isArray(existing)) existing.push(value)
+      else values[name] = [existing, value]
+    },
+  }
 }
 
 function decodeComponent(part: string): string {
@@ -58,15 +73,15 @@ function decodeComponent(part: string): string {
 
 /** Parses `application/x-www-form-urlencoded` strictly: URLSearchParams would silently keep bad escapes. */
 export function parseUrlEncoded(text: string): FormValues {
-  const values: FormValues = Object.create(null)
+  const form = formCollector()
   for (const pair of text.split('&')) {
     if (pair === '') continue
     const eq = pair.indexOf('=')
     const name = decodeComponent(eq === -1 ? pair : pair.slice(0, eq))
     const value = eq === -1 ? '' : decodeComponent(pair.slice(eq + 1))
-    addField(values, name, value)
+    form.add(name, value)
   }
-  return values
+  return form.values
 }
 
 async function parseMultipart(bytes: Uint8Array<ArrayBuffer>, contentType: string): Promise<FormValues> {
@@ -76,10 +91,10 @@ async function parseMultipart(bytes: Uint8Array<ArrayBuffer>, contentType: strin
   } catch {
     throw new HttpError(400, 'Cannot read form data: malformed multipart body')
   }
-  const values: FormValues = Object.create(null)
+  const fields = formCollector()
   // Files are not command input; a slice that takes uploads reads the body itself.
-  for (const [name, value] of form) if (typeof value === 'string') addField(values, name, value)
-  return values
+  for (const [name, value] of form) if (typeof value === 'string') fields.add(name, value)
+  return fields.values
 }
 
 function parseJsonObject(text: string): Record<string, unknown> {
