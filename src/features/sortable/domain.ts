@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import type { Decider } from '../../core/decider.ts'
 import { NotFoundError, RuleViolation } from '../../core/errors.ts'
+import { wholeNumber } from '../../core/input-fields.ts'
 
 /**
  * One shared list, reordered by drag and drop or by move-up/move-down buttons, on the stream
@@ -24,8 +25,8 @@ export const INITIAL_ITEMS: readonly Item[] = [
   { id: 'ship', label: 'Build one binary and ship it' },
 ]
 
-/** The index a drop lands on; ids are checked by the decider against the list. */
-export const moveInput = z.object({ to: z.coerce.number().int('Give a whole position').min(0, 'Positions start at 0') })
+/** The index a drop lands on (a JSON number, or digits from a form); the decider checks it against the list. */
+export const moveInput = z.object({ to: wholeNumber('Give a whole position, counting from 0') })
 
 export type SortableCommand =
   | { readonly type: 'MoveItem'; readonly id: string; readonly to: number }
