@@ -1,0 +1,316 @@
+/**
+ * Generates hostile HTTP requests, seeded, against a list of routes: each one a plausible
+ * request to a real route with one thing made absurd. `encodeRequest` turns one into bytes for
+ * the raw client, so nothing normalises it on the way.
+ */
+
+import {
+  BAD_FORM_TEXT,
+  BAD_JSON_TEXT,
+  CONTENT_TYPES,
+  FIELDS,
+  HOSTS,
+  JSON_VALUES,
+  MALFORMED,
+  METHODS,
+  PARAMS,
+  RESUME,
+  TEXTS,
+  TRAVERSALS,
+} from './hostile-values.ts'
+
+export type Random = () => number
+
+/** mulberry32: small, fast, and the same sequence for the same seed on every machine. */
+export function seededRandom(seed: number): Random {
+  let state = seed >>> 0
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0
+    let t = state
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
+  }
+}
+
+export interface Route {
+  /** Bun route syntax: `/todos/:id/toggle`, `/assets/*`. */
+  readonly path: string
+  readonly methods: readonly string[]
+}
+
+/** What a visitor of the running app legitimately holds: its address, a session, ids that exist. */
+export interface Known {
+  readonly host: string
+  readonly cookie: string
+  readonly ids: readonly string[]
+}
+
+export const KINDS = [
+  'valid',
+  'malformed-body',
+  'repeated-fields',
+  'invalid-unicode',
+  'method',
+  'host',
+  'headers',
+  'resume',
+  'cookie',
+  'traversal',
+  'nested-json',
+] as const
+export type Kind = (typeof KINDS)[number]
+
+const BODY_KINDS: ReadonlySet<Kind> = new Set([
+  'valid',
+  'malformed-body',
+  'repeated-fields',
+  'invalid-unicode',
+  'nested-json',
+])
+
+export interface HostileRequest {
+  readonly kind: Kind
+  readonly method: string
+  readonly target: string
+  /** Sent as they are, in order; Host and Content-Length are only added when absent here. */
+  readonly headers: readonly (readonly [string, string])[]
+  readonly body: Uint8Array
+  readonly version: '1.0' | '1.1'
+  /** Send no Host header at all. */
+  readonly noHost?: boolean
+  /** Send no Content-Length (a chunked body, or one that lies). */
+  readonly noLength?: boolean
+}
+
+const bytes = (text: string) => new TextEncoder().encode(text)
+const latin1 = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0) & 0xff)
+
+export class RequestGenerator {
+  readonly #random: Random
+  readonly #routes: readonly Route[]
+  readonly #known: Known
+
+  constructor(routes: readonly Route[], known: Known, seed: number) {
+    if (routes.length === 0) throw new Error('Cannot generate requests: no routes')
+    this.#routes = routes
+    this.#known = known
+    this.#random = seededRandom(seed)
+  }
+
+  /** `count` requests, cycling through the kinds so each gets its share. */
+  generate(count: number): HostileRequest[] {
+    return Array.from({ length: count }, (_, i) => this.#one(KINDS[i % KINDS.length] as Kind))
+  }
+
+  #pick<T>(items: readonly T[]): T {
+    return items[Math.floor(this.#random() * items.length)] as T
+  }
+
+  #chance(p: number): boolean {
+    return this.#random() < p
+  }
+
+  #path(route: Route, params: readonly string[] = [...this.#known.ids, ...PARAMS]): string {
+    return route.path
+      .replace(/:[a-z]+/gi, () => this.#pick(params))
+      .replace('*', () =>
+        this.#pick(['app.css', 'app.js', 'favicon.svg', 'vendor/datastar.js', 'samples/', 'nope.txt']),
+      )
+  }
+
+  #jsonBody(): string {
+    const fields = Object.fromEntries(
+      Array.from({ length: 1 + Math.floor(this.#random() * 3) }, () => [this.#pick(FIELDS), this.#pick(JSON_VALUES)]),
+    )
+    return JSON.stringify(fields)
+  }
+
+  #formBody(): string {
+    const count = 1 + Math.floor(this.#random() * 3)
+    return Array.from({ length: count }, () => `${this.#pick(FIELDS)}=${encodeURIComponent(this.#pick(TEXTS))}`).join(
+      '&',
+    )
+  }
+
+  /** Kinds about a body go to routes that take one (most of the time), with the method that does. */
+  #route(kind: Kind): { route: Route; method: string } {
+    const takesBody = BODY_KINDS.has(kind) && this.#chance(kind === 'valid' || kind === 'invalid-unicode' ? 0.6 : 0.9)
+    const commands = this.#routes.filter((route) => route.methods.includes('POST'))
+    if (takesBody && commands.length > 0) return { route: this.#pick(commands), method: 'POST' }
+    const route = this.#pick(this.#routes)
+    const method = this.#pick(route.methods)
+    // HEAD is what every GET route also answers.
+    return { route, method: method === 'GET' && this.#chance(0.15) ? 'HEAD' : method }
+  }
+
+  #one(kind: Kind): HostileRequest {
+    const { route, method } = this.#route(kind)
+    const isFeed = route.path.endsWith('/feed')
+    const base = {
+      kind,
+      method,
+      target: this.#path(route),
+      headers: [] as [string, string][],
+      body: new Uint8Array(0),
+      version: '1.1' as const,
+    }
+    const h = base.headers
+    if (this.#chance(0.8)) h.push(['Cookie', this.#known.cookie])
+    if (method === 'POST' && this.#chance(0.8)) h.push(['Origin', `http://${this.#known.host}`])
+    if (this.#chance(0.3)) h.push(['Datastar-Request', 'true'])
+    const json = this.#chance(0.5)
+    const withBody = (
+      text: string | Uint8Array,
+      type = json ? 'application/json' : 'application/x-www-form-urlencoded',
+    ) => {
+      h.push(['Content-Type', type])
+      return { ...base, body: typeof text === 'string' ? bytes(text) : text }
+    }
+
+    switch (kind) {
+      case 'valid':
+        if (method !== 'POST') return base
+        return withBody(json ? this.#jsonBody() : this.#formBody())
+      case 'malformed-body': {
+        if (this.#chance(0.3)) return withBody(this.#pick(MALFORMED), this.#pick(CONTENT_TYPES))
+        if (this.#chance(0.3)) return withBody(Uint8Array.from({ length: 64 }, () => Math.floor(this.#random() * 256)))
+        return withBody(this.#pick(MALFORMED))
+      }
+      case 'repeated-fields': {
+        const name = this.#pick(FIELDS)
+        const times = this.#pick([2, 3, 50, 999, 1_001, 3_000])
+        if (json) return withBody(`{${Array.from({ length: times }, (_, i) => `"${name}":"${i}"`).join(',')}}`)
+        return withBody(Array.from({ length: times }, (_, i) => `${name}=${i}`).join('&'))
+      }
+      case 'invalid-unicode': {
+        const where = this.#pick(['body', 'body', 'body', 'query', 'param', 'signals'])
+        if (where === 'query')
+          return {
+            ...base,
+            target: `${this.#path(route)}?filter=${this.#pick(BAD_FORM_TEXT)}&q=${this.#pick(BAD_FORM_TEXT)}`,
+          }
+        if (where === 'param') return { ...base, target: this.#path(route, BAD_FORM_TEXT) }
+        if (where === 'signals') {
+          const signals = encodeURIComponent(`{"text":"${this.#pick(BAD_JSON_TEXT)}"}`)
+          return { ...base, target: `${this.#path(route)}?datastar=${signals}` }
+        }
+        // In every field a command might read, or in one of them.
+        const fields = this.#chance(0.7) ? FIELDS : [this.#pick(FIELDS)]
+        if (json) return withBody(`{${fields.map((f) => `"${f}":"ok ${this.#pick(BAD_JSON_TEXT)}"`).join(',')}}`)
+        if (this.#chance(0.2)) return withBody(latin1(`text=\xff\xfe\xed\xa0\x80`))
+        return withBody(fields.map((f) => `${f}=ok${this.#pick(BAD_FORM_TEXT)}`).join('&'))
+      }
+      case 'method': {
+        const odd = this.#pick(METHODS)
+        if (odd === 'CONNECT')
+          return { ...base, method: odd, target: this.#pick([this.#known.host, 'evil.example:443', '/']) }
+        return { ...base, method: odd }
+      }
+      case 'host': {
+        const variant = this.#pick(['none', 'http10', 'odd', 'twice', 'absolute'])
+        if (variant === 'none') return { ...base, noHost: true }
+        if (variant === 'http10') return { ...base, version: '1.0', noHost: true }
+        if (variant === 'twice') h.push(['Host', this.#known.host], ['Host', 'evil.example'])
+        else if (variant === 'absolute') return { ...base, target: `http://evil.example${base.target}` }
+        else h.push(['Host', this.#pick(HOSTS)])
+        return base
+      }
+      case 'headers': {
+        const variant = this.#pick(['long', 'many', 'length', 'chunked', 'encoding', 'origin', 'huge'])
+        if (variant === 'long') h.push(['X-Long', 'a'.repeat(7_000)])
+        if (variant === 'huge') h.push(['X-Huge', 'a'.repeat(70_000)])
+        if (variant === 'many') for (let i = 0; i < 150; i++) h.push([`X-H${i}`, String(i)])
+        if (variant === 'encoding')
+          h.push([
+            'Accept-Encoding',
+            this.#pick(['br;q=abc, *;q=2', 'gzip, gzip, gzip', 'x'.repeat(3000), 'identity;q=0']),
+          ])
+        if (variant === 'origin')
+          h.push(
+            ['Origin', this.#pick(['null', 'http://evil.example', 'garbage', ''])],
+            ['Sec-Fetch-Site', this.#pick(['cross-site', 'same-site', 'junk'])],
+          )
+        if (variant === 'length') {
+          h.push(['Content-Length', this.#pick(['-1', 'abc', '99999999999', '1, 2', '0x10'])])
+          return { ...base, noLength: true }
+        }
+        if (variant === 'chunked') {
+          h.push(['Transfer-Encoding', 'chunked'], ['Content-Type', 'application/x-www-form-urlencoded'])
+          return {
+            ...base,
+            noLength: true,
+            body: bytes(this.#pick(['a\r\ntext=hello\r\n0\r\n\r\n', 'zz\r\nxx\r\n0\r\n\r\n', '0\r\n\r\n'])),
+          }
+        }
+        return base
+      }
+      case 'resume': {
+        const value = this.#pick(RESUME)
+        const target = isFeed
+          ? this.#path(route)
+          : this.#path(this.#pick(this.#routes.filter((r) => r.path.endsWith('/feed'))) ?? route)
+        if (this.#chance(0.5)) return { ...base, method: 'GET', target: `${target}?since=${encodeURIComponent(value)}` }
+        h.push(['Last-Event-ID', value])
+        return { ...base, method: 'GET', target }
+      }
+      case 'cookie': {
+        const name = this.#pick(['session', '__Host-session', 'theme'])
+        const value = this.#pick([
+          '',
+          'garbage',
+          '%',
+          '%00',
+          '"quoted"',
+          'a'.repeat(6_000),
+          '<script>',
+          'x;y',
+          '..%2F..',
+        ])
+        const header = this.#pick([
+          `${name}=${value}`,
+          `${this.#known.cookie}; ${name}=${value}`,
+          `${name}=${value}; ${this.#known.cookie}`,
+          ';;;=;',
+          Array.from({ length: 200 }, (_, i) => `c${i}=${i}`).join('; '),
+        ])
+        return { ...base, headers: [['Cookie', header], ...h.filter(([n]) => n !== 'Cookie')] }
+      }
+      case 'traversal':
+        return { ...base, method: this.#pick(['GET', 'HEAD']), target: this.#pick(TRAVERSALS) }
+      case 'nested-json': {
+        const depth = this.#pick([1_000, 5_000, 20_000, 40_000])
+        const leaf = this.#chance(0.3) ? `"${this.#pick(BAD_JSON_TEXT)}"` : '1'
+        const [open, close] = this.#chance(0.5) ? ['[', ']'] : ['{"a":', '}']
+        const nested = `${open.repeat(depth)}${leaf}${close.repeat(depth)}`
+        return withBody(this.#chance(0.2) ? nested : `{"text":"deep","x":${nested}}`, 'application/json')
+      }
+    }
+  }
+}
+
+/** The request's bytes on the wire, with Host (unless told not to), Content-Length and Connection: close. */
+export function encodeRequest(request: HostileRequest, host: string): Uint8Array {
+  const lines = [`${request.method} ${request.target} HTTP/${request.version}`]
+  const has = (name: string) => request.headers.some(([n]) => n.toLowerCase() === name)
+  if (!request.noHost && !has('host')) lines.push(`Host: ${host}`)
+  for (const [name, value] of request.headers) lines.push(`${name}: ${value}`)
+  if (!request.noLength && (request.body.byteLength > 0 || request.method === 'POST')) {
+    lines.push(`Content-Length: ${request.body.byteLength}`)
+  }
+  lines.push('Connection: close', '', '')
+  const head = latin1(lines.join('\r\n'))
+  const wire = new Uint8Array(head.byteLength + request.body.byteLength)
+  wire.set(head)
+  wire.set(request.body, head.byteLength)
+  return wire
+}
+
+/** One line that says what was sent, for a failure message. */
+export function describeRequest(request: HostileRequest): string {
+  const target = request.target.length > 80 ? `${request.target.slice(0, 80)}…` : request.target
+  const body = new TextDecoder().decode(request.body.subarray(0, 60))
+  const hosts = request.headers.filter(([name]) => name.toLowerCase() === 'host').map(([, value]) => value.slice(0, 40))
+  const host = request.noHost ? ' host=none' : hosts.length > 0 ? ` host=${JSON.stringify(hosts)}` : ''
+  return `[${request.kind}] ${request.method.slice(0, 20)} ${target} HTTP/${request.version}${host} body=${JSON.stringify(body)}`
+}
