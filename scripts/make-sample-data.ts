@@ -6,25 +6,14 @@
 import { mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { DuckDBInstance } from '@duckdb/node-api'
+import { seededRandom } from '../src/core/testing/seeded-random.ts'
 
 const OUT_DIR = resolve(import.meta.dir, '../assets/samples')
 const TRIPS = 20_000
 const DISTRICTS = ['Harbour', 'Old Town', 'University', 'Riverside', 'Market', 'Station', 'Park', 'Docks']
 
-/** mulberry32: a tiny seeded PRNG, so every run makes the same data. */
-function random(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
-  }
-}
-
 async function main(): Promise<void> {
-  const next = random(20_260_101)
+  const next = seededRandom(20_260_101)
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T
   const stations = Array.from({ length: 48 }, (_, i) => ({
     id: i + 1,

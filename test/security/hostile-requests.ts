@@ -4,6 +4,7 @@
  * the raw client, so nothing normalises it on the way.
  */
 
+import { seededRandom } from '../../src/core/testing/seeded-random.ts'
 import {
   BAD_FORM_TEXT,
   BAD_JSON_TEXT,
@@ -18,20 +19,6 @@ import {
   TEXTS,
   TRAVERSALS,
 } from './hostile-values.ts'
-
-export type Random = () => number
-
-/** mulberry32: small, fast, and the same sequence for the same seed on every machine. */
-export function seededRandom(seed: number): Random {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
-  }
-}
 
 export interface Route {
   /** Bun route syntax: `/todos/:id/toggle`, `/assets/*`. */
@@ -87,7 +74,7 @@ const bytes = (text: string) => new TextEncoder().encode(text)
 const latin1 = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0) & 0xff)
 
 export class RequestGenerator {
-  readonly #random: Random
+  readonly #random: () => number
   readonly #routes: readonly Route[]
   readonly #known: Known
 
