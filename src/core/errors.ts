@@ -75,14 +75,33 @@ export class UnexpectedError extends Error {
   }
 }
 
-const EXPECTED_ERRORS = [ValidationError, PayloadTooLargeError, NotFoundError, RuleViolation, VersionConflict]
+/** A bounded queue is full, or the server is shutting down: the caller should retry later (503). */
+export class OverloadedError extends Error {
+  override readonly name = 'OverloadedError'
+}
+
+type ErrorClass = abstract new (...args: never[]) => Error
+
+/**
+ * The expected errors and the HTTP status each is answered with (a form's refusal becomes a
+ * 422 in the command route). The one table: what the command pipeline lets through unwrapped
+ * is what the HTTP layer answers without an error id.
+ */
+const EXPECTED_STATUSES: ReadonlyArray<readonly [ErrorClass, number]> = [
+  [ValidationError, 400],
+  [PayloadTooLargeError, 413],
+  [NotFoundError, 404],
+  [RuleViolation, 409],
+  [VersionConflict, 409],
+  [OverloadedError, 503],
+]
+
+/** The status for an expected error; undefined for anything else (log it, answer 500). */
+export function expectedStatus(error: unknown): number | undefined {
+  return EXPECTED_STATUSES.find(([type]) => error instanceof type)?.[1]
+}
 
 /** True for the errors a caller is expected to handle; false means "log it, answer 500". */
 export function isExpectedError(error: unknown): boolean {
-  return EXPECTED_ERRORS.some((type) => error instanceof type)
-}
-
-/** A bounded queue is full: the caller should retry later (503). */
-export class OverloadedError extends Error {
-  override readonly name = 'OverloadedError'
+  return expectedStatus(error) !== undefined
 }

@@ -1,11 +1,4 @@
-import {
-  NotFoundError,
-  OverloadedError,
-  PayloadTooLargeError,
-  RuleViolation,
-  ValidationError,
-  VersionConflict,
-} from '../errors.ts'
+import { expectedStatus, OverloadedError, UnexpectedError, VersionConflict } from '../errors.ts'
 import { type Html, html } from '../html.ts'
 import { icon } from '../ui/icons.ts'
 import { type LayoutContext, layout } from '../ui/layout.ts'
@@ -20,25 +13,26 @@ export interface ErrorDescription {
   readonly errorId?: string
 }
 
-/** Maps the closed error taxonomy to statuses, in one place. Anything else is a 500. */
+/** Maps the closed error taxonomy to answers; the statuses come from the table in core/errors.ts. Anything else is a 500. */
 export function describeError(error: unknown): ErrorDescription {
   const none = {}
   if (error instanceof HttpError) return { status: error.status, message: error.message, headers: error.headers }
-  if (error instanceof ValidationError) return { status: 400, message: error.message, headers: none }
-  if (error instanceof PayloadTooLargeError) return { status: 413, message: error.message, headers: none }
-  if (error instanceof NotFoundError) return { status: 404, message: error.message, headers: none }
-  if (error instanceof RuleViolation) return { status: 409, message: error.message, headers: none }
-  if (error instanceof VersionConflict) {
-    return { status: 409, message: 'Someone else changed this at the same time: reload and try again', headers: none }
-  }
-  if (error instanceof OverloadedError) {
-    return { status: 503, message: 'The server is busy: try again in a moment', headers: { 'Retry-After': '1' } }
+  const status = expectedStatus(error)
+  if (status !== undefined) {
+    if (error instanceof VersionConflict) {
+      return { status, message: 'Someone else changed this at the same time: reload and try again', headers: none }
+    }
+    if (error instanceof OverloadedError) {
+      return { status, message: 'The server is busy: try again in a moment', headers: { 'Retry-After': '1' } }
+    }
+    return { status, message: (error as Error).message, headers: none }
   }
   return {
     status: 500,
     message: 'The server hit an unexpected error. It has been logged',
     headers: none,
-    errorId: crypto.randomUUID(),
+    // An UnexpectedError already carries the id its creator may have logged.
+    errorId: error instanceof UnexpectedError ? error.errorId : crypto.randomUUID(),
   }
 }
 
