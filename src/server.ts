@@ -75,6 +75,11 @@ export async function startServer(config: Config, options: StartServerOptions = 
       ...ops.routes,
     },
     fetch: shell.fetch,
+    error: shell.error,
+    // Never Bun's development error page (stack, source lines, cwd), whatever NODE_ENV says.
+    development: false,
+    // Bun turns SO_REUSEPORT on with development: false; a second server on the port must fail instead.
+    reusePort: false,
   })
 
   return {

@@ -75,3 +75,14 @@ export function errorToast(described: ErrorDescription): Response {
     },
   })
 }
+
+/**
+ * What Bun.serve's `error` handler answers if the shell itself failed: no layout (it may be
+ * what broke), no detail, only the error id the log has.
+ */
+export function lastResortPage(errorId: string): Response {
+  const page = html`<!doctype html><html lang="en"><meta charset="utf-8"><title>Something went wrong</title>
+<h1>Something went wrong</h1><p>The server hit an unexpected error. It has been logged.</p>
+<p>Error id <code>${errorId}</code>: quote it when you report this.</p></html>`
+  return new Response(page.value, { status: 500, headers: { 'Content-Type': 'text/html; charset=utf-8' } })
+}

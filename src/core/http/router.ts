@@ -7,7 +7,7 @@ import type { Slice } from '../slice.ts'
 import type { Handler, HttpMethod, NavItem, RequestContext, RouteTable } from './context.ts'
 import { parseCookies, serializeCookie } from './cookies.ts'
 import { checkSameOrigin } from './csrf.ts'
-import { describeError, errorPage, errorToast } from './error-response.ts'
+import { describeError, errorPage, errorToast, lastResortPage } from './error-response.ts'
 import { HttpError } from './errors.ts'
 import { logUnexpectedError, type RequestLogger } from './request-log.ts'
 import { applySecurityHeaders } from './security-headers.ts'
@@ -29,10 +29,16 @@ export interface Shell {
   readonly routes: Readonly<Record<string, BunRoute>>
   /** For Bun.serve's `fetch`: whatever no route matched, answered with the styled 404. */
   fetch(req: Request, server: Server<undefined>): Promise<Response>
+  /** For Bun.serve's `error`: the last resort if the shell itself fails, so Bun's own page never shows. */
+  error(error: Error): Response
 }
 
 /** The shell's own routes, next to the slices'. */
 const SHELL_ROUTES: RouteTable = { '/theme': { POST: setTheme } }
+/** Longest path a request log line carries: the path is the sender's to choose. */
+const MAX_LOGGED_PATH = 512
+/** The URL an error page is laid out with when the request's own could not be read. */
+const UNREADABLE_URL = new URL('http://unreadable.invalid/')
 
 function collectRoutes(app: AppContext, slices: readonly Slice[]): Map<string, Methods> {
   const routes = new Map<string, Methods>(Object.entries(SHELL_ROUTES))
@@ -52,6 +58,23 @@ function allowed(methods: Methods): string {
   const names = Object.keys(methods)
   if (methods.GET && !methods.HEAD) names.push('HEAD')
   return names.join(', ')
+}
+
+/** The handler for the method (GET serves HEAD), else a 405 naming the allowed ones. */
+function handlerFor(methods: Methods, method: string, url: URL): Handler {
+  const handler = methods[method as HttpMethod] ?? (method === 'HEAD' ? methods.GET : undefined)
+  if (handler) return handler
+  const allow = allowed(methods)
+  throw new HttpError(405, `Cannot ${method} ${url.pathname}: allowed ${allow}`, { headers: { Allow: allow } })
+}
+
+/** The request target as a URL; a 400 when Bun could not make one (no or malformed Host). */
+function targetOf(req: Request): URL {
+  try {
+    return new URL(req.url)
+  } catch {
+    throw new HttpError(400, 'Cannot read the request: its address is not a URL. Send a Host header and a path')
+  }
 }
 
 /**
@@ -75,6 +98,11 @@ function finish(req: Request, response: Response, decorate: (headers: Headers) =
   return new Response(null, { status: final.status, statusText: final.statusText, headers: final.headers })
 }
 
+function loggedPath(url: URL | undefined): string {
+  if (!url) return '(unreadable)'
+  return url.pathname.length > MAX_LOGGED_PATH ? `${url.pathname.slice(0, MAX_LOGGED_PATH)}…` : url.pathname
+}
+
 /** Builds the HTTP shell: routing, CSRF, sessions, errors, security headers and the request log. */
 export function createShell({ app, slices, sessions, log }: ShellOptions): Shell {
   const routes = collectRoutes(app, slices)
@@ -91,58 +119,56 @@ export function createShell({ app, slices, sessions, log }: ShellOptions): Shell
     route = 'unmatched',
   ) {
     const started = performance.now()
-    const url = new URL(req.url)
+    const requestId = crypto.randomUUID()
+    const isDatastar = req.headers.get('datastar-request') === 'true'
     const cookies = parseCookies(req.headers.get('cookie'))
+    const theme = themeFromCookie(cookies.get(THEME_COOKIE))
     let resolved: ResolvedSession | null = null
     let cookieToSet: Session | null = null
-    const ctx: RequestContext = {
-      url,
-      params,
-      app,
-      isDatastar: req.headers.get('datastar-request') === 'true',
-      requestId: crypto.randomUUID(),
-      // Lazy: a request that never looks at its session creates no row and sets no cookie.
-      get session() {
-        if (!resolved) {
-          resolved = sessions.resolve(cookies.get(sessionCookie))
-          if (resolved.needsCookie) cookieToSet = resolved.session
-        }
-        return resolved.session
-      },
-      rotateSession() {
-        const next = sessions.rotate(ctx.session)
-        resolved = { session: next, isNew: false, needsCookie: true }
-        cookieToSet = next
-        return next
-      },
-      nav,
-      theme: themeFromCookie(cookies.get(THEME_COOKIE)),
-      server: { timeout: (request, seconds) => server.timeout(request, seconds) },
-    }
-
+    let url: URL | undefined
     let response: Response
     let errorId: string | undefined
     try {
+      url = targetOf(req)
       checkSameOrigin(req, url)
       if (!methods) throw new NotFoundError(`Cannot find ${url.pathname}: there is no page here`)
-      const method = req.method as HttpMethod
-      const handler = methods[method] ?? (method === 'HEAD' ? methods.GET : undefined)
-      if (!handler) {
-        const allow = allowed(methods)
-        throw new HttpError(405, `Cannot ${req.method} ${url.pathname}: allowed ${allow}`, {
-          headers: { Allow: allow },
-        })
+      const handler = handlerFor(methods, req.method, url)
+      const ctx: RequestContext = {
+        url,
+        params,
+        app,
+        isDatastar,
+        requestId,
+        // Lazy: a request that never looks at its session creates no row and sets no cookie.
+        get session() {
+          if (!resolved) {
+            resolved = sessions.resolve(cookies.get(sessionCookie))
+            if (resolved.needsCookie) cookieToSet = resolved.session
+          }
+          return resolved.session
+        },
+        rotateSession() {
+          const next = sessions.rotate(ctx.session)
+          resolved = { session: next, isNew: false, needsCookie: true }
+          cookieToSet = next
+          return next
+        },
+        nav,
+        theme,
+        server: { timeout: (request, seconds) => server.timeout(request, seconds) },
       }
       response = await handler(req, ctx)
+      if (!(response instanceof Response)) throw new TypeError(`Cannot send what ${route} returned: not a Response`)
     } catch (error) {
       const described = describeError(error)
       if (described.errorId) {
         errorId = described.errorId
-        logUnexpectedError(errorId, ctx.requestId, error)
+        logUnexpectedError(errorId, requestId, error)
       }
       const isCommand = req.method !== 'GET' && req.method !== 'HEAD'
+      const layoutCtx = { url: url ?? UNREADABLE_URL, nav, theme }
       response =
-        ctx.isDatastar && isCommand && described.status !== 403 ? errorToast(described) : errorPage(ctx, described)
+        isDatastar && isCommand && described.status !== 403 ? errorToast(described) : errorPage(layoutCtx, described)
     }
 
     const final = finish(req, response, (headers) => {
@@ -157,9 +183,9 @@ export function createShell({ app, slices, sessions, log }: ShellOptions): Shell
     })
     log?.({
       time: new Date().toISOString(),
-      requestId: ctx.requestId,
+      requestId,
       method: req.method,
-      path: url.pathname,
+      path: loggedPath(url),
       route,
       status: Number(final.headers.get('ironstar-status') ?? final.status),
       durationMs: Math.round((performance.now() - started) * 100) / 100,
@@ -175,5 +201,12 @@ export function createShell({ app, slices, sessions, log }: ShellOptions): Shell
   return {
     routes: bunRoutes,
     fetch: (req, server) => serve(req, server, null, {}),
+    error(error) {
+      const errorId = crypto.randomUUID()
+      logUnexpectedError(errorId, 'unknown', error)
+      const response = lastResortPage(errorId)
+      applySecurityHeaders(response.headers, { isDatastarVendored: isDatastarVendored() })
+      return response
+    },
   }
 }
