@@ -4,10 +4,11 @@ import { slices as appSlices } from './app.ts'
 import type { Config } from './config.ts'
 import { observeCommandSample } from './core/analytics/command-samples.ts'
 import type { AppContext } from './core/app-context.ts'
-import { createAssetServer } from './core/assets.ts'
+import { type AssetRoute, createAssetServer } from './core/assets.ts'
 import { BroadcastRing } from './core/bus.ts'
 import { CommandHandler } from './core/commands.ts'
 import { openDatabase } from './core/database.ts'
+import type { RouteTable } from './core/http/context.ts'
 import type { RequestLogger } from './core/http/request-log.ts'
 import { createShell } from './core/http/router.ts'
 import { migrate } from './core/migrations.ts'
@@ -37,6 +38,11 @@ export interface StartServerOptions {
   log?: RequestLogger
 }
 
+/** Asset handlers serve GET (and HEAD through it); any other method gets the shell's 405. */
+function assetRoutes(routes: Readonly<Record<string, AssetRoute>>): RouteTable {
+  return Object.fromEntries(Object.entries(routes).map(([path, handle]) => [path, { GET: handle }]))
+}
+
 /** The composition root: config → db → store → bus → projections → routes → Bun.serve. */
 export async function startServer(config: Config, options: StartServerOptions = {}): Promise<RunningServer> {
   const { slices = appSlices } = options
@@ -64,16 +70,14 @@ export async function startServer(config: Config, options: StartServerOptions = 
   await startProjections(projections, { store, bus })
   const sessions = new SessionStore(db, { maxAgeSeconds: config.sessionMaxAgeSeconds })
   const ops = createOps({ db, store, bus, projections })
-  const shell = createShell({ app, slices, sessions, log })
+  const platform = { ...assetRoutes(assets.routes), ...ops.routes }
+  const shell = createShell({ app, slices, sessions, platform, log })
 
   const server = Bun.serve({
     port: config.port,
     hostname: config.host,
-    routes: {
-      ...assets.routes,
-      ...shell.routes,
-      ...ops.routes,
-    },
+    // Every route goes through the shell, so every response gets its checks, headers and log line.
+    routes: shell.routes,
     fetch: shell.fetch,
     error: shell.error,
     // Never Bun's development error page (stack, source lines, cwd), whatever NODE_ENV says.

@@ -10,13 +10,18 @@ import { checkSameOrigin } from './csrf.ts'
 import { describeError, errorPage, errorToast, lastResortPage } from './error-response.ts'
 import { HttpError } from './errors.ts'
 import { logUnexpectedError, type RequestLogger } from './request-log.ts'
-import { applySecurityHeaders } from './security-headers.ts'
+import { applySecurityHeaders, type ResponseSecurity } from './security-headers.ts'
 import { setTheme, THEME_COOKIE, themeFromCookie } from './theme.ts'
 
 export interface ShellOptions {
   readonly app: AppContext
   readonly slices: readonly Slice[]
   readonly sessions: SessionStore
+  /**
+   * Routes that serve files and operations rather than pages (assets, `/healthz`, `/metrics`):
+   * the same errors, headers and log as the slices' routes, with the file policy.
+   */
+  readonly platform?: RouteTable
   /** One line per request. @default none */
   readonly log?: RequestLogger
 }
@@ -24,8 +29,13 @@ export interface ShellOptions {
 type Methods = Partial<Readonly<Record<HttpMethod, Handler>>>
 type BunRoute = (req: BunRequest, server: Server<undefined>) => Promise<Response>
 
+interface Route {
+  readonly methods: Methods
+  readonly kind: ResponseSecurity['kind']
+}
+
 export interface Shell {
-  /** For Bun.serve's `routes`: every slice path, each dispatching by method (405 with Allow). */
+  /** For Bun.serve's `routes`: every path, each dispatching by method (405 with Allow). */
   readonly routes: Readonly<Record<string, BunRoute>>
   /** For Bun.serve's `fetch`: whatever no route matched, answered with the styled 404. */
   fetch(req: Request, server: Server<undefined>): Promise<Response>
@@ -40,17 +50,20 @@ const MAX_LOGGED_PATH = 512
 /** The URL an error page is laid out with when the request's own could not be read. */
 const UNREADABLE_URL = new URL('http://unreadable.invalid/')
 
-function collectRoutes(app: AppContext, slices: readonly Slice[]): Map<string, Methods> {
-  const routes = new Map<string, Methods>(Object.entries(SHELL_ROUTES))
-  const owners = new Map<string, string>([...routes.keys()].map((path) => [path, 'shell']))
-  for (const slice of slices) {
-    for (const [path, methods] of Object.entries(slice.routes(app))) {
-      const owner = owners.get(path)
-      if (owner) throw new Error(`Cannot register route "${path}" for slice "${slice.name}": owned by "${owner}"`)
-      owners.set(path, slice.name)
-      routes.set(path, methods)
+function collectRoutes(app: AppContext, slices: readonly Slice[], platform: RouteTable): Map<string, Route> {
+  const routes = new Map<string, Route>()
+  const owners = new Map<string, string>()
+  const add = (owner: string, table: RouteTable, kind: Route['kind']) => {
+    for (const [path, methods] of Object.entries(table)) {
+      const taken = owners.get(path)
+      if (taken) throw new Error(`Cannot register route "${path}" for "${owner}": owned by "${taken}"`)
+      owners.set(path, owner)
+      routes.set(path, { methods, kind })
     }
   }
+  add('shell', SHELL_ROUTES, 'page')
+  add('platform', platform, 'file')
+  for (const slice of slices) add(slice.name, slice.routes(app), 'page')
   return routes
 }
 
@@ -104,8 +117,8 @@ function loggedPath(url: URL | undefined): string {
 }
 
 /** Builds the HTTP shell: routing, CSRF, sessions, errors, security headers and the request log. */
-export function createShell({ app, slices, sessions, log }: ShellOptions): Shell {
-  const routes = collectRoutes(app, slices)
+export function createShell({ app, slices, sessions, platform = {}, log }: ShellOptions): Shell {
+  const routes = collectRoutes(app, slices, platform)
   const nav: readonly NavItem[] = slices.flatMap((slice) => (slice.nav ? [slice.nav] : []))
   const production = app.config.env === 'production'
   // The __Host- prefix makes browsers refuse the cookie unless it is Secure, host-only and Path=/.
@@ -114,9 +127,9 @@ export function createShell({ app, slices, sessions, log }: ShellOptions): Shell
   async function serve(
     req: Request,
     server: Server<undefined>,
-    methods: Methods | null,
+    route: Route | null,
     params: Record<string, string>,
-    route = 'unmatched',
+    name = 'unmatched',
   ) {
     const started = performance.now()
     const requestId = crypto.randomUUID()
@@ -127,12 +140,13 @@ export function createShell({ app, slices, sessions, log }: ShellOptions): Shell
     let cookieToSet: Session | null = null
     let url: URL | undefined
     let response: Response
+    let kind: Route['kind'] = 'page'
     let errorId: string | undefined
     try {
       url = targetOf(req)
       checkSameOrigin(req, url)
-      if (!methods) throw new NotFoundError(`Cannot find ${url.pathname}: there is no page here`)
-      const handler = handlerFor(methods, req.method, url)
+      if (!route) throw new NotFoundError(`Cannot find ${url.pathname}: there is no page here`)
+      const handler = handlerFor(route.methods, req.method, url)
       const ctx: RequestContext = {
         url,
         params,
@@ -158,7 +172,8 @@ export function createShell({ app, slices, sessions, log }: ShellOptions): Shell
         server: { timeout: (request, seconds) => server.timeout(request, seconds) },
       }
       response = await handler(req, ctx)
-      if (!(response instanceof Response)) throw new TypeError(`Cannot send what ${route} returned: not a Response`)
+      if (!(response instanceof Response)) throw new TypeError(`Cannot send what ${name} returned: not a Response`)
+      kind = route.kind
     } catch (error) {
       const described = describeError(error)
       if (described.errorId) {
@@ -172,7 +187,7 @@ export function createShell({ app, slices, sessions, log }: ShellOptions): Shell
     }
 
     const final = finish(req, response, (headers) => {
-      applySecurityHeaders(headers, { isDatastarVendored: isDatastarVendored() })
+      applySecurityHeaders(headers, { kind, isDatastarVendored: isDatastarVendored() })
       if (cookieToSet) {
         const session: Session = cookieToSet
         headers.append(
@@ -186,7 +201,7 @@ export function createShell({ app, slices, sessions, log }: ShellOptions): Shell
       requestId,
       method: req.method,
       path: loggedPath(url),
-      route,
+      route: name,
       status: Number(final.headers.get('ironstar-status') ?? final.status),
       durationMs: Math.round((performance.now() - started) * 100) / 100,
       ...(errorId ? { errorId } : {}),
@@ -195,8 +210,8 @@ export function createShell({ app, slices, sessions, log }: ShellOptions): Shell
   }
 
   const bunRoutes: Record<string, BunRoute> = {}
-  for (const [path, methods] of routes) {
-    bunRoutes[path] = (req, server) => serve(req, server, methods, req.params as Record<string, string>, path)
+  for (const [path, route] of routes) {
+    bunRoutes[path] = (req, server) => serve(req, server, route, req.params as Record<string, string>, path)
   }
   return {
     routes: bunRoutes,
@@ -205,7 +220,7 @@ export function createShell({ app, slices, sessions, log }: ShellOptions): Shell
       const errorId = crypto.randomUUID()
       logUnexpectedError(errorId, 'unknown', error)
       const response = lastResortPage(errorId)
-      applySecurityHeaders(response.headers, { isDatastarVendored: isDatastarVendored() })
+      applySecurityHeaders(response.headers, { kind: 'page', isDatastarVendored: isDatastarVendored() })
       return response
     },
   }

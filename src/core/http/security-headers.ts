@@ -28,15 +28,30 @@ export function contentSecurityPolicy({ isDatastarVendored }: SecurityHeaderOpti
   ].join('; ')
 }
 
+/**
+ * For everything that is not a page (assets, `/healthz`, `/metrics`): nothing may load, and a
+ * file opened as a document runs in an opaque origin (`sandbox`), so even an HTML or SVG file
+ * that should never have been there cannot script this origin or read its cookies.
+ */
+export const FILE_POLICY = "default-src 'none'; frame-ancestors 'none'; sandbox"
+
 const POLICY_VENDORED = contentSecurityPolicy({ isDatastarVendored: true })
 const POLICY_CDN = contentSecurityPolicy({ isDatastarVendored: false })
 
-/** Sets the security headers on a response the shell produced (pages, commands, errors). */
-export function applySecurityHeaders(headers: Headers, options: SecurityHeaderOptions): void {
-  headers.set('Content-Security-Policy', options.isDatastarVendored ? POLICY_VENDORED : POLICY_CDN)
+export interface ResponseSecurity extends SecurityHeaderOptions {
+  /** `page` for what the shell renders (pages, feeds, commands, error pages); `file` for the rest. */
+  kind: 'page' | 'file'
+}
+
+/** Sets the security headers every response carries; the shell calls it once per response. */
+export function applySecurityHeaders(headers: Headers, options: ResponseSecurity): void {
+  const pagePolicy = options.isDatastarVendored ? POLICY_VENDORED : POLICY_CDN
+  headers.set('Content-Security-Policy', options.kind === 'page' ? pagePolicy : FILE_POLICY)
   headers.set('X-Content-Type-Options', 'nosniff')
   headers.set('Referrer-Policy', 'strict-origin-when-cross-origin')
   // frame-ancestors covers modern browsers; X-Frame-Options the ones that predate it.
   headers.set('X-Frame-Options', 'DENY')
   headers.set('Cross-Origin-Opener-Policy', 'same-origin')
+  // No other site may embed or read these bytes (also what Spectre-style reads need).
+  headers.set('Cross-Origin-Resource-Policy', 'same-origin')
 }
