@@ -63,6 +63,7 @@ try {
     IRONSTAR_CACHE_DIR: join(scratch, 'cache'),
     HOST: '127.0.0.1',
     IRONSTAR_ENV: 'production',
+    PUBLIC_ORIGIN: 'https://app.example.com',
   })
   const rows: Record<string, string | number>[] = []
   const measure = async (label: string, run: (i: number) => Promise<number>) => {

@@ -1,12 +1,28 @@
 import { z } from 'zod'
+import { parseOrigin } from './core/http/origin.ts'
 
 const port = z.coerce.number().int().min(0).max(65_535)
 const positiveInt = z.coerce.number().int().positive()
+
+/** `https://a.example, https://b.example` → each origin, normalised; anything with a path or another scheme is refused. */
+const originList = z.string().transform((raw, ctx) => {
+  const origins: string[] = []
+  for (const part of raw.split(',').filter((p) => p.trim())) {
+    const origin = parseOrigin(part)
+    if (origin) origins.push(origin)
+    else ctx.addIssue({ code: 'custom', message: `"${part.trim()}" is not an origin like https://app.example.com` })
+  }
+  return origins
+})
 
 /** Every environment variable Ironstar reads, with its default; `--help` prints this table. */
 export const CONFIG_VARIABLES = {
   PORT: { schema: port.default(3000), help: 'TCP port to listen on (0 picks a free one)' },
   HOST: { schema: z.string().min(1).default('127.0.0.1'), help: 'Interface to bind (0.0.0.0 for all)' },
+  PUBLIC_ORIGIN: {
+    schema: originList.optional(),
+    help: 'Origin(s) browsers use, e.g. https://app.example.com; required in production, else http://HOST:PORT',
+  },
   DATA_DIR: { schema: z.string().min(1).default('./data'), help: 'Directory for the SQLite and DuckDB files' },
   IRONSTAR_ENV: {
     schema: z.enum(['development', 'production', 'test']).optional(),
@@ -43,6 +59,8 @@ type Parsed = { [K in keyof Variables]: z.output<Variables[K]['schema']> }
 export interface Config {
   readonly port: number
   readonly host: string
+  /** PUBLIC_ORIGIN: what browsers' `Origin` and `Host` must be; empty means the listen address (not in production). */
+  readonly publicOrigins?: readonly string[]
   readonly dataDir: string
   readonly env: 'development' | 'production' | 'test'
   readonly ringCapacity: number
@@ -80,6 +98,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   return {
     port: values.PORT,
     host: values.HOST,
+    publicOrigins: values.PUBLIC_ORIGIN ?? [],
     dataDir: values.DATA_DIR,
     env: values.IRONSTAR_ENV ?? nodeEnv,
     ringCapacity: values.RING_CAPACITY,

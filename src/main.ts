@@ -38,6 +38,7 @@ async function serve(config: Config): Promise<number> {
   try {
     running = await startServer(config)
   } catch (error) {
+    if (error instanceof ConfigError) throw new CliError(error.message, EXIT.usage)
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new CliError(
         `Cannot listen on ${config.host}:${config.port}: the port is in use; set PORT to a free one`,

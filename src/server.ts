@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { slices as appSlices } from './app.ts'
-import type { Config } from './config.ts'
+import { type Config, ConfigError } from './config.ts'
 import { observeCommandSample } from './core/analytics/command-samples.ts'
 import type { AppContext } from './core/app-context.ts'
 import { type AssetRoute, createAssetServer } from './core/assets.ts'
@@ -46,6 +46,12 @@ function assetRoutes(routes: Readonly<Record<string, AssetRoute>>): RouteTable {
 /** The composition root: config → db → store → bus → projections → routes → Bun.serve. */
 export async function startServer(config: Config, options: StartServerOptions = {}): Promise<RunningServer> {
   const { slices = appSlices } = options
+  if (config.env === 'production' && (config.publicOrigins ?? []).length === 0) {
+    // Guessing the public address from requests is what CSRF and DNS rebinding exploit.
+    throw new ConfigError(
+      'Cannot serve in production without PUBLIC_ORIGIN: set it to the address visitors use, e.g. https://app.example.com',
+    )
+  }
   const log = metricsRequestLogger({ forward: options.log ?? (config.env === 'test' ? undefined : logRequestLine) })
   mkdirSync(config.dataDir, { recursive: true })
   const db = openDatabase(join(config.dataDir, 'ironstar.sqlite'))

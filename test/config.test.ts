@@ -13,6 +13,12 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({ port: 8080, dataDir: '/srv/ironstar', env: 'production' })
   })
 
+  it('reads PUBLIC_ORIGIN as a list of normalised origins', () => {
+    const config = loadConfig({ PUBLIC_ORIGIN: 'https://App.Example.com, https://www.example.com:8443' })
+    expect(config.publicOrigins).toEqual(['https://app.example.com', 'https://www.example.com:8443'])
+    expect(loadConfig({}).publicOrigins).toEqual([])
+  })
+
   it('IRONSTAR_ENV wins over NODE_ENV', () => {
     expect(loadConfig({ IRONSTAR_ENV: 'test', NODE_ENV: 'production' }).env).toBe('test')
   })
@@ -22,6 +28,8 @@ describe('loadConfig', () => {
     ['PORT', '70000'],
     ['RING_CAPACITY', '0'],
     ['IRONSTAR_ENV', 'staging'],
+    ['PUBLIC_ORIGIN', 'https://app.example.com/app'],
+    ['PUBLIC_ORIGIN', 'ftp://app.example.com'],
   ] as const) {
     it(`refuses ${name}=${value} with a message naming the variable`, () => {
       expect(() => loadConfig({ [name]: value })).toThrow(ConfigError)

@@ -28,6 +28,7 @@ describe.skipIf(skip)('the compiled binary, alone in a fresh directory', () => {
     XDG_CACHE_HOME: join(scratch, 'cache'),
     DATA_DIR: join(runDir, 'data'),
     HOST: '127.0.0.1',
+    PUBLIC_ORIGIN: 'https://app.example.com',
   }
   let server: ReturnType<typeof Bun.spawn> | null = null
   let serverOutput: Promise<string> = Promise.resolve('')

@@ -50,6 +50,14 @@ describe('ironstar CLI', () => {
     expect(stderr).toContain('Invalid environment variable PORT="eighty"')
   })
 
+  it('refuses to serve in production without PUBLIC_ORIGIN, with one sentence and exit code 2', async () => {
+    const { code, stderr } = await cli(['serve'], { IRONSTAR_ENV: 'production', PORT: '0', PUBLIC_ORIGIN: '' })
+    expect(code).toBe(2)
+    expect(stderr.trim()).toBe(
+      'Cannot serve in production without PUBLIC_ORIGIN: set it to the address visitors use, e.g. https://app.example.com',
+    )
+  })
+
   it('says which DATA_DIR cannot be written, with exit code 1', async () => {
     writeFileSync(join(dir, 'a-file'), '')
     const { code, stderr } = await cli(['serve'], { DATA_DIR: join(dir, 'a-file', 'data'), PORT: '0' })

@@ -23,6 +23,7 @@ export const STATUS_TITLES: Readonly<Record<number, string>> = {
   409: 'Conflict',
   413: 'Request too large',
   415: 'Unsupported content type',
+  421: 'Wrong address',
   422: 'Check your input',
   500: 'Something went wrong',
   503: 'Busy right now',

@@ -6,9 +6,10 @@ import type { ResolvedSession, Session, SessionStore } from '../session.ts'
 import type { Slice } from '../slice.ts'
 import type { Handler, HttpMethod, NavItem, RequestContext, RouteTable } from './context.ts'
 import { parseCookies, serializeCookie } from './cookies.ts'
-import { checkSameOrigin } from './csrf.ts'
+import { checkSameOrigin, isSafeMethod } from './csrf.ts'
 import { describeError, errorPage, errorToast, lastResortPage } from './error-response.ts'
 import { HttpError } from './errors.ts'
+import { checkHost, createOriginPolicy, type OriginPolicy } from './origin.ts'
 import { logUnexpectedError, type RequestLogger } from './request-log.ts'
 import { applySecurityHeaders, type ResponseSecurity } from './security-headers.ts'
 import { setTheme, THEME_COOKIE, themeFromCookie } from './theme.ts'
@@ -19,7 +20,7 @@ export interface ShellOptions {
   readonly sessions: SessionStore
   /**
    * Routes that serve files and operations rather than pages (assets, `/healthz`, `/metrics`):
-   * the same errors, headers and log as the slices' routes, with the file policy.
+   * the same host check, errors, headers and log as the slices' routes, with the file policy.
    */
   readonly platform?: RouteTable
   /** One line per request. @default none */
@@ -81,7 +82,7 @@ function handlerFor(methods: Methods, method: string, url: URL): Handler {
   throw new HttpError(405, `Cannot ${method} ${url.pathname}: allowed ${allow}`, { headers: { Allow: allow } })
 }
 
-/** The request target as a URL; a 400 when Bun could not make one (no or malformed Host). */
+/** The request target as a URL; a 400 when Bun could not make one (no or malformed Host, CONNECT). */
 function targetOf(req: Request): URL {
   try {
     return new URL(req.url)
@@ -116,13 +117,21 @@ function loggedPath(url: URL | undefined): string {
   return url.pathname.length > MAX_LOGGED_PATH ? `${url.pathname.slice(0, MAX_LOGGED_PATH)}…` : url.pathname
 }
 
-/** Builds the HTTP shell: routing, CSRF, sessions, errors, security headers and the request log. */
+/** Builds the HTTP shell: host and origin checks, routing, sessions, errors, security headers and the request log. */
 export function createShell({ app, slices, sessions, platform = {}, log }: ShellOptions): Shell {
   const routes = collectRoutes(app, slices, platform)
   const nav: readonly NavItem[] = slices.flatMap((slice) => (slice.nav ? [slice.nav] : []))
   const production = app.config.env === 'production'
+  const publicOrigins = app.config.publicOrigins ?? []
+  const isHttpsOnly = production && publicOrigins.length > 0 && publicOrigins.every((o) => o.startsWith('https:'))
   // The __Host- prefix makes browsers refuse the cookie unless it is Secure, host-only and Path=/.
   const sessionCookie = production ? '__Host-session' : 'session'
+  // Known once the server listens: with PORT=0 the default origin is the port actually bound.
+  let policy: OriginPolicy | undefined
+  const originPolicy = (server: Server<undefined>) => {
+    policy ??= createOriginPolicy({ publicOrigins, hostname: app.config.host, port: server.port ?? app.config.port })
+    return policy
+  }
 
   async function serve(
     req: Request,
@@ -144,7 +153,8 @@ export function createShell({ app, slices, sessions, platform = {}, log }: Shell
     let errorId: string | undefined
     try {
       url = targetOf(req)
-      checkSameOrigin(req, url)
+      checkHost(req, url, originPolicy(server))
+      checkSameOrigin(req, originPolicy(server))
       if (!route) throw new NotFoundError(`Cannot find ${url.pathname}: there is no page here`)
       const handler = handlerFor(route.methods, req.method, url)
       const ctx: RequestContext = {
@@ -180,14 +190,14 @@ export function createShell({ app, slices, sessions, platform = {}, log }: Shell
         errorId = described.errorId
         logUnexpectedError(errorId, requestId, error)
       }
-      const isCommand = req.method !== 'GET' && req.method !== 'HEAD'
+      const isCommand = !isSafeMethod(req.method)
       const layoutCtx = { url: url ?? UNREADABLE_URL, nav, theme }
       response =
         isDatastar && isCommand && described.status !== 403 ? errorToast(described) : errorPage(layoutCtx, described)
     }
 
     const final = finish(req, response, (headers) => {
-      applySecurityHeaders(headers, { kind, isDatastarVendored: isDatastarVendored() })
+      applySecurityHeaders(headers, { kind, isDatastarVendored: isDatastarVendored(), isHttpsOnly })
       if (cookieToSet) {
         const session: Session = cookieToSet
         headers.append(
@@ -220,7 +230,7 @@ export function createShell({ app, slices, sessions, platform = {}, log }: Shell
       const errorId = crypto.randomUUID()
       logUnexpectedError(errorId, 'unknown', error)
       const response = lastResortPage(errorId)
-      applySecurityHeaders(response.headers, { kind: 'page', isDatastarVendored: isDatastarVendored() })
+      applySecurityHeaders(response.headers, { kind: 'page', isDatastarVendored: isDatastarVendored(), isHttpsOnly })
       return response
     },
   }

@@ -41,6 +41,8 @@ const POLICY_CDN = contentSecurityPolicy({ isDatastarVendored: false })
 export interface ResponseSecurity extends SecurityHeaderOptions {
   /** `page` for what the shell renders (pages, feeds, commands, error pages); `file` for the rest. */
   kind: 'page' | 'file'
+  /** Sends HSTS: the site is served over HTTPS (an `https:` PUBLIC_ORIGIN in production). */
+  isHttpsOnly: boolean
 }
 
 /** Sets the security headers every response carries; the shell calls it once per response. */
@@ -54,4 +56,5 @@ export function applySecurityHeaders(headers: Headers, options: ResponseSecurity
   headers.set('Cross-Origin-Opener-Policy', 'same-origin')
   // No other site may embed or read these bytes (also what Spectre-style reads need).
   headers.set('Cross-Origin-Resource-Policy', 'same-origin')
+  if (options.isHttpsOnly) headers.set('Strict-Transport-Security', 'max-age=31536000')
 }

@@ -23,11 +23,11 @@ function requestsCounted(metrics: string, status: number): number {
   return [...metrics.matchAll(line)].reduce((sum, match) => sum + Number(match[1]), 0)
 }
 
-describe('requests Bun cannot make a URL of, in production', () => {
+describe('requests Bun cannot make a URL of, or addressed elsewhere, in production', () => {
   let t: TestServer
   let port: number
   beforeAll(async () => {
-    t = await startTestServer({ IRONSTAR_ENV: 'production' })
+    t = await startTestServer({ IRONSTAR_ENV: 'production', PUBLIC_ORIGIN: 'https://app.example.com' })
     port = Number(t.url.port)
   })
   afterAll(() => t.stop())
@@ -39,6 +39,16 @@ describe('requests Bun cannot make a URL of, in production', () => {
     { name: 'a Host with a space', request: () => `GET / HTTP/1.1\r\nHost: a b\r\n${close}`, status: 400 },
     { name: 'an unclosed IPv6 Host', request: () => `GET / HTTP/1.1\r\nHost: [::1\r\n${close}`, status: 400 },
     { name: 'a port out of range', request: () => `GET / HTTP/1.1\r\nHost: 127.0.0.1:99999\r\n${close}`, status: 400 },
+    {
+      name: 'CONNECT',
+      request: () => `CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n${close}`,
+      status: 421,
+    },
+    {
+      name: 'an absolute target at another host',
+      request: () => `GET http://evil.example/notes HTTP/1.1\r\nHost: evil.example\r\n${close}`,
+      status: 421,
+    },
   ]
 
   for (const { name, request, status } of cases) {

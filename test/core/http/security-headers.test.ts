@@ -41,6 +41,13 @@ const ROUTE_CLASSES: readonly RouteClass[] = [
   { name: '/healthz', path: '/healthz', status: 200, policy: FILE_POLICY },
   { name: '/readyz', path: '/readyz', status: 200, policy: FILE_POLICY },
   { name: '/metrics', path: '/metrics', status: 200, policy: FILE_POLICY },
+  {
+    name: 'a wrong Host',
+    path: '/healthz',
+    init: { headers: { Host: 'elsewhere.example' } },
+    status: 421,
+    policy: PAGE_POLICY,
+  },
 ]
 
 function expectSecurityHeaders(response: Response, policy: string): void {
@@ -52,7 +59,7 @@ function expectSecurityHeaders(response: Response, policy: string): void {
   expect(response.headers.get('cross-origin-resource-policy')).toBe('same-origin')
 }
 
-describe('security headers', () => {
+describe('security headers in development and test', () => {
   let t: TestServer
   beforeAll(async () => {
     t = await startTestServer()
@@ -64,6 +71,22 @@ describe('security headers', () => {
       const response = await fetch(new URL(route.path, t.url), { redirect: 'manual', ...route.init })
       expect(response.status).toBe(route.status)
       expectSecurityHeaders(response, route.policy)
+      expect(response.headers.get('strict-transport-security')).toBeNull() // plain HTTP: HSTS would be ignored
     })
   }
+})
+
+describe('security headers in production over HTTPS', () => {
+  let t: TestServer
+  beforeAll(async () => {
+    t = await startTestServer({ IRONSTAR_ENV: 'production', PUBLIC_ORIGIN: 'https://app.example.com' })
+  })
+  afterAll(() => t.stop())
+
+  it('add HSTS to pages, files and ops alike', async () => {
+    for (const path of ['/notes', '/assets/favicon.svg', '/healthz', '/missing']) {
+      const response = await fetch(new URL(path, t.url))
+      expect(response.headers.get('strict-transport-security')).toBe('max-age=31536000')
+    }
+  })
 })

@@ -69,7 +69,7 @@ describe('session cookie in development', () => {
 describe('session cookie in production', () => {
   let t: TestServer
   beforeAll(async () => {
-    t = await startTestServer({ IRONSTAR_ENV: 'production' })
+    t = await startTestServer({ IRONSTAR_ENV: 'production', PUBLIC_ORIGIN: 'https://app.example.com' })
   })
   afterAll(() => t.stop())
 
