@@ -103,4 +103,51 @@ describe('SessionStore', () => {
     timed.close()
     expect(db.query<{ n: number }, []>('SELECT count(*) AS n FROM sessions').get()?.n).toBe(0)
   })
+
+  describe('for a request that only reads', () => {
+    const count = () => db.query<{ n: number }, []>('SELECT count(*) AS n FROM sessions').get()?.n
+
+    it('issues a session without a row, keeps its id for the same token, and stores it on the first write', () => {
+      const first = store.resolve(undefined, { store: false })
+      expect(first).toMatchObject({ isNew: true, needsCookie: true })
+      const again = store.resolve(first.session.token, { store: false })
+      expect(again).toMatchObject({ isNew: false, needsCookie: false })
+      expect(again.session.id).toBe(first.session.id)
+      store.flush()
+      expect(count()).toBe(0)
+      const written = store.resolve(first.session.token)
+      expect(written.session.id).toBe(first.session.id)
+      expect(written.needsCookie).toBe(true) // the cookie's lifetime starts again with the row's
+      store.flush()
+      expect(count()).toBe(1)
+      expect(store.resolve(first.session.token, { store: false }).session.id).toBe(first.session.id)
+    })
+
+    it('never adopts a well-shaped token it did not issue, nor one another store issued', () => {
+      const forged = store.resolve('A'.repeat(43), { store: false })
+      expect(forged.isNew).toBe(true)
+      expect(forged.session.token).not.toBe('A'.repeat(43))
+      const other = new SessionStore(db, { sweepIntervalMs: 0, now: () => now })
+      const foreign = other.resolve(undefined, { store: false }).session
+      expect(store.resolve(foreign.token, { store: false }).session.id).not.toBe(foreign.id)
+      expect(store.resolve(foreign.token).session.id).not.toBe(foreign.id)
+      other.close()
+    })
+
+    it('lets an unstored token expire like a session', () => {
+      const token = store.resolve(undefined, { store: false }).session.token
+      now += 61_000
+      expect(store.resolve(token, { store: false }).isNew).toBe(true)
+      expect(store.resolve(token).session.token).not.toBe(token)
+    })
+
+    it('never revives the id of a session whose token was rotated', () => {
+      const unstored = store.resolve(undefined, { store: false }).session
+      const stored = store.resolve(unstored.token).session
+      store.rotate(stored)
+      const old = store.resolve(unstored.token, { store: false })
+      expect(old.isNew).toBe(true)
+      expect(old.session.id).not.toBe(stored.id)
+    })
+  })
 })

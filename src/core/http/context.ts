@@ -28,7 +28,10 @@ export interface RequestContext {
   readonly isDatastar: boolean
   /** Logged with the request; shown on error pages. */
   readonly requestId: string
-  /** The visitor's session, created (and its cookie set) on first access. */
+  /**
+   * The visitor's session, created (and its cookie set) on first access. A request that only
+   * reads (GET, HEAD, OPTIONS) gets it unstored; the first request that writes stores it, same id.
+   */
   readonly session: Session
   /** Issues a new session id for the same data (call it on privilege change). */
   rotateSession(): Session

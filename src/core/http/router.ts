@@ -2,7 +2,7 @@ import type { BunRequest, Server } from 'bun'
 import type { AppContext } from '../app-context.ts'
 import { isDatastarVendored } from '../datastar-pin.ts'
 import { NotFoundError } from '../errors.ts'
-import type { ResolvedSession, Session, SessionStore } from '../session.ts'
+import type { SessionStore } from '../session.ts'
 import type { Slice } from '../slice.ts'
 import type { Handler, HttpMethod, NavItem, RequestContext, RouteTable } from './context.ts'
 import { parseCookies, serializeCookie } from './cookies.ts'
@@ -11,6 +11,7 @@ import { describeError, errorPage, errorToast, lastResortPage } from './error-re
 import { HttpError } from './errors.ts'
 import { checkHost, createOriginPolicy, type OriginPolicy } from './origin.ts'
 import { logUnexpectedError, type RequestLogger } from './request-log.ts'
+import { RequestSession } from './request-session.ts'
 import { applySecurityHeaders, type ResponseSecurity } from './security-headers.ts'
 import { setTheme, THEME_COOKIE, themeFromCookie } from './theme.ts'
 
@@ -145,8 +146,7 @@ export function createShell({ app, slices, sessions, platform = {}, log }: Shell
     const isDatastar = req.headers.get('datastar-request') === 'true'
     const cookies = parseCookies(req.headers.get('cookie'))
     const theme = themeFromCookie(cookies.get(THEME_COOKIE))
-    let resolved: ResolvedSession | null = null
-    let cookieToSet: Session | null = null
+    const session = new RequestSession(sessions, cookies.get(sessionCookie), { store: !isSafeMethod(req.method) })
     let url: URL | undefined
     let response: Response
     let kind: Route['kind'] = 'page'
@@ -163,20 +163,10 @@ export function createShell({ app, slices, sessions, platform = {}, log }: Shell
         app,
         isDatastar,
         requestId,
-        // Lazy: a request that never looks at its session creates no row and sets no cookie.
         get session() {
-          if (!resolved) {
-            resolved = sessions.resolve(cookies.get(sessionCookie))
-            if (resolved.needsCookie) cookieToSet = resolved.session
-          }
-          return resolved.session
+          return session.session
         },
-        rotateSession() {
-          const next = sessions.rotate(ctx.session)
-          resolved = { session: next, isNew: false, needsCookie: true }
-          cookieToSet = next
-          return next
-        },
+        rotateSession: () => session.rotate(),
         nav,
         theme,
         server: { timeout: (request, seconds) => server.timeout(request, seconds) },
@@ -198,11 +188,11 @@ export function createShell({ app, slices, sessions, platform = {}, log }: Shell
 
     const final = finish(req, response, (headers) => {
       applySecurityHeaders(headers, { kind, isDatastarVendored: isDatastarVendored(), isHttpsOnly })
-      if (cookieToSet) {
-        const session: Session = cookieToSet
+      const cookie = session.cookieToSet
+      if (cookie) {
         headers.append(
           'Set-Cookie',
-          serializeCookie(sessionCookie, session.token, { maxAgeSeconds: sessions.maxAgeSeconds, secure: production }),
+          serializeCookie(sessionCookie, cookie.token, { maxAgeSeconds: sessions.maxAgeSeconds, secure: production }),
         )
       }
     })
