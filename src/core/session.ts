@@ -79,8 +79,8 @@ interface PendingRow extends SessionRow {
  * false })`): its token is signed by this store's `TokenMint` and its id follows from the token,
  * so every tab of one browser shares it before anything is written, and the row is written by
  * the first request that writes with it. Cookieless traffic (crawlers, probes) costs no row.
- * An unstored token is adopted only while it is younger than a session lives and its id is not
- * already taken (by a rotated or swept session), so it can neither outlive nor revive one.
+ * An unstored token is adopted only while it is younger than a session lives (so it cannot
+ * revive an expired, swept one) and while no stored session has its id (one rotated away from it).
  */
 export class SessionStore {
   readonly maxAgeSeconds: number

@@ -92,8 +92,8 @@ export function forMessage(value: string): string {
 
 /**
  * Refuses a request addressed to a host this server is not (421), or with no usable `Host`
- * (400). `url` is the request target as parsed, whose authority wins over `Host` in an
- * absolute-form request, so both must be expected.
+ * (400). `url` is what Bun made of the request; its host must be expected as well as the
+ * header's, in case an absolute-form target ever carries an authority of its own.
  */
 export function checkHost(req: Request, url: URL, policy: OriginPolicy): void {
   const host = req.headers.get('host')?.toLowerCase()
