@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs'
 import { join, resolve, sep } from 'node:path'
+import { SAMPLES_ASSET_DIR } from './analytics/samples-dir.ts'
 import { DevAssetBuilder, entryAssetName, WEB_ENTRIES } from './assets/dev-build.ts'
 import { DEV_RELOAD_PATH, DEV_RELOAD_SCRIPT_PATH, DevReload } from './assets/dev-reload.ts'
 import { type EmbeddedAssets, serveEmbedded } from './assets/embedded.ts'
@@ -96,6 +97,8 @@ export function createAssetServer({ env, rootDir = PROJECT_ROOT }: AssetServerOp
   }
 
   async function serveSource(req: Request, name: string): Promise<Response> {
+    // The analytics sample files are DuckDB's input, never web content (the binary does not serve them either).
+    if (name.split('/')[0]?.toLowerCase() === SAMPLES_ASSET_DIR) return notFound()
     const onDisk = resolve(assetsDir, name)
     // toAssetName already refused traversal; the prefix check is the belt to its braces.
     if (onDisk.startsWith(assetsDir + sep) && isFile(onDisk)) {

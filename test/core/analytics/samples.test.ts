@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
-import { rmSync } from 'node:fs'
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Analytics } from '../../../src/core/analytics/analytics.ts'
 import { resolveSamplesDir, useEmbeddedSamples } from '../../../src/core/analytics/samples-dir.ts'
+import { createAssetServer } from '../../../src/core/assets.ts'
 import { BroadcastRing } from '../../../src/core/bus.ts'
 import { makeTempDir, openTestStore, type TestStore } from '../../fixtures/store.ts'
 
@@ -45,6 +46,31 @@ describe('bundled sample data', () => {
     } finally {
       useEmbeddedSamples(null)
       rmSync(dataDir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('the sample directory from source', () => {
+  it('is never served as web content, while the other assets are', async () => {
+    const root = makeTempDir('ironstar-assets-')
+    mkdirSync(join(root, 'assets', 'samples'), { recursive: true })
+    writeFileSync(join(root, 'assets', 'samples', 'planted.html'), '<script>alert(document.cookie)</script>')
+    writeFileSync(join(root, 'assets', 'samples', 'trips.parquet'), 'PAR1')
+    writeFileSync(join(root, 'assets', 'robots.txt'), 'User-agent: *')
+    const assets = createAssetServer({ env: 'test', rootDir: root })
+    try {
+      const status = async (path: string) => (await assets.handle(new Request(`http://localhost${path}`))).status
+      expect(await status('/assets/robots.txt')).toBe(200)
+      for (const path of [
+        '/assets/samples/planted.html',
+        '/assets/samples/trips.parquet',
+        '/assets/Samples/planted.html',
+      ]) {
+        expect(await status(path)).toBe(404)
+      }
+    } finally {
+      assets.close()
+      rmSync(root, { recursive: true, force: true })
     }
   })
 })
