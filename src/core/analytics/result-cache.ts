@@ -1,10 +1,14 @@
-export interface ResultCacheOptions {
+export interface ResultCacheOptions<Value = unknown> {
   /** An entry is dropped this long after it was computed, however often it is read. @default 300000 */
   ttlMs?: number
   /** An entry nobody read for this long is dropped. @default 60000 */
   idleMs?: number
   /** Entries kept at most; the least recently used goes first. @default 256 */
   maxEntries?: number
+  /** Total size of the entries at most, as `sizeOf` counts; the least recently used go first. @default 32 MiB */
+  maxBytes?: number
+  /** An entry's size (a query result's `bytes`). @default 0 for every value */
+  sizeOf?: (value: Value) => number
   /** The clock, injectable so tests need not sleep. @default performance.now */
   now?: () => number
 }
@@ -14,6 +18,7 @@ export const ANY_EVENT = '*'
 
 interface Entry<Value> {
   readonly value: Value
+  readonly size: number
   readonly dependsOn: readonly string[]
   readonly createdAt: number
   readAt: number
@@ -21,6 +26,7 @@ interface Entry<Value> {
 
 export interface CacheCounters {
   readonly size: number
+  readonly bytes: number
   readonly hits: number
   readonly misses: number
   readonly evictions: number
@@ -39,16 +45,21 @@ export class ResultCache<Value> {
   readonly #ttlMs: number
   readonly #idleMs: number
   readonly #maxEntries: number
+  readonly #maxBytes: number
+  readonly #sizeOf: (value: Value) => number
   readonly #now: () => number
+  #bytes = 0
   #hits = 0
   #misses = 0
   #evictions = 0
 
-  constructor(options: ResultCacheOptions = {}) {
+  constructor(options: ResultCacheOptions<Value> = {}) {
     const { ttlMs = 300_000, idleMs = 60_000, maxEntries = 256, now = () => performance.now() } = options
     this.#ttlMs = ttlMs
     this.#idleMs = idleMs
     this.#maxEntries = maxEntries
+    this.#maxBytes = options.maxBytes ?? 32 * 1024 * 1024
+    this.#sizeOf = options.sizeOf ?? (() => 0)
     this.#now = now
   }
 
@@ -57,7 +68,13 @@ export class ResultCache<Value> {
   }
 
   counters(): CacheCounters {
-    return { size: this.#entries.size, hits: this.#hits, misses: this.#misses, evictions: this.#evictions }
+    return {
+      size: this.#entries.size,
+      bytes: this.#bytes,
+      hits: this.#hits,
+      misses: this.#misses,
+      evictions: this.#evictions,
+    }
   }
 
   get(key: string): Value | undefined {
@@ -75,16 +92,20 @@ export class ResultCache<Value> {
     return entry.value
   }
 
-  set(key: string, value: Value, dependsOn: readonly string[]): void {
+  /** Stores the value, unless it alone is over `maxBytes`; older entries make room. */
+  set(key: string, value: Value, dependsOn: readonly string[] = []): void {
     this.#delete(key)
+    const size = this.#sizeOf(value)
+    if (size > this.#maxBytes) return
     const now = this.#now()
-    this.#entries.set(key, { value, dependsOn, createdAt: now, readAt: now })
+    this.#entries.set(key, { value, size, dependsOn, createdAt: now, readAt: now })
+    this.#bytes += size
     for (const type of dependsOn) {
       const keys = this.#byType.get(type) ?? new Set<string>()
       this.#byType.set(type, keys)
       keys.add(key)
     }
-    while (this.#entries.size > this.#maxEntries) {
+    while (this.#entries.size > this.#maxEntries || this.#bytes > this.#maxBytes) {
       const oldest = this.#entries.keys().next()
       if (oldest.done) break
       this.#delete(oldest.value)
@@ -136,6 +157,7 @@ export class ResultCache<Value> {
 
   clear(): void {
     this.#entries.clear()
+    this.#bytes = 0
     this.#byType.clear()
     for (const pending of this.#pending.values()) pending.void = true
     this.#pending.clear()
@@ -145,6 +167,7 @@ export class ResultCache<Value> {
     const entry = this.#entries.get(key)
     if (!entry) return
     this.#entries.delete(key)
+    this.#bytes -= entry.size
     for (const type of entry.dependsOn) {
       const keys = this.#byType.get(type)
       keys?.delete(key)

@@ -85,6 +85,21 @@ describe('ResultCache', () => {
     expect(cache.evictFor(['X'])).toBe(2)
   })
 
+  it('keeps its entries within maxBytes, dropping the least recently used, and never stores one too big', () => {
+    const cache = new ResultCache<string>({ maxBytes: 10, sizeOf: (value) => value.length })
+    cache.set('a', 'aaaa', ['X'])
+    cache.set('b', 'bbbb', ['X'])
+    cache.get('a')
+    cache.set('c', 'cccc', ['X'])
+    expect([cache.get('a'), cache.get('b'), cache.get('c')]).toEqual(['aaaa', undefined, 'cccc'])
+    expect(cache.counters()).toMatchObject({ size: 2, bytes: 8 })
+    cache.set('huge', 'h'.repeat(11), ['X'])
+    expect(cache.get('huge')).toBeUndefined()
+    expect(cache.counters()).toMatchObject({ size: 2, bytes: 8 })
+    expect(cache.evictFor(['X'])).toBe(2)
+    expect(cache.counters().bytes).toBe(0)
+  })
+
   it('keys by query and parameters', () => {
     expect(ResultCache.key('SELECT $1', [1])).not.toBe(ResultCache.key('SELECT $1', [2]))
     expect(ResultCache.key('SELECT $1', [1n])).toBe(ResultCache.key('SELECT $1', [1n]))
