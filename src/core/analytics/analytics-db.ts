@@ -1,15 +1,16 @@
-import { type DuckDBConnection, DuckDBInstance, type DuckDBValue, StatementType } from '@duckdb/node-api'
+import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api'
 import { ValidationError } from '../errors.ts'
 import { ConnectionPool } from './connection-pool.ts'
+import { createExploreCatalog, EXPLORE_DATABASE, type ExploreCatalog, type ExploreTable } from './explore-catalog.ts'
 import { AnalyticsQueryError, describeDuckDbError } from './query-errors.ts'
 import { type QueryResult, readResult } from './query-result.ts'
-import { assertReadOnlySql } from './read-only-sql.ts'
 import { applySandbox, type SandboxStatus } from './sandbox.ts'
+import { assertVisitorSql } from './visitor-sql.ts'
 
 export interface AnalyticsDbOptions {
   /** The DuckDB file, or `:memory:` (tests). @default ':memory:' */
   path?: string
-  /** The only directory queries may read files from (the bundled sample data). */
+  /** The directory of the bundled sample files: the only local files queries may read. */
   samplesDir?: string
   /** URL prefixes queries may read when the httpfs extension loads. @default [] */
   remotePrefixes?: readonly string[]
@@ -17,12 +18,16 @@ export interface AnalyticsDbOptions {
   memoryLimit?: string
   /** DuckDB worker threads. @default 2 */
   threads?: number
-  /** Connections running queries at once. @default 4 */
+  /** Connections running the server's own queries (dashboards) at once. @default 4 */
   poolSize?: number
+  /** Visitor queries running at once; more wait. @default 4 */
+  visitorConnections?: number
   /** Per-query timeout. @default 10000 */
   timeoutMs?: number
   /** Rows returned at most; more are cut off and `truncated` is set. @default 10000 */
   rowLimit?: number
+  /** The tables visitor queries see, as views without their private columns. @default [] */
+  exploreTables?: readonly ExploreTable[]
 }
 
 export interface QueryOptions {
@@ -35,39 +40,46 @@ export interface QueryOptions {
   onStart?: (connection: DuckDBConnection) => void
 }
 
-const READ_ONLY_TYPES = new Set<StatementType>([StatementType.SELECT, StatementType.EXPLAIN])
-
 /**
- * The one DuckDB database: opened once, sandboxed in DuckDB itself, queried through a bounded
- * pool. The binding runs queries on worker threads, so the event loop never waits on them.
- * `writer` is the single connection that ingestion appends with.
+ * The one DuckDB database: opened once, sandboxed in DuckDB itself, queried through bounded
+ * pools. The binding runs queries on worker threads, so the event loop never waits on them.
+ * `writer` is the single connection that ingestion appends with. Visitor queries have a pool
+ * of their own whose connections default to the `explore` database.
  */
 export class AnalyticsDb {
   readonly #instance: DuckDBInstance
   readonly #pool: ConnectionPool
+  readonly #visitors: ConnectionPool
   readonly #timeoutMs: number
   readonly #rowLimit: number
   readonly writer: DuckDBConnection
   readonly sandbox: SandboxStatus
+  readonly explore: ExploreCatalog
 
   private constructor(
     instance: DuckDBInstance,
     writer: DuckDBConnection,
     sandbox: SandboxStatus,
+    explore: ExploreCatalog,
     options: AnalyticsDbOptions,
   ) {
-    const { poolSize = 4, timeoutMs = 10_000, rowLimit = 10_000 } = options
+    const { poolSize = 4, visitorConnections = 4, timeoutMs = 10_000, rowLimit = 10_000 } = options
     this.#instance = instance
     this.#pool = new ConnectionPool(instance, { size: poolSize })
+    this.#visitors = new ConnectionPool(instance, {
+      size: visitorConnections,
+      onConnect: (connection) => connection.run(`USE ${EXPLORE_DATABASE}`).then(() => undefined),
+    })
     this.#timeoutMs = timeoutMs
     this.#rowLimit = rowLimit
     this.writer = writer
     this.sandbox = sandbox
+    this.explore = explore
   }
 
   /**
-   * Opens the database. `setup` runs with full rights before the sandbox locks (schema, views
-   * over the sample files); after that no connection can change settings or leave the sandbox.
+   * Opens the database. `setup` runs with full rights before the sandbox locks (schema); then
+   * the explore views are made, and after that no connection can change settings or leave the sandbox.
    */
   static async open(
     options: AnalyticsDbOptions = {},
@@ -84,11 +96,13 @@ export class AnalyticsDb {
     const writer = await instance.connect()
     try {
       await setup?.(writer)
+      const explore = await createExploreCatalog(writer, options.exploreTables ?? [], options.samplesDir)
       const sandbox = await applySandbox(writer, {
         samplesDir: options.samplesDir,
+        sampleFiles: explore.sampleFiles,
         remotePrefixes: options.remotePrefixes ?? [],
       })
-      return new AnalyticsDb(instance, writer, sandbox, options)
+      return new AnalyticsDb(instance, writer, sandbox, explore, options)
     } catch (error) {
       writer.closeSync()
       instance.closeSync()
@@ -98,12 +112,31 @@ export class AnalyticsDb {
 
   /** Runs a query the server wrote itself (dashboards): limits apply, the statement check does not. */
   query(sql: string, options: QueryOptions = {}): Promise<QueryResult> {
-    return this.#run(sql, options, false)
+    return this.#run(this.#pool, sql, options, false)
   }
 
-  /** Runs a query a user wrote: refused unless DuckDB parses it as one read-only statement. */
+  /**
+   * Checks a query a visitor wrote, without running it: the trimmed query, or a ValidationError
+   * saying why it may not run. Lets a caller refuse it before recording anything.
+   */
+  async checkUntrusted(sql: string): Promise<string> {
+    const connection = await this.#pool.acquire()
+    try {
+      return await assertVisitorSql(connection, sql, this.explore)
+    } catch (error) {
+      if (error instanceof ValidationError) throw error
+      throw new AnalyticsQueryError(describeDuckDbError(error), 'failed', { cause: error })
+    } finally {
+      this.#pool.release(connection)
+    }
+  }
+
+  /**
+   * Runs a query a visitor wrote: refused unless DuckDB parses it as one read-only query over
+   * the explore views, then run in a read-only transaction on a visitor connection.
+   */
   queryUntrusted(sql: string, options: QueryOptions = {}): Promise<QueryResult> {
-    return this.#run(assertReadOnlySql(sql), options, true)
+    return this.#run(this.#visitors, sql, options, true)
   }
 
   /** A connection of its own for a server-side writer (command samples); the caller closes it. */
@@ -113,17 +146,17 @@ export class AnalyticsDb {
 
   /** Interrupts running queries, waits briefly for them, then closes the database. */
   async close(): Promise<void> {
-    await this.#pool.close()
+    await Promise.all([this.#pool.close(), this.#visitors.close()])
     this.writer.closeSync()
     this.#instance.closeSync()
   }
 
-  async #run(sql: string, options: QueryOptions, untrusted: boolean): Promise<QueryResult> {
+  async #run(pool: ConnectionPool, sql: string, options: QueryOptions, untrusted: boolean): Promise<QueryResult> {
     const { params = [], timeoutMs = this.#timeoutMs, rowLimit = this.#rowLimit, signal, onStart } = options
     if (signal?.aborted) throw new AnalyticsQueryError('Query cancelled before it started', 'cancelled')
-    const connection = await this.#pool.acquire()
+    const connection = await pool.acquire()
     // A record, not a `let`: the timer and the signal set it from callbacks.
-    const state: { stopped: 'timeout' | 'cancelled' | null } = { stopped: this.#pool.isClosed ? 'cancelled' : null }
+    const state: { stopped: 'timeout' | 'cancelled' | null } = { stopped: pool.isClosed ? 'cancelled' : null }
     const stop = (why: 'timeout' | 'cancelled') => {
       state.stopped ??= why
       connection.interrupt()
@@ -133,12 +166,18 @@ export class AnalyticsDb {
     signal?.addEventListener('abort', onAbort, { once: true })
     const started = performance.now()
     try {
-      if (untrusted) await assertParsedReadOnly(connection, sql)
+      const query = untrusted ? await assertVisitorSql(connection, sql, this.explore) : sql
       // An interrupt that landed while the statement was checked hit nothing: stop here instead.
       if (state.stopped) throw new Error('Stopped before the query started')
-      onStart?.(connection)
-      const reader = await connection.streamAndReadUntil(sql, rowLimit + 1, params as DuckDBValue[])
-      return readResult(reader, rowLimit, performance.now() - started)
+      // Even a statement that fooled the check cannot write to a database in this transaction.
+      if (untrusted) await connection.run('BEGIN TRANSACTION READ ONLY')
+      try {
+        onStart?.(connection)
+        const reader = await connection.streamAndReadUntil(query, rowLimit + 1, params as DuckDBValue[])
+        return readResult(reader, rowLimit, performance.now() - started)
+      } finally {
+        if (untrusted) await connection.run('ROLLBACK')
+      }
     } catch (error) {
       if (error instanceof ValidationError) throw error
       if (state.stopped === 'timeout') {
@@ -151,30 +190,7 @@ export class AnalyticsDb {
     } finally {
       clearTimeout(timer)
       signal?.removeEventListener('abort', onAbort)
-      this.#pool.release(connection)
+      pool.release(connection)
     }
-  }
-}
-
-/** DuckDB's own parser decides what the statement is; the text check only gave a nicer message. */
-async function assertParsedReadOnly(connection: DuckDBConnection, sql: string): Promise<void> {
-  let statementType: StatementType
-  try {
-    const extracted = await connection.extractStatements(sql)
-    if (extracted.count !== 1) {
-      throw new ValidationError('Cannot run query: it holds more than one statement', { sql: 'Run one statement' })
-    }
-    const prepared = await extracted.prepare(0)
-    statementType = prepared.statementType
-    prepared.destroySync()
-  } catch (error) {
-    if (error instanceof ValidationError) throw error
-    throw new AnalyticsQueryError(describeDuckDbError(error), 'failed', { cause: error })
-  }
-  if (!READ_ONLY_TYPES.has(statementType)) {
-    const name = StatementType[statementType] ?? 'this'
-    throw new ValidationError(`Cannot run query: ${name} statements are not allowed; only read-only queries run here`, {
-      sql: 'Only read-only queries run here',
-    })
   }
 }

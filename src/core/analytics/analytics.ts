@@ -1,6 +1,4 @@
-import { readdirSync } from 'node:fs'
-import { join, resolve } from 'node:path'
-import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api'
+import type { DuckDBValue } from '@duckdb/node-api'
 import type { BroadcastRing } from '../bus.ts'
 import { metrics } from '../metrics.ts'
 import type { EventStore } from '../store/event-store.ts'
@@ -14,37 +12,13 @@ import { ResultCache, type ResultCacheOptions } from './result-cache.ts'
 export interface AnalyticsOptions extends AnalyticsDbOptions {
   /** Typed tables derived from `events` (slices declare them). */
   tables?: readonly DerivedTable[]
-  cache?: ResultCacheOptions
+  cache?: ResultCacheOptions<QueryResult>
   /** Events per bus batch and per page read from the store at most. @default 4096 */
   batchSize?: number
   /** Events catch-up writes in one DuckDB transaction, across pages. @default 262144 */
   transactionEvents?: number
   /** Ingest each batch as packed column strings (default) or value by value (the bench's comparison). */
   packed?: boolean
-}
-
-const SAMPLE_FILE = /^([a-z][a-z0-9_]*)\.(parquet|csv|json)$/
-
-/** Views `samples.<name>` over the bundled files, so queries need not spell out paths. */
-async function createSampleViews(writer: DuckDBConnection, samplesDir: string | undefined): Promise<string[]> {
-  if (!samplesDir) return []
-  let files: string[]
-  try {
-    files = readdirSync(samplesDir)
-  } catch {
-    return []
-  }
-  const views: string[] = []
-  await writer.run('CREATE SCHEMA IF NOT EXISTS samples')
-  for (const file of files.sort()) {
-    const match = SAMPLE_FILE.exec(file)
-    if (!match) continue
-    const path = resolve(join(samplesDir, file)).replaceAll("'", "''")
-    const reader = { parquet: 'read_parquet', csv: 'read_csv', json: 'read_json' }[match[2] as 'parquet']
-    await writer.run(`CREATE OR REPLACE VIEW samples.${match[1]} AS SELECT * FROM ${reader}('${path}')`)
-    views.push(`samples.${match[1]}`)
-  }
-  return views
 }
 
 /**
@@ -66,11 +40,8 @@ export class Analytics {
 
   static async start(store: EventStore, bus: BroadcastRing, options: AnalyticsOptions = {}): Promise<Analytics> {
     const { tables = [], cache: cacheOptions, batchSize, transactionEvents, packed } = options
-    let sampleViews: string[] = []
-    const db = await AnalyticsDb.open(options, async (writer) => {
-      await createTables(writer, [EVENTS_TABLE, COMMANDS_TABLE, ...tables])
-      sampleViews = await createSampleViews(writer, options.samplesDir)
-    })
+    const all = [EVENTS_TABLE, COMMANDS_TABLE, ...tables]
+    const db = await AnalyticsDb.open({ ...options, exploreTables: all }, (writer) => createTables(writer, all))
     const cache = new ResultCache<QueryResult>(cacheOptions)
     const listeners = new Set<(batch: IngestedBatch) => void>()
     const ingestion = new EventIngestion(db.writer, store, bus, {
@@ -84,7 +55,7 @@ export class Analytics {
       },
     })
     const samples = new CommandSamples(await db.connect(), { onFlush: () => cache.evictFor([COMMAND_SAMPLES]) })
-    const analytics = new Analytics(db, ingestion, samples, cache, sampleViews, listeners)
+    const analytics = new Analytics(db, ingestion, samples, cache, db.explore.sampleViews, listeners)
     await ingestion.start()
     analytics.#uncollect = collectMetrics(analytics)
     return analytics

@@ -6,6 +6,8 @@ export interface ConnectionPoolOptions {
   size?: number
   /** Callers allowed to wait for a connection before new ones are refused. @default 64 */
   maxWaiting?: number
+  /** Prepares each new connection (e.g. its default database) before its first use. */
+  onConnect?: (connection: DuckDBConnection) => Promise<void>
 }
 
 /**
@@ -16,6 +18,7 @@ export class ConnectionPool {
   readonly #instance: DuckDBInstance
   readonly #size: number
   readonly #maxWaiting: number
+  readonly #onConnect: ((connection: DuckDBConnection) => Promise<void>) | undefined
   readonly #idle: DuckDBConnection[] = []
   readonly #waiting: ((connection: DuckDBConnection) => void)[] = []
   readonly #active = new Set<DuckDBConnection>()
@@ -24,10 +27,11 @@ export class ConnectionPool {
   #closed = false
 
   constructor(instance: DuckDBInstance, options: ConnectionPoolOptions = {}) {
-    const { size = 4, maxWaiting = 64 } = options
+    const { size = 4, maxWaiting = 64, onConnect } = options
     this.#instance = instance
     this.#size = size
     this.#maxWaiting = maxWaiting
+    this.#onConnect = onConnect
   }
 
   get isClosed(): boolean {
@@ -38,10 +42,7 @@ export class ConnectionPool {
     if (this.#closed) throw new OverloadedError('Cannot run query: analytics is shutting down')
     const idle = this.#idle.pop()
     if (idle) return this.#activate(idle)
-    if (this.#opened < this.#size) {
-      this.#opened++
-      return this.#activate(await this.#instance.connect())
-    }
+    if (this.#opened < this.#size) return this.#activate(await this.#open())
     if (this.#waiting.length >= this.#maxWaiting) {
       throw new OverloadedError(`Cannot run query: ${this.#waiting.length} queries already waiting`)
     }
@@ -77,6 +78,20 @@ export class ConnectionPool {
       setTimeout(resolve, timeoutMs)
     })
     clearInterval(repeat)
+  }
+
+  async #open(): Promise<DuckDBConnection> {
+    this.#opened++
+    let connection: DuckDBConnection | null = null
+    try {
+      connection = await this.#instance.connect()
+      await this.#onConnect?.(connection)
+      return connection
+    } catch (error) {
+      connection?.closeSync()
+      this.#opened--
+      throw error
+    }
   }
 
   #activate(connection: DuckDBConnection): DuckDBConnection {

@@ -9,6 +9,8 @@ export type Cell = string | number | boolean | null
 export interface AppendedTable {
   readonly name: string
   readonly columns: Readonly<Record<string, ColumnKind>>
+  /** Columns visitors' Explore queries never see: content and owner keys of other sessions. */
+  readonly privateColumns?: readonly string[]
 }
 
 /**
@@ -21,6 +23,8 @@ export interface DerivedTable {
   readonly name: string
   readonly columns: Readonly<Record<string, { readonly type: ColumnKind; readonly sql: string }>>
   readonly eventTypes: readonly string[]
+  /** Columns visitors' Explore queries never see: content and owner keys of other sessions. */
+  readonly privateColumns?: readonly string[]
 }
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/
@@ -43,6 +47,8 @@ export const EVENTS_TABLE: AppendedTable = {
     payload: 'VARCHAR',
     command_id: 'VARCHAR',
   },
+  // Payloads hold what visitors typed (todo texts, their SQL); stream ids are session owner keys.
+  privateColumns: ['stream_id', 'payload', 'command_id'],
 }
 
 export function eventRow(event: StoredEvent): readonly Cell[] {

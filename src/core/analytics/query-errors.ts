@@ -24,7 +24,7 @@ export function describeDuckDbError(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error)
   const denied = PERMISSION.exec(text)
   if (denied) {
-    return `Cannot read "${denied[1]}": queries may only read files in the sample data directory`
+    return `Cannot open "${denied[1]}": queries may only read the sample files`
   }
   if (text.includes('Loading external extensions is disabled')) {
     return 'Cannot load extensions from a query: extensions are set up by the server'

@@ -3,8 +3,10 @@ import type { DuckDBConnection } from '@duckdb/node-api'
 import { describeDuckDbError } from './query-errors.ts'
 
 export interface SandboxOptions {
-  /** The directory queries may read files from; none when unset. */
+  /** The sample data directory, as the explore page names it; none when unset. */
   samplesDir?: string | undefined
+  /** The only local files queries may open: the sample files, not their directory. */
+  sampleFiles: readonly string[]
   /** URL prefixes allowed when httpfs loads. */
   remotePrefixes: readonly string[]
 }
@@ -23,8 +25,11 @@ function sqlString(value: string): string {
 
 /**
  * Locks the database down in DuckDB itself, for every connection, for good:
- * file and network access only under the allowed directory (and URL prefixes), no extension
- * loading, and `lock_configuration` so no query can `SET` its way back out.
+ * local file access only to the sample files by exact path, network access only under the URL
+ * prefixes, no extension loading, and `lock_configuration` so no query can `SET` its way back out.
+ * Exact paths, not the directory: DuckDB's allow-list grants writes as well as reads, and with
+ * a directory allowed a `COPY … TO` could create a file in it; with exact paths it cannot create
+ * a file anywhere (and only a `COPY`, which never passes the statement check, could write one).
  */
 export async function applySandbox(connection: DuckDBConnection, options: SandboxOptions): Promise<SandboxStatus> {
   const samplesDir = options.samplesDir ? `${resolve(options.samplesDir)}/` : null
@@ -41,8 +46,10 @@ export async function applySandbox(connection: DuckDBConnection, options: Sandbo
   } else {
     httpfsProblem = 'no remote data prefixes are configured (ANALYTICS_REMOTE_PREFIXES)'
   }
-  const allowed = [...(samplesDir ? [samplesDir] : []), ...(httpfs ? options.remotePrefixes : [])]
-  if (allowed.length > 0) await connection.run(`SET allowed_directories = [${allowed.map(sqlString).join(', ')}]`)
+  if (options.sampleFiles.length > 0) {
+    await connection.run(`SET allowed_paths = [${options.sampleFiles.map(sqlString).join(', ')}]`)
+  }
+  if (httpfs) await connection.run(`SET allowed_directories = [${options.remotePrefixes.map(sqlString).join(', ')}]`)
   await connection.run('SET enable_external_access = false')
   await connection.run('SET allow_community_extensions = false')
   await connection.run('SET lock_configuration = true')

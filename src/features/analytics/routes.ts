@@ -1,8 +1,8 @@
 import { z } from 'zod'
 import type { Analytics } from '../../core/analytics/analytics.ts'
-import { assertReadOnlySql } from '../../core/analytics/read-only-sql.ts'
+import { AnalyticsQueryError } from '../../core/analytics/query-errors.ts'
 import type { AppContext } from '../../core/app-context.ts'
-import { NotFoundError, RuleViolation, ValidationError } from '../../core/errors.ts'
+import { NotFoundError, OverloadedError, RuleViolation, ValidationError } from '../../core/errors.ts'
 import type { StoredEvent } from '../../core/events.ts'
 import { htmlResponse } from '../../core/html.ts'
 import { commandAccepted, commandRoute, type Rejection } from '../../core/http/command.ts'
@@ -103,24 +103,32 @@ function rejected(ctx: RequestContext, rejection: Rejection) {
   }
 }
 
+/** DuckDB's verdict on the visitor's SQL, before anything is recorded; its message belongs next to the field. */
+async function checkedSql(sql: string): Promise<string> {
+  const analytics = await analyticsService().catch(() => {
+    throw new OverloadedError('Cannot run query: analytics is not available')
+  })
+  try {
+    return await analytics.db.checkUntrusted(sql)
+  } catch (error) {
+    if (error instanceof ValidationError) throw new RuleViolation(error.message, 'not-read-only', 'sql')
+    if (error instanceof AnalyticsQueryError) throw new OverloadedError(`Cannot check query: ${error.message}`)
+    throw error
+  }
+}
+
 const runQuery = commandRoute({
   input: runQueryInput,
   rejected,
   async handle({ sql }, ctx) {
-    try {
-      assertReadOnlySql(sql)
-    } catch (error) {
-      // The statement check's message belongs next to the SQL field, like any other bad input.
-      if (error instanceof ValidationError) throw new RuleViolation(error.message, 'not-read-only', 'sql')
-      throw error
-    }
+    const query = await checkedSql(sql)
     queryRunner.assertCapacity()
     const queryId = crypto.randomUUID()
-    const command = { type: 'RequestQuery', queryId, owner: sessionKey(ctx.session), sql, at: now() } as const
+    const command = { type: 'RequestQuery', queryId, owner: sessionKey(ctx.session), sql: query, at: now() } as const
     const result = await ctx.app.commands.handle(queryDecider, queryStream(queryId), command)
     await queryHistoryProjection.waitFor(result.position)
     // Runs in the background: the page (or its feed) shows progress, then the outcome event.
-    void queryRunner.run(ctx.app, queryId, sql)
+    void queryRunner.run(ctx.app, queryId, query)
     return `/analytics/explore?q=${queryId}`
   },
 })

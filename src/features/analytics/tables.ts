@@ -33,4 +33,6 @@ export const todoLifecycle: DerivedTable = {
     affected: { type: 'INTEGER', sql: "coalesce(json_array_length(payload->'ids'), 1)" },
     changed_at: { type: 'TIMESTAMP', sql: 'created_at' },
   },
+  // A todo list's stream id is its session's owner key: Explore shows no session's identity.
+  privateColumns: ['list_id'],
 }

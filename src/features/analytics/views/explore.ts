@@ -123,9 +123,9 @@ function sandboxNote(view: Pick<ExploreView, 'sandbox' | 'sampleViews'>): Html {
   const sandbox = view.sandbox
   return html`<details class="analytics-help">
     <summary>What can I query?</summary>
-    <p>Read-only SQL (DuckDB dialect): <code>SELECT</code>, <code>WITH</code>, <code>FROM</code>, <code>VALUES</code>, <code>DESCRIBE</code>. Tables: <code>events</code> (every event; <code>payload</code> is JSON), <code>todo_lifecycle</code>, <code>commands</code> (latency samples).</p>
+    <p>Read-only SQL (DuckDB dialect): <code>SELECT</code>, <code>WITH</code>, <code>FROM</code>, <code>VALUES</code>, <code>DESCRIBE</code>, <code>SHOW TABLES</code>, <code>EXPLAIN</code> (without <code>ANALYZE</code>). Tables: <code>events</code> (every event's position, stream type, type, version and time), <code>todo_lifecycle</code>, <code>commands</code> (latency samples). What visitors typed, and which session did what, is not shown here: no payloads, stream ids or list ids.</p>
     ${view.sampleViews.length > 0 ? html`<p>Sample data: ${view.sampleViews.map((name, i) => html`${i > 0 ? ', ' : ''}<code>${name}</code>`)}.</p>` : ''}
-    <p>Queries stop after the time limit, return at most the row limit, and may read files only from the sample data directory.</p>
+    <p>Queries stop after the time limit, return at most the row limit, and may read only the sample files.</p>
     <p>${sandbox?.httpfs ? html`Remote datasets: allowed under ${sandbox.remotePrefixes.join(', ')}.` : html`Remote datasets (httpfs) are not available on this server: ${sandbox?.httpfsProblem ?? 'analytics is starting'}.`}</p>
   </details>`
 }
