@@ -1,7 +1,8 @@
 import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api'
-import { ValidationError } from '../errors.ts'
-import { ConnectionPool } from './connection-pool.ts'
+import { OverloadedError, ValidationError } from '../errors.ts'
+import { ConnectionPool, nativeWorkerThreads } from './connection-pool.ts'
 import { createExploreCatalog, EXPLORE_DATABASE, type ExploreCatalog, type ExploreTable } from './explore-catalog.ts'
+import { QueryDeadline } from './query-deadline.ts'
 import { AnalyticsQueryError, describeDuckDbError } from './query-errors.ts'
 import { type QueryResult, readResult } from './query-result.ts'
 import { applySandbox, type SandboxStatus } from './sandbox.ts'
@@ -20,9 +21,12 @@ export interface AnalyticsDbOptions {
   threads?: number
   /** Connections running the server's own queries (dashboards) at once. @default 4 */
   poolSize?: number
-  /** Visitor queries running at once; more wait. @default 4 */
+  /**
+   * Visitor queries running at once; more wait (their time limit runs meanwhile). The default
+   * leaves one native worker thread free, so ingestion and dashboards never wait behind visitors.
+   */
   visitorConnections?: number
-  /** Per-query timeout. @default 10000 */
+  /** Per-query timeout, from submission. @default 10000 */
   timeoutMs?: number
   /** Rows returned at most; more are cut off and `truncated` is set. @default 10000 */
   rowLimit?: number
@@ -40,11 +44,13 @@ export interface QueryOptions {
   onStart?: (connection: DuckDBConnection) => void
 }
 
+const defaultVisitorConnections = () => Math.min(4, Math.max(1, nativeWorkerThreads() - 1))
+
 /**
  * The one DuckDB database: opened once, sandboxed in DuckDB itself, queried through bounded
- * pools. The binding runs queries on worker threads, so the event loop never waits on them.
- * `writer` is the single connection that ingestion appends with. Visitor queries have a pool
- * of their own whose connections default to the `explore` database.
+ * pools. The binding runs queries on native worker threads, so the event loop never waits on
+ * them. `writer` is the single connection that ingestion appends with. Visitor queries have a
+ * pool of their own whose connections default to the `explore` database.
  */
 export class AnalyticsDb {
   readonly #instance: DuckDBInstance
@@ -63,7 +69,7 @@ export class AnalyticsDb {
     explore: ExploreCatalog,
     options: AnalyticsDbOptions,
   ) {
-    const { poolSize = 4, visitorConnections = 4, timeoutMs = 10_000, rowLimit = 10_000 } = options
+    const { poolSize = 4, visitorConnections = defaultVisitorConnections(), timeoutMs = 10_000 } = options
     this.#instance = instance
     this.#pool = new ConnectionPool(instance, { size: poolSize })
     this.#visitors = new ConnectionPool(instance, {
@@ -71,7 +77,7 @@ export class AnalyticsDb {
       onConnect: (connection) => connection.run(`USE ${EXPLORE_DATABASE}`).then(() => undefined),
     })
     this.#timeoutMs = timeoutMs
-    this.#rowLimit = rowLimit
+    this.#rowLimit = options.rowLimit ?? 10_000
     this.writer = writer
     this.sandbox = sandbox
     this.explore = explore
@@ -112,23 +118,19 @@ export class AnalyticsDb {
 
   /** Runs a query the server wrote itself (dashboards): limits apply, the statement check does not. */
   query(sql: string, options: QueryOptions = {}): Promise<QueryResult> {
-    return this.#run(this.#pool, sql, options, false)
+    return this.#run(this.#pool, options, (connection, rowLimit, started) =>
+      connection
+        .streamAndReadUntil(sql, rowLimit + 1, [...(options.params ?? [])])
+        .then((reader) => readResult(reader, rowLimit, performance.now() - started)),
+    )
   }
 
   /**
    * Checks a query a visitor wrote, without running it: the trimmed query, or a ValidationError
    * saying why it may not run. Lets a caller refuse it before recording anything.
    */
-  async checkUntrusted(sql: string): Promise<string> {
-    const connection = await this.#pool.acquire()
-    try {
-      return await assertVisitorSql(connection, sql, this.explore)
-    } catch (error) {
-      if (error instanceof ValidationError) throw error
-      throw new AnalyticsQueryError(describeDuckDbError(error), 'failed', { cause: error })
-    } finally {
-      this.#pool.release(connection)
-    }
+  checkUntrusted(sql: string): Promise<string> {
+    return this.#run(this.#pool, {}, (connection) => assertVisitorSql(connection, sql, this.explore))
   }
 
   /**
@@ -136,7 +138,20 @@ export class AnalyticsDb {
    * the explore views, then run in a read-only transaction on a visitor connection.
    */
   queryUntrusted(sql: string, options: QueryOptions = {}): Promise<QueryResult> {
-    return this.#run(this.#visitors, sql, options, true)
+    return this.#run(this.#visitors, options, async (connection, rowLimit, started, deadline) => {
+      const query = await assertVisitorSql(connection, sql, this.explore)
+      // An interrupt that landed while the statement was checked hit nothing: stop here instead.
+      if (deadline.reason) throw new Error('Stopped before the query started')
+      // Even a statement that fooled the check cannot write to a database in this transaction.
+      await connection.run('BEGIN TRANSACTION READ ONLY')
+      try {
+        options.onStart?.(connection)
+        const reader = await connection.streamAndReadUntil(query, rowLimit + 1)
+        return readResult(reader, rowLimit, performance.now() - started)
+      } finally {
+        await connection.run('ROLLBACK')
+      }
+    })
   }
 
   /** A connection of its own for a server-side writer (command samples); the caller closes it. */
@@ -151,46 +166,42 @@ export class AnalyticsDb {
     this.#instance.closeSync()
   }
 
-  async #run(pool: ConnectionPool, sql: string, options: QueryOptions, untrusted: boolean): Promise<QueryResult> {
-    const { params = [], timeoutMs = this.#timeoutMs, rowLimit = this.#rowLimit, signal, onStart } = options
-    if (signal?.aborted) throw new AnalyticsQueryError('Query cancelled before it started', 'cancelled')
-    const connection = await pool.acquire()
-    // A record, not a `let`: the timer and the signal set it from callbacks.
-    const state: { stopped: 'timeout' | 'cancelled' | null } = { stopped: pool.isClosed ? 'cancelled' : null }
-    const stop = (why: 'timeout' | 'cancelled') => {
-      state.stopped ??= why
-      connection.interrupt()
-    }
-    const timer = setTimeout(() => stop('timeout'), timeoutMs)
-    const onAbort = () => stop('cancelled')
-    signal?.addEventListener('abort', onAbort, { once: true })
+  /**
+   * Runs `body` on a connection of `pool` under the query's deadline, and turns whatever stopped
+   * it into an AnalyticsQueryError for the page. A connection whose query failed in DuckDB is
+   * discarded rather than reused: after an interrupt its transaction state is not worth guessing.
+   */
+  async #run<T>(
+    pool: ConnectionPool,
+    options: QueryOptions,
+    body: (connection: DuckDBConnection, rowLimit: number, started: number, deadline: QueryDeadline) => Promise<T>,
+  ): Promise<T> {
+    const { timeoutMs = this.#timeoutMs, rowLimit = this.#rowLimit, signal } = options
     const started = performance.now()
+    const deadline = new QueryDeadline(timeoutMs, signal)
+    let connection: DuckDBConnection | null = null
+    let failed = false
     try {
-      const query = untrusted ? await assertVisitorSql(connection, sql, this.explore) : sql
-      // An interrupt that landed while the statement was checked hit nothing: stop here instead.
-      if (state.stopped) throw new Error('Stopped before the query started')
-      // Even a statement that fooled the check cannot write to a database in this transaction.
-      if (untrusted) await connection.run('BEGIN TRANSACTION READ ONLY')
-      try {
-        onStart?.(connection)
-        const reader = await connection.streamAndReadUntil(query, rowLimit + 1, params as DuckDBValue[])
-        return readResult(reader, rowLimit, performance.now() - started)
-      } finally {
-        if (untrusted) await connection.run('ROLLBACK')
-      }
+      connection = await pool.acquire(deadline.signal)
+      deadline.guard(connection)
+      const value = await body(connection, rowLimit, started, deadline)
+      // A stream that was interrupted can end as if it were complete: never pass it off as a result.
+      if (deadline.reason) throw new Error('Stopped while reading the result')
+      return value
     } catch (error) {
-      if (error instanceof ValidationError) throw error
-      if (state.stopped === 'timeout') {
+      if (error instanceof ValidationError || error instanceof OverloadedError) throw error
+      failed = true
+      if (deadline.reason === 'timeout') {
         throw new AnalyticsQueryError(`Query stopped after ${timeoutMs} ms: the time limit`, 'timeout', {
           cause: error,
         })
       }
-      if (state.stopped === 'cancelled') throw new AnalyticsQueryError('Query cancelled', 'cancelled', { cause: error })
+      if (deadline.reason === 'cancelled')
+        throw new AnalyticsQueryError('Query cancelled', 'cancelled', { cause: error })
       throw new AnalyticsQueryError(describeDuckDbError(error), 'failed', { cause: error })
     } finally {
-      clearTimeout(timer)
-      signal?.removeEventListener('abort', onAbort)
-      pool.release(connection)
+      deadline.dispose()
+      if (connection) pool.release(connection, failed)
     }
   }
 }

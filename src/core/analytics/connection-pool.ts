@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os'
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api'
 import { OverloadedError } from '../errors.ts'
 
@@ -11,6 +12,22 @@ export interface ConnectionPoolOptions {
 }
 
 /**
+ * Native worker threads the DuckDB binding runs its calls on: UV_THREADPOOL_SIZE when set, else
+ * (measured with Bun 1.4 on one and two cores) two, or one per core. A query holds one of them for
+ * as long as it runs, so while every thread runs a slow query, nothing else reaches DuckDB at all:
+ * not ingestion, not the dashboards, not even a new connection.
+ */
+export function nativeWorkerThreads(): number {
+  const configured = Number(process.env.UV_THREADPOOL_SIZE)
+  return Number.isSafeInteger(configured) && configured > 0 ? configured : Math.max(2, availableParallelism())
+}
+
+interface Waiter {
+  readonly resolve: (connection: DuckDBConnection) => void
+  readonly reject: (error: unknown) => void
+}
+
+/**
  * A bounded set of DuckDB connections. One query owns a connection for its whole run, so
  * `interrupt()` on that connection cancels exactly that query and nothing else.
  */
@@ -20,7 +37,7 @@ export class ConnectionPool {
   readonly #maxWaiting: number
   readonly #onConnect: ((connection: DuckDBConnection) => Promise<void>) | undefined
   readonly #idle: DuckDBConnection[] = []
-  readonly #waiting: ((connection: DuckDBConnection) => void)[] = []
+  readonly #waiting: Waiter[] = []
   readonly #active = new Set<DuckDBConnection>()
   #drained: (() => void) | null = null
   #opened = 0
@@ -38,23 +55,47 @@ export class ConnectionPool {
     return this.#closed
   }
 
-  async acquire(): Promise<DuckDBConnection> {
+  /** A connection of the caller's own; `signal` gives up waiting for one (the caller's deadline). */
+  async acquire(signal?: AbortSignal): Promise<DuckDBConnection> {
     if (this.#closed) throw new OverloadedError('Cannot run query: analytics is shutting down')
+    signal?.throwIfAborted()
     const idle = this.#idle.pop()
     if (idle) return this.#activate(idle)
     if (this.#opened < this.#size) return this.#activate(await this.#open())
     if (this.#waiting.length >= this.#maxWaiting) {
       throw new OverloadedError(`Cannot run query: ${this.#waiting.length} queries already waiting`)
     }
-    return new Promise((resolve) => this.#waiting.push((connection) => resolve(this.#activate(connection))))
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        resolve: (connection) => {
+          signal?.removeEventListener('abort', giveUp)
+          resolve(this.#activate(connection))
+        },
+        reject,
+      }
+      const giveUp = () => {
+        const index = this.#waiting.indexOf(waiter)
+        if (index >= 0) this.#waiting.splice(index, 1)
+        reject(signal?.reason)
+      }
+      signal?.addEventListener('abort', giveUp, { once: true })
+      this.#waiting.push(waiter)
+    })
   }
 
-  release(connection: DuckDBConnection): void {
+  /** Hands the connection back; `discard` closes it instead (its state is unknown after a failure). */
+  release(connection: DuckDBConnection, discard = false): void {
     this.#active.delete(connection)
-    const waiter = this.#closed ? undefined : this.#waiting.shift()
-    if (waiter) waiter(connection)
-    else if (this.#closed) connection.closeSync()
-    else this.#idle.push(connection)
+    if (discard) {
+      connection.closeSync()
+      this.#opened--
+      this.#replaceDiscarded()
+    } else {
+      const waiter = this.#closed ? undefined : this.#waiting.shift()
+      if (waiter) waiter.resolve(connection)
+      else if (this.#closed) connection.closeSync()
+      else this.#idle.push(connection)
+    }
     if (this.#closed && this.#active.size === 0) this.#drained?.()
   }
 
@@ -65,6 +106,9 @@ export class ConnectionPool {
   async close(timeoutMs = 2_000): Promise<void> {
     this.#closed = true
     for (const connection of this.#idle.splice(0)) connection.closeSync()
+    for (const waiter of this.#waiting.splice(0)) {
+      waiter.reject(new OverloadedError('Cannot run query: analytics is shutting down'))
+    }
     if (this.#active.size === 0) return
     // Interrupt again and again: a query that was between statements when first interrupted
     // (the flag is reset when the next one starts) is caught by the next round.
@@ -92,6 +136,18 @@ export class ConnectionPool {
       this.#opened--
       throw error
     }
+  }
+
+  /**
+   * Opens a connection in place of a discarded one for whoever waits; handed on as a release is,
+   * so a waiter that gave up while it opened never strands it.
+   */
+  #replaceDiscarded(): void {
+    if (this.#closed || this.#waiting.length === 0) return
+    this.#open().then(
+      (connection) => this.release(this.#activate(connection)),
+      (error: unknown) => this.#waiting.shift()?.reject(error),
+    )
   }
 
   #activate(connection: DuckDBConnection): DuckDBConnection {
