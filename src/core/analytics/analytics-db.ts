@@ -4,7 +4,7 @@ import { ConnectionPool, nativeWorkerThreads } from './connection-pool.ts'
 import { createExploreCatalog, EXPLORE_DATABASE, type ExploreCatalog, type ExploreTable } from './explore-catalog.ts'
 import { QueryDeadline } from './query-deadline.ts'
 import { AnalyticsQueryError, describeDuckDbError } from './query-errors.ts'
-import { type QueryResult, readResult } from './query-result.ts'
+import { type QueryResult, type ResultLimits, readResult } from './query-result.ts'
 import { applySandbox, type SandboxStatus } from './sandbox.ts'
 import { assertVisitorSql } from './visitor-sql.ts'
 
@@ -30,6 +30,8 @@ export interface AnalyticsDbOptions {
   timeoutMs?: number
   /** Rows returned at most; more are cut off and `truncated` is set. @default 10000 */
   rowLimit?: number
+  /** Result size at most, in characters of JSON; past it rows are cut off too. @default 4 MiB */
+  resultBytes?: number
   /** The tables visitor queries see, as views without their private columns. @default [] */
   exploreTables?: readonly ExploreTable[]
 }
@@ -43,6 +45,8 @@ export interface QueryOptions {
   /** Receives the running query's connection, e.g. to read `progress`. */
   onStart?: (connection: DuckDBConnection) => void
 }
+
+export const DEFAULT_RESULT_BYTES = 4 * 1024 * 1024
 
 const defaultVisitorConnections = () => Math.min(4, Math.max(1, nativeWorkerThreads() - 1))
 
@@ -58,6 +62,7 @@ export class AnalyticsDb {
   readonly #visitors: ConnectionPool
   readonly #timeoutMs: number
   readonly #rowLimit: number
+  readonly #resultBytes: number
   readonly writer: DuckDBConnection
   readonly sandbox: SandboxStatus
   readonly explore: ExploreCatalog
@@ -78,6 +83,7 @@ export class AnalyticsDb {
     })
     this.#timeoutMs = timeoutMs
     this.#rowLimit = options.rowLimit ?? 10_000
+    this.#resultBytes = options.resultBytes ?? DEFAULT_RESULT_BYTES
     this.writer = writer
     this.sandbox = sandbox
     this.explore = explore
@@ -118,10 +124,8 @@ export class AnalyticsDb {
 
   /** Runs a query the server wrote itself (dashboards): limits apply, the statement check does not. */
   query(sql: string, options: QueryOptions = {}): Promise<QueryResult> {
-    return this.#run(this.#pool, options, (connection, rowLimit, started) =>
-      connection
-        .streamAndReadUntil(sql, rowLimit + 1, [...(options.params ?? [])])
-        .then((reader) => readResult(reader, rowLimit, performance.now() - started)),
+    return this.#run(this.#pool, options, (connection, limits, started) =>
+      connection.stream(sql, [...(options.params ?? [])]).then((result) => readResult(result, limits, started)),
     )
   }
 
@@ -138,7 +142,7 @@ export class AnalyticsDb {
    * the explore views, then run in a read-only transaction on a visitor connection.
    */
   queryUntrusted(sql: string, options: QueryOptions = {}): Promise<QueryResult> {
-    return this.#run(this.#visitors, options, async (connection, rowLimit, started, deadline) => {
+    return this.#run(this.#visitors, options, async (connection, limits, started, deadline) => {
       const query = await assertVisitorSql(connection, sql, this.explore)
       // An interrupt that landed while the statement was checked hit nothing: stop here instead.
       if (deadline.reason) throw new Error('Stopped before the query started')
@@ -146,8 +150,7 @@ export class AnalyticsDb {
       await connection.run('BEGIN TRANSACTION READ ONLY')
       try {
         options.onStart?.(connection)
-        const reader = await connection.streamAndReadUntil(query, rowLimit + 1)
-        return readResult(reader, rowLimit, performance.now() - started)
+        return await readResult(await connection.stream(query), limits, started)
       } finally {
         await connection.run('ROLLBACK')
       }
@@ -174,7 +177,7 @@ export class AnalyticsDb {
   async #run<T>(
     pool: ConnectionPool,
     options: QueryOptions,
-    body: (connection: DuckDBConnection, rowLimit: number, started: number, deadline: QueryDeadline) => Promise<T>,
+    body: (connection: DuckDBConnection, limits: ResultLimits, started: number, deadline: QueryDeadline) => Promise<T>,
   ): Promise<T> {
     const { timeoutMs = this.#timeoutMs, rowLimit = this.#rowLimit, signal } = options
     const started = performance.now()
@@ -184,7 +187,7 @@ export class AnalyticsDb {
     try {
       connection = await pool.acquire(deadline.signal)
       deadline.guard(connection)
-      const value = await body(connection, rowLimit, started, deadline)
+      const value = await body(connection, { rows: rowLimit, bytes: this.#resultBytes }, started, deadline)
       // A stream that was interrupted can end as if it were complete: never pass it off as a result.
       if (deadline.reason) throw new Error('Stopped while reading the result')
       return value

@@ -42,7 +42,7 @@ export class Analytics {
     const { tables = [], cache: cacheOptions, batchSize, transactionEvents, packed } = options
     const all = [EVENTS_TABLE, COMMANDS_TABLE, ...tables]
     const db = await AnalyticsDb.open({ ...options, exploreTables: all }, (writer) => createTables(writer, all))
-    const cache = new ResultCache<QueryResult>(cacheOptions)
+    const cache = new ResultCache<QueryResult>({ sizeOf: (result) => result.bytes, ...cacheOptions })
     const listeners = new Set<(batch: IngestedBatch) => void>()
     const ingestion = new EventIngestion(db.writer, store, bus, {
       tables,
@@ -98,6 +98,9 @@ function collectMetrics(analytics: Analytics): () => void {
     }),
     metrics.collect('ironstar_analytics_cache_entries', 'gauge', () => [{ value: cache().size }], {
       help: 'Query results held in the analytics result cache',
+    }),
+    metrics.collect('ironstar_analytics_cache_bytes', 'gauge', () => [{ value: cache().bytes }], {
+      help: 'Size of the query results held in the analytics result cache, in characters of JSON',
     }),
     metrics.collect(
       'ironstar_analytics_cache_lookups_total',

@@ -14,6 +14,13 @@ export interface ChartSpec {
 /** Most points a chart carries in its attribute; beyond this the table is the honest view. */
 export const MAX_CHART_POINTS = 2_000
 const MAX_SERIES = 12
+/** Characters of a category or series label the attribute carries; longer ones are cut. */
+export const MAX_LABEL_CHARS = 100
+
+const label = (value: Json | undefined): string => {
+  const text = String(value ?? '')
+  return text.length > MAX_LABEL_CHARS ? `${text.slice(0, MAX_LABEL_CHARS)}…` : text
+}
 
 const TIME_TYPES = /^(TIMESTAMP|DATE)/
 
@@ -47,7 +54,7 @@ export function chartSpec(result: QueryResult, choice: ChartChoice = {}): ChartS
   const xIsTime = TIME_TYPES.test(xColumn.type)
   const kind = choice.kind ?? (xIsTime || xColumn.isNumeric ? 'line' : 'bars')
   const toX = (value: Json | undefined): number | string =>
-    xIsTime ? (timeSeconds(value ?? null) ?? 0) : xColumn.isNumeric ? Number(value) : String(value ?? '')
+    xIsTime ? (timeSeconds(value ?? null) ?? 0) : xColumn.isNumeric ? Number(value) : label(value)
 
   const seriesIndex = choice.seriesBy ? result.columns.findIndex((c) => c.name === choice.seriesBy) : -1
   const yNames = choice.y ?? result.columns.filter((c, i) => c.isNumeric && i !== xIndex).map((c) => c.name)
@@ -57,11 +64,11 @@ export function chartSpec(result: QueryResult, choice: ChartChoice = {}): ChartS
   if (seriesIndex < 0) {
     return {
       kind,
-      xLabel: xColumn.name,
+      xLabel: label(xColumn.name),
       x: result.rows.map((row) => toX(row[xIndex])),
       xIsTime,
       series: yIndexes.slice(0, MAX_SERIES).map((i) => ({
-        label: result.columns[i]?.name ?? '',
+        label: label(result.columns[i]?.name),
         values: result.rows.map((row) => numberOrNull(row[i])),
       })),
     }
@@ -72,18 +79,18 @@ export function chartSpec(result: QueryResult, choice: ChartChoice = {}): ChartS
   const yIndex = yIndexes[0] as number
   const bySeries = new Map<string, (number | null)[]>()
   for (const row of result.rows) {
-    const label = String(row[seriesIndex] ?? '')
-    let values = bySeries.get(label)
+    const series = label(row[seriesIndex])
+    let values = bySeries.get(series)
     if (!values) {
       if (bySeries.size >= MAX_SERIES) continue
       values = xs.map(() => 0)
-      bySeries.set(label, values)
+      bySeries.set(series, values)
     }
     values[position.get(toX(row[xIndex])) ?? 0] = numberOrNull(row[yIndex])
   }
   return {
     kind,
-    xLabel: xColumn.name,
+    xLabel: label(xColumn.name),
     x: xs,
     xIsTime,
     series: [...bySeries].map(([label, values]) => ({ label, values })),

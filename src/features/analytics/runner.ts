@@ -1,15 +1,17 @@
 import { AnalyticsQueryError } from '../../core/analytics/query-errors.ts'
 import type { QueryResult } from '../../core/analytics/query-result.ts'
+import { ResultCache } from '../../core/analytics/result-cache.ts'
 import type { AppContext } from '../../core/app-context.ts'
-import { LruMap } from '../../core/bounded-map.ts'
 import { OverloadedError, ValidationError } from '../../core/errors.ts'
 import { type QueryCommand, queryDecider, queryStream } from './domain.ts'
 import { analyticsService } from './service.ts'
 
 /** Queries running at once across all visitors; more are refused with 503. */
 export const MAX_RUNNING = 8
-/** Results kept in memory for display (each at most the row limit). */
+/** Results kept in memory for display (each within the row and size limits). */
 export const MAX_RESULTS = 20
+/** Their total size at most, in characters of JSON: eight results at the 4 MiB limit. */
+export const MAX_RESULT_BYTES = 32 * 1024 * 1024
 
 interface Running {
   readonly controller: AbortController
@@ -24,7 +26,13 @@ interface Running {
  */
 export class QueryRunner {
   readonly #running = new Map<string, Running>()
-  readonly #results = new LruMap<string, QueryResult>(MAX_RESULTS)
+  readonly #results = new ResultCache<QueryResult>({
+    maxEntries: MAX_RESULTS,
+    maxBytes: MAX_RESULT_BYTES,
+    ttlMs: Number.POSITIVE_INFINITY,
+    idleMs: Number.POSITIVE_INFINITY,
+    sizeOf: (result) => result.bytes,
+  })
 
   get runningCount(): number {
     return this.#running.size
@@ -80,7 +88,7 @@ export class QueryRunner {
           running.progress = () => connection.progress.percentage
         },
       })
-      this.#results.set(queryId, result)
+      this.#results.set(queryId, result, [])
       const durationMs = Math.round(result.durationMs * 100) / 100
       outcome = { type: 'CompleteQuery', rows: result.rows.length, truncated: result.truncated, durationMs, at: at() }
     } catch (error) {

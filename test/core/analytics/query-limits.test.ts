@@ -44,9 +44,31 @@ describe('AnalyticsDb limits', () => {
     const result = await db.queryUntrusted('SELECT range AS n FROM range(100000)')
     expect(result.rows).toHaveLength(100)
     expect(result.truncated).toBe(true)
+    expect(result.truncatedBy).toBe('rows')
     const small = await db.queryUntrusted('SELECT range AS n FROM range(100)')
     expect(small.truncated).toBe(false)
     expect(small.columns).toEqual([{ name: 'n', type: 'BIGINT', isNumeric: true }])
+  })
+
+  it('cuts results at the size limit too: ten 10 MB values come back as none, and say so', async () => {
+    const result = await db.queryUntrusted("SELECT repeat('x', 10000000) AS big FROM range(10)")
+    expect(result).toMatchObject({ rows: [], truncated: true, truncatedBy: 'bytes', bytes: 0 })
+  })
+
+  it('keeps the rows that fit in the size limit, and counts their size', async () => {
+    const small = await AnalyticsDb.open({ resultBytes: 1_000_000 })
+    try {
+      const result = await small.queryUntrusted("SELECT range AS n, repeat('y', 100000) AS v FROM range(50)")
+      expect(result.rows).toHaveLength(9)
+      expect(result.truncatedBy).toBe('bytes')
+      expect(result.bytes).toBeLessThanOrEqual(1_000_000)
+      expect(result.bytes).toBeGreaterThan(900_000)
+      const whole = await small.queryUntrusted("SELECT repeat('y', 1000) AS v FROM range(50)")
+      expect(whole).toMatchObject({ truncated: false, truncatedBy: null })
+      expect(whole.rows).toHaveLength(50)
+    } finally {
+      await small.close()
+    }
   })
 
   it('close() interrupts a running query instead of closing DuckDB under it', async () => {

@@ -84,7 +84,7 @@ function outcome(view: ExploreView): Html {
   if (entry.status === 'failed') return html`${header}<p class="alert alert--danger" role="alert">${entry.message}</p>`
   if (entry.status === 'cancelled') return html`${header}<p class="alert alert--warning">Cancelled.</p>`
   const result = view.runner.result(entry.id)
-  const summary = html`<p class="muted">${(entry.rows ?? 0).toLocaleString('en-US')} rows in ${entry.durationMs} ms${entry.truncated ? ' (cut at the row limit)' : ''}.</p>`
+  const summary = html`<p class="muted">${(entry.rows ?? 0).toLocaleString('en-US')} rows in ${entry.durationMs} ms${entry.truncated ? ' (cut at a limit)' : ''}.</p>`
   if (!result)
     return html`${header}${summary}<p class="muted">The rows are no longer in memory (only the last few results are kept). Run the query again to see them.</p>`
   const tabs = html`<nav class="analytics-tabs" aria-label="Result view">
@@ -125,7 +125,7 @@ function sandboxNote(view: Pick<ExploreView, 'sandbox' | 'sampleViews'>): Html {
     <summary>What can I query?</summary>
     <p>Read-only SQL (DuckDB dialect): <code>SELECT</code>, <code>WITH</code>, <code>FROM</code>, <code>VALUES</code>, <code>DESCRIBE</code>, <code>SHOW TABLES</code>, <code>EXPLAIN</code> (without <code>ANALYZE</code>). Tables: <code>events</code> (every event's position, stream type, type, version and time), <code>todo_lifecycle</code>, <code>commands</code> (latency samples). What visitors typed, and which session did what, is not shown here: no payloads, stream ids or list ids.</p>
     ${view.sampleViews.length > 0 ? html`<p>Sample data: ${view.sampleViews.map((name, i) => html`${i > 0 ? ', ' : ''}<code>${name}</code>`)}.</p>` : ''}
-    <p>Queries stop after the time limit, return at most the row limit, and may read only the sample files.</p>
+    <p>Queries stop after the time limit, return at most the row limit and the size limit, and may read only the sample files.</p>
     <p>${sandbox?.httpfs ? html`Remote datasets: allowed under ${sandbox.remotePrefixes.join(', ')}.` : html`Remote datasets (httpfs) are not available on this server: ${sandbox?.httpfsProblem ?? 'analytics is starting'}.`}</p>
   </details>`
 }

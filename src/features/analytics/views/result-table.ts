@@ -3,6 +3,17 @@ import { type Html, html } from '../../../core/html.ts'
 
 /** Rows rendered into HTML at most; the rest of a large result is summarised, not sent. */
 export const MAX_TABLE_ROWS = 500
+/** Columns rendered at most. */
+export const MAX_TABLE_COLUMNS = 100
+/** Characters of one cell shown; a longer value is cut with an ellipsis. */
+export const MAX_CELL_CHARS = 200
+/** Characters one table's cells may take, markup included: a page stays small whatever the result. */
+export const MAX_TABLE_CHARS = 256 * 1024
+/** What a cell costs beyond its text: `<td class="is-numeric"></td>`. */
+const CELL_MARKUP = 32
+
+/** The cell's length once escaped, counting every escaped character as the longest escape. */
+const escapedLength = (text: string) => text.replace(/[&<>"']/g, '&quot;').length
 
 function cell(value: unknown): string {
   if (value === null || value === undefined) return '∅'
@@ -10,27 +21,54 @@ function cell(value: unknown): string {
     return Number.isInteger(value)
       ? value.toLocaleString('en-US')
       : value.toLocaleString('en-US', { maximumFractionDigits: 4 })
-  if (typeof value === 'object') return JSON.stringify(value)
-  return String(value)
+  const text = typeof value === 'object' ? JSON.stringify(value) : String(value)
+  return text.length > MAX_CELL_CHARS ? `${text.slice(0, MAX_CELL_CHARS)}…` : text
+}
+
+/** The cells to render: rows and columns within their counts, rows until the character budget is spent. */
+function visibleCells(result: QueryResult): string[][] {
+  const columns = Math.min(result.columns.length, MAX_TABLE_COLUMNS)
+  const rows: string[][] = []
+  let chars = 0
+  for (const row of result.rows.slice(0, MAX_TABLE_ROWS)) {
+    const cells = row.slice(0, columns).map(cell)
+    chars += cells.reduce((sum, text) => sum + escapedLength(text) + CELL_MARKUP, 0)
+    if (chars > MAX_TABLE_CHARS) break
+    rows.push(cells)
+  }
+  return rows
+}
+
+function truncationNote(result: QueryResult): Html | string {
+  if (result.truncatedBy === 'bytes') {
+    return html`<p class="muted">The result was cut at the size limit after ${result.rows.length.toLocaleString('en-US')} rows.</p>`
+  }
+  if (result.truncated) {
+    return html`<p class="muted">The result was cut at the row limit of ${result.rows.length.toLocaleString('en-US')} rows.</p>`
+  }
+  return ''
 }
 
 /** The result as a plain table: what every page shows with JavaScript off. */
 export function resultTable(result: QueryResult, caption: string): Html {
-  const shown = result.rows.slice(0, MAX_TABLE_ROWS)
-  const more = result.rows.length - shown.length
+  const shown = visibleCells(result)
+  const columns = result.columns.slice(0, MAX_TABLE_COLUMNS)
+  const moreRows = result.rows.length - shown.length
+  const moreColumns = result.columns.length - columns.length
   return html`<div class="table-wrap">
     <table class="table analytics-table">
       <caption class="visually-hidden">${caption}</caption>
-      <thead><tr>${result.columns.map((column) => html`<th scope="col" title="${column.type}">${column.name}</th>`)}</tr></thead>
+      <thead><tr>${columns.map((column) => html`<th scope="col" title="${column.type}">${cell(column.name)}</th>`)}</tr></thead>
       <tbody>
         ${shown.map(
           (row) =>
-            html`<tr>${row.map((value, i) => html`<td class="${result.columns[i]?.isNumeric ? 'is-numeric' : ''}">${cell(value)}</td>`)}</tr>`,
+            html`<tr>${row.map((text, i) => html`<td class="${result.columns[i]?.isNumeric ? 'is-numeric' : ''}">${text}</td>`)}</tr>`,
         )}
-        ${shown.length === 0 ? html`<tr><td colspan="${Math.max(1, result.columns.length)}" class="muted">No rows</td></tr>` : ''}
+        ${shown.length === 0 ? html`<tr><td colspan="${Math.max(1, columns.length)}" class="muted">No rows</td></tr>` : ''}
       </tbody>
     </table>
   </div>
-  ${more > 0 ? html`<p class="muted">Showing the first ${MAX_TABLE_ROWS.toLocaleString('en-US')} of ${result.rows.length.toLocaleString('en-US')} rows.</p>` : ''}
-  ${result.truncated ? html`<p class="muted">The result was cut at the row limit of ${result.rows.length.toLocaleString('en-US')} rows.</p>` : ''}`
+  ${moreRows > 0 ? html`<p class="muted">Showing the first ${shown.length.toLocaleString('en-US')} of ${result.rows.length.toLocaleString('en-US')} rows.</p>` : ''}
+  ${moreColumns > 0 ? html`<p class="muted">Showing the first ${columns.length} of ${result.columns.length.toLocaleString('en-US')} columns.</p>` : ''}
+  ${truncationNote(result)}`
 }
