@@ -121,14 +121,20 @@ const runQuery = commandRoute({
   input: runQueryInput,
   rejected,
   async handle({ sql }, ctx) {
-    const query = await checkedSql(sql)
-    queryRunner.assertCapacity()
-    const queryId = crypto.randomUUID()
-    const command = { type: 'RequestQuery', queryId, owner: sessionKey(ctx.session), sql: query, at: now() } as const
-    const result = await ctx.app.commands.handle(queryDecider, queryStream(queryId), command)
-    await queryHistoryProjection.waitFor(result.position)
-    // Runs in the background: the page (or its feed) shows progress, then the outcome event.
-    void queryRunner.run(ctx.app, queryId, query)
+    // The place is taken first and synchronously: a request refused with 503 records nothing.
+    const slot = queryRunner.reserve()
+    let queryId: string
+    try {
+      const query = await checkedSql(sql)
+      queryId = crypto.randomUUID()
+      const command = { type: 'RequestQuery', queryId, owner: sessionKey(ctx.session), sql: query, at: now() } as const
+      const result = await ctx.app.commands.handle(queryDecider, queryStream(queryId), command)
+      // Runs in the background: the page (or its feed) shows progress, then the outcome event.
+      void slot.start(ctx.app, queryId, query)
+      await queryHistoryProjection.waitFor(result.position)
+    } finally {
+      slot.release()
+    }
     return `/analytics/explore?q=${queryId}`
   },
 })

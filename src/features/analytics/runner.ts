@@ -13,6 +13,14 @@ export const MAX_RESULTS = 20
 /** Their total size at most, in characters of JSON: eight results at the 4 MiB limit. */
 export const MAX_RESULT_BYTES = 32 * 1024 * 1024
 
+/** A place among the running queries, held from before the query is recorded until it runs. */
+export interface QuerySlot {
+  /** Runs the query in this place; resolves when its outcome has been recorded (tests await it). */
+  start(app: AppContext, queryId: string, sql: string): Promise<void>
+  /** Gives the place back without running (the query was refused or could not be recorded). */
+  release(): void
+}
+
 interface Running {
   readonly controller: AbortController
   readonly startedAt: number
@@ -33,16 +41,36 @@ export class QueryRunner {
     idleMs: Number.POSITIVE_INFINITY,
     sizeOf: (result) => result.bytes,
   })
+  #reserved = 0
 
   get runningCount(): number {
     return this.#running.size
   }
 
-  assertCapacity(): void {
-    if (this.#running.size >= MAX_RUNNING) {
-      throw new OverloadedError(
-        `Cannot run query: ${this.#running.size} queries are already running, try again shortly`,
-      )
+  /**
+   * Takes a place, synchronously, or refuses with 503. Callers reserve before they record the
+   * query, so a refused request leaves no QueryRequested behind, however many arrive at once.
+   */
+  reserve(): QuerySlot {
+    const taken = this.#running.size + this.#reserved
+    if (taken >= MAX_RUNNING) {
+      throw new OverloadedError(`Cannot run query: ${taken} queries are already running, try again shortly`)
+    }
+    this.#reserved++
+    let held = true
+    const release = () => {
+      if (held) this.#reserved--
+      held = false
+    }
+    return {
+      release,
+      start: (app, queryId, sql) => {
+        if (!held) throw new Error('Cannot start query: its place was given back')
+        const running: Running = { controller: new AbortController(), startedAt: performance.now(), progress: () => -1 }
+        this.#running.set(queryId, running)
+        release()
+        return this.#execute(app, queryId, sql, running).finally(() => this.#running.delete(queryId))
+      },
     }
   }
 
@@ -67,14 +95,6 @@ export class QueryRunner {
 
   cancel(queryId: string): void {
     this.#running.get(queryId)?.controller.abort()
-  }
-
-  /** Starts the query; resolves when its outcome has been recorded (tests await it). */
-  run(app: AppContext, queryId: string, sql: string): Promise<void> {
-    this.assertCapacity()
-    const running: Running = { controller: new AbortController(), startedAt: performance.now(), progress: () => -1 }
-    this.#running.set(queryId, running)
-    return this.#execute(app, queryId, sql, running).finally(() => this.#running.delete(queryId))
   }
 
   async #execute(app: AppContext, queryId: string, sql: string, running: Running): Promise<void> {

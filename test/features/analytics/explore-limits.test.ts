@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { analytics } from '../../../src/features/analytics/index.ts'
+import { MAX_RUNNING } from '../../../src/features/analytics/runner.ts'
 import { todos } from '../../../src/features/todo/index.ts'
 import { type AppServer, type Client, startAppServer } from '../app-server.ts'
+
+const SLOW = 'SELECT count(*) FROM range(1000000000) a, range(1000) b WHERE (a.range + b.range) % 7 = 3'
 
 let app: AppServer
 
@@ -10,6 +13,11 @@ beforeAll(async () => {
 })
 
 afterAll(() => app.close())
+
+async function eventTypes(type: string): Promise<string[]> {
+  const events = await app.server.app.store.readAll()
+  return events.filter((event) => event.type === type).map((event) => event.stream.id)
+}
 
 async function finished(queryId: string): Promise<void> {
   for (let i = 0; i < 400; i++) {
@@ -33,6 +41,26 @@ async function page(client: Client, queryId: string): Promise<string> {
 }
 
 describe('/analytics/explore under load and with large results', () => {
+  it('refuses with 503 past capacity before recording anything', async () => {
+    const client = app.client()
+    await client.get('/analytics/explore')
+    const before = (await eventTypes('QueryRequested')).length
+    const responses = await Promise.all(
+      Array.from({ length: 40 }, () => client.post('/analytics/explore', { sql: SLOW })),
+    )
+    const statuses = responses.map((response) => response.status)
+    const accepted = responses.filter((response) => response.status === 303)
+    expect(accepted.length).toBeGreaterThan(0)
+    expect(accepted.length).toBeLessThanOrEqual(MAX_RUNNING)
+    expect(statuses.filter((status) => status === 503)).toHaveLength(40 - accepted.length)
+    const requested = await eventTypes('QueryRequested')
+    expect(requested.length - before).toBe(accepted.length)
+    for (const response of accepted) {
+      const queryId = new URL(response.headers.get('location') ?? '', 'http://x').searchParams.get('q') as string
+      expect((await client.post(`/analytics/explore/${queryId}/cancel`)).status).toBe(303)
+    }
+  }, 20_000)
+
   it('cuts ten 10 MB values at the size limit and keeps the page small', async () => {
     const client = app.client()
     const queryId = await run(client, "SELECT repeat('x', 10000000) AS big FROM range(10)")
