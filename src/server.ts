@@ -83,7 +83,8 @@ export async function startServer(config: Config, options: StartServerOptions = 
     port: config.port,
     hostname: config.host,
     // Every route goes through the shell, so every response gets its checks, headers and log line.
-    routes: shell.routes,
+    routes: { ...shell.routes, ...assets.upgradeRoutes },
+    websocket: assets.websocket, // the dev reload channel, in development only
     fetch: shell.fetch,
     error: shell.error,
     // Never Bun's development error page (stack, source lines, cwd), whatever NODE_ENV says.

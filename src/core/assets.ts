@@ -1,8 +1,10 @@
 import { existsSync, statSync } from 'node:fs'
 import { join, resolve, sep } from 'node:path'
+import type { Server, WebSocketHandler } from 'bun'
 import { SAMPLES_ASSET_DIR } from './analytics/samples-dir.ts'
 import { DevAssetBuilder, entryAssetName, WEB_ENTRIES } from './assets/dev-build.ts'
-import { DEV_RELOAD_PATH, DEV_RELOAD_SCRIPT_PATH, DevReload } from './assets/dev-reload.ts'
+import { DevReload } from './assets/dev-reload.ts'
+import { DevTypeChecker } from './assets/dev-typecheck.ts'
 import { type EmbeddedAssets, serveEmbedded } from './assets/embedded.ts'
 import { rawAssetTail, toAssetName } from './assets/safe-path.ts'
 
@@ -15,7 +17,7 @@ export const ASSETS_PREFIX = '/assets/'
 // everything is served from the embedded, hashed files. Source (`bun run dev`, tests): web/ is bundled in
 // memory on first use and assets/ is read from disk, always with `no-store`.
 let embedded: EmbeddedAssets | null = null
-let devReloadActive = false
+let activeDevReload: DevReload | null = null
 
 const PROJECT_ROOT = resolve(import.meta.dir, '../..')
 let sourceRoot = PROJECT_ROOT
@@ -47,23 +49,36 @@ export function hasAsset(name: string): boolean {
 
 /** The dev reload `<script>` for the layout's `<head>`; an empty string unless running from source in development. */
 export function devReloadScriptTag(): string {
-  return devReloadActive ? `<script type="module" src="${DEV_RELOAD_SCRIPT_PATH}"></script>` : ''
+  return activeDevReload?.scriptTag() ?? ''
 }
 
 export type AssetRoute = (req: Request) => Response | Promise<Response>
 
 export interface AssetServerOptions {
-  /** `development` watches web/ and enables the reload endpoint (never in built mode). */
+  /**
+   * `development` watches web/, type-checks in the background and enables the reload channel with its error
+   * overlay (never in built mode); `production` bundles web/ for production (Lit without its dev mode).
+   */
   env: 'development' | 'production' | 'test'
   /** Project root holding web/ and assets/; defaults to this checkout. */
   rootDir?: string
 }
 
 export interface AssetServer {
-  /** Route table entries for Bun.serve: `/assets/*`, plus the dev reload endpoint when active. */
+  /** Routes the shell serves: `/assets/*`, plus the dev reload client script when active. */
   readonly routes: Readonly<Record<string, AssetRoute>>
+  /** Routes Bun.serve answers itself, outside the shell: the dev reload WebSocket upgrade when active. */
+  readonly upgradeRoutes: Readonly<Record<string, (req: Request, server: Server<undefined>) => Response | undefined>>
+  /** For Bun.serve's `websocket`: the dev reload channel's handler when active; else nothing upgrades, and this refuses. */
+  readonly websocket: WebSocketHandler<undefined>
   handle(req: Request): Promise<Response>
   close(): void
+}
+
+/** Bun.serve needs a WebSocket handler once any route may upgrade; outside development none does. */
+const NO_SOCKETS: WebSocketHandler<undefined> = {
+  open: (ws) => ws.close(1008, 'No WebSocket endpoint here'),
+  message: () => {},
 }
 
 const NO_STORE = { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' } as const
@@ -90,10 +105,22 @@ export function createAssetServer({ env, rootDir = PROJECT_ROOT }: AssetServerOp
   sourceRoot = rootDir
   const assetsDir = resolve(rootDir, 'assets')
   const reload = !bundle && env === 'development' ? new DevReload() : null
-  const builder = bundle ? null : new DevAssetBuilder(join(rootDir, 'web'), { onRebuild: () => reload?.notify() })
+  const typecheck = reload
+    ? new DevTypeChecker(rootDir, { onResult: ({ problems }) => reload.setProblems(['types'], problems) })
+    : null
+  const builder = bundle
+    ? null
+    : new DevAssetBuilder(join(rootDir, 'web'), {
+        production: env === 'production',
+        onBuild: (build, change) => {
+          reload?.afterBuild(build.problems, change)
+          if (!change.style || change.script) typecheck?.request() // a stylesheet alone cannot break types
+        },
+      })
   if (reload && builder) {
     builder.watch()
-    devReloadActive = true
+    typecheck?.request()
+    activeDevReload = reload
   }
 
   async function serveSource(req: Request, name: string): Promise<Response> {
@@ -131,19 +158,16 @@ export function createAssetServer({ env, rootDir = PROJECT_ROOT }: AssetServerOp
     return serveSource(req, name)
   }
 
-  const routes: Record<string, AssetRoute> = { [`${ASSETS_PREFIX}*`]: handle }
-  if (reload) {
-    routes[DEV_RELOAD_PATH] = (req) => reload.handle(req)
-    routes[DEV_RELOAD_SCRIPT_PATH] = () => reload.script()
-  }
-
   return {
-    routes,
+    routes: { [`${ASSETS_PREFIX}*`]: handle, ...reload?.scriptRoutes },
+    upgradeRoutes: reload?.upgradeRoutes ?? {},
+    websocket: reload?.websocket ?? NO_SOCKETS,
     handle,
     close() {
       builder?.close()
+      typecheck?.close()
       reload?.close()
-      if (reload) devReloadActive = false
+      if (reload && activeDevReload === reload) activeDevReload = null
     },
   }
 }

@@ -1,5 +1,7 @@
 import { existsSync, type FSWatcher, watch } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
+import { log } from '../log.ts'
+import { type DevProblem, formatProblem, problemsFromBuildLogs, problemsFromError } from './dev-problems.ts'
 
 /** A built file held in memory; dev builds never touch the disk, so parallel servers and tests cannot race. */
 export interface DevFile {
@@ -8,14 +10,25 @@ export interface DevFile {
 }
 
 export interface DevBuild {
+  /** The last good output of every entry: a broken save keeps the page styled and scripted as it was. */
   readonly files: ReadonlyMap<string, DevFile>
-  /** Set when the last build failed; served as a 500 so the broken file is obvious in the browser. */
+  /** Set when an entry has never built; served as a 500 so the broken file is obvious in the browser. */
   readonly error: string | null
+  /** What the latest build of each entry reported; empty when every entry built. */
+  readonly problems: readonly DevProblem[]
+}
+
+/** Which kinds of output a rebuild changed: a script needs a page reload, a stylesheet can be swapped in place. */
+export interface DevBuildChange {
+  readonly script: boolean
+  readonly style: boolean
 }
 
 export interface DevBuilderOptions {
-  /** Called after each rebuild caused by a file change (the dev reload endpoint listens). */
-  onRebuild?: () => void
+  /** Bundle for production: Lit and friends drop their dev-mode code (and its console warning). */
+  production?: boolean
+  /** Called after each build, the first included, with what it changed (the dev reload channel listens). */
+  onBuild?: (build: DevBuild, change: DevBuildChange) => void
 }
 
 /** The browser entries every Ironstar app has: `web/app.ts` and `web/styles/app.css`. */
@@ -27,65 +40,75 @@ export function entryAssetName(entry: string): string {
   return base.replace(/\.(ts|tsx|js)$/, '.js')
 }
 
-async function buildOnce(webDir: string): Promise<DevBuild> {
-  const files = new Map<string, DevFile>()
-  const errors: string[] = []
-  // Separate builds per entry: if app.ts imports CSS, its CSS output would collide with the CSS entry's name.
-  await Promise.all(
-    WEB_ENTRIES.map(async (entry) => {
-      const path = join(webDir, entry)
-      if (!existsSync(path)) return
-      try {
-        const result = await Bun.build({
-          entrypoints: [path],
-          target: 'browser',
-          sourcemap: 'inline',
-          naming: { entry: '[name].[ext]', chunk: '[name]-[hash].[ext]', asset: '[name]-[hash].[ext]' },
-          throw: false,
-        })
-        if (!result.success) errors.push(...result.logs.map((log) => `${entry}: ${log.message}`))
-        for (const output of result.outputs) {
-          const name = output.path.replace(/^\.\//, '')
-          const type = output.type.split(';')[0] ?? 'application/octet-stream'
-          files.set(name, { body: new Blob([await output.arrayBuffer()], { type: output.type }), type })
-        }
-      } catch (error) {
-        errors.push(`${entry}: ${error instanceof Error ? error.message : String(error)}`)
-      }
-    }),
-  )
-  return { files, error: errors.length > 0 ? errors.join('\n') : null }
+/** Export conditions follow NODE_ENV in Bun's bundler: defining it is what selects Lit's production build. */
+export function browserDefines(production: boolean): Record<string, string> | undefined {
+  return production ? { 'process.env.NODE_ENV': '"production"' } : undefined
+}
+
+interface EntryOutput {
+  readonly files: Map<string, DevFile> | null
+  /** Identifies the bytes, to tell a real change from a save that changed nothing. */
+  readonly digest: string
+  readonly problems: DevProblem[]
+}
+
+async function buildEntry(webDir: string, entry: string, production: boolean): Promise<EntryOutput> {
+  const source = entry.endsWith('.css') ? 'css' : 'browser'
+  const root = dirname(webDir)
+  try {
+    const result = await Bun.build({
+      entrypoints: [join(webDir, entry)],
+      target: 'browser',
+      sourcemap: 'inline',
+      define: browserDefines(production),
+      naming: { entry: '[name].[ext]', chunk: '[name]-[hash].[ext]', asset: '[name]-[hash].[ext]' },
+      throw: false,
+    })
+    if (!result.success) return { files: null, digest: '', problems: problemsFromBuildLogs(source, root, result.logs) }
+    const files = new Map<string, DevFile>()
+    const hasher = new Bun.CryptoHasher('sha256')
+    for (const output of result.outputs) {
+      const bytes = await output.arrayBuffer()
+      hasher.update(bytes)
+      const type = output.type.split(';')[0] ?? 'application/octet-stream'
+      files.set(output.path.replace(/^\.\//, ''), { body: new Blob([bytes], { type: output.type }), type })
+    }
+    return { files, digest: hasher.digest('hex'), problems: [] }
+  } catch (error) {
+    return { files: null, digest: '', problems: problemsFromError(source, root, error) }
+  }
 }
 
 /** Builds `web/` on demand (first asset request), and in development rebuilds whenever a file under it changes. */
 export class DevAssetBuilder {
   readonly #webDir: string
-  readonly #onRebuild: (() => void) | undefined
+  readonly #production: boolean
+  readonly #onBuild: DevBuilderOptions['onBuild']
+  /** Per entry, the last good output and the latest problems; separate builds so one broken entry spares the other. */
+  readonly #entries = new Map<string, EntryOutput>()
   #current: Promise<DevBuild> | null = null
   #watcher: FSWatcher | null = null
   #timer: ReturnType<typeof setTimeout> | null = null
 
-  constructor(webDir: string, { onRebuild }: DevBuilderOptions = {}) {
+  constructor(webDir: string, { production = false, onBuild }: DevBuilderOptions = {}) {
     this.#webDir = webDir
-    this.#onRebuild = onRebuild
+    this.#production = production
+    this.#onBuild = onBuild
   }
 
   /** The latest build, started lazily so servers that never serve an asset (most tests) never bundle. */
   current(): Promise<DevBuild> {
-    this.#current ??= buildOnce(this.#webDir)
+    this.#current ??= this.#buildAll()
     return this.#current
   }
 
-  /** Watches web/ recursively; editors save in bursts, so rebuilds are debounced. */
+  /** Watches web/ recursively (and builds once now, so a broken file shows at start); saves come in bursts. */
   watch(): void {
     if (this.#watcher || !existsSync(this.#webDir)) return
+    void this.current()
     this.#watcher = watch(this.#webDir, { recursive: true }, () => {
       if (this.#timer) clearTimeout(this.#timer)
-      this.#timer = setTimeout(() => {
-        this.#timer = null
-        this.#current = buildOnce(this.#webDir)
-        void this.#current.then(() => this.#onRebuild?.()) // reload listeners are notified after the build settles
-      }, 60)
+      this.#timer = setTimeout(() => this.#rebuild(), 60)
     })
   }
 
@@ -93,5 +116,53 @@ export class DevAssetBuilder {
     this.#watcher?.close()
     this.#watcher = null
     if (this.#timer) clearTimeout(this.#timer)
+  }
+
+  #rebuild(): void {
+    this.#timer = null
+    // One build at a time, in order: a save during a build is built after it, never raced against it.
+    this.#current = (this.#current ?? Promise.resolve()).then(() => this.#buildAll())
+  }
+
+  async #buildAll(): Promise<DevBuild> {
+    const entries = WEB_ENTRIES.filter((entry) => existsSync(join(this.#webDir, entry)))
+    const outputs = await Promise.all(entries.map((entry) => buildEntry(this.#webDir, entry, this.#production)))
+    const change = { script: false, style: false }
+    entries.forEach((entry, i) => {
+      const output = outputs[i] as EntryOutput // one output per entry, in order
+      const before = this.#entries.get(entry)
+      this.#report(entry, before?.problems ?? [], output.problems)
+      // The first build changes nothing a page has seen: pages are told only of later ones.
+      const changed = before !== undefined && output.files !== null && output.digest !== before.digest
+      if (changed && entry.endsWith('.css')) change.style = true
+      else if (changed) change.script = true
+      // A failed build keeps the last good files: the page keeps working while the overlay shows the error.
+      this.#entries.set(
+        entry,
+        output.files ? output : { ...output, files: before?.files ?? null, digest: before?.digest ?? '' },
+      )
+    })
+    const build = this.#snapshot()
+    this.#onBuild?.(build, change)
+    return build
+  }
+
+  #snapshot(): DevBuild {
+    const files = new Map<string, DevFile>()
+    const problems: DevProblem[] = []
+    const unbuilt: string[] = []
+    for (const [entry, output] of this.#entries) {
+      for (const [name, file] of output.files ?? []) files.set(name, file)
+      problems.push(...output.problems)
+      if (!output.files) unbuilt.push(...output.problems.map((p) => `${entry}: ${formatProblem(p)}`))
+    }
+    return { files, error: unbuilt.length > 0 ? unbuilt.join('\n') : null, problems }
+  }
+
+  /** The terminal hears of web/ errors too, once when they appear and once when they are fixed. */
+  #report(entry: string, before: readonly DevProblem[], after: readonly DevProblem[]): void {
+    const text = (problems: readonly DevProblem[]) => problems.map(formatProblem).join('\n  ')
+    if (after.length > 0 && text(after) !== text(before)) log.error(`Cannot build web/${entry}:\n  ${text(after)}`)
+    else if (after.length === 0 && before.length > 0) log.info(`Built web/${entry} again: its errors are fixed`)
   }
 }

@@ -2,37 +2,51 @@ import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { DevState } from '../../../src/core/assets/dev-reload.ts'
 import { type AssetServer, createAssetServer, devReloadScriptTag } from '../../../src/core/assets.ts'
 
-/** Reads SSE `data:` lines from a streaming response as a client would. */
-function dataLines(res: Response): () => Promise<string> {
-  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader()
-  let buffer = ''
-  return async () => {
-    for (;;) {
-      const match = buffer.match(/^data: (.*)$/m)
-      if (match) {
-        buffer = buffer.slice((match.index ?? 0) + match[0].length)
-        return match[1] ?? ''
+/** A page's side of the reload channel: every state the server sends, in order. */
+function openChannel(url: URL): { next(predicate?: (state: DevState) => boolean): Promise<DevState>; close(): void } {
+  const ws = new WebSocket(url.href.replace(/^http/, 'ws'))
+  const received: DevState[] = []
+  const waiters: (() => void)[] = []
+  ws.onmessage = (event) => {
+    received.push(JSON.parse(String(event.data)) as DevState)
+    for (const wake of waiters.splice(0)) wake()
+  }
+  let seen = 0
+  return {
+    async next(predicate = () => true) {
+      for (;;) {
+        while (seen < received.length) {
+          const state = received[seen++] as DevState
+          if (predicate(state)) return state
+        }
+        await new Promise<void>((resolve) => waiters.push(resolve))
       }
-      const { value, done } = await reader.read()
-      if (done) throw new Error('Cannot read the reload stream: it ended')
-      buffer += value
-    }
+    },
+    close: () => ws.close(),
   }
 }
 
-describe('dev reload in development from source', () => {
+describe('the dev reload channel in development from source', () => {
   let root: string
   let assets: AssetServer
   let server: ReturnType<typeof Bun.serve>
+  const url = (path: string) => new URL(path, server.url)
 
   beforeAll(() => {
     root = mkdtempSync(join(tmpdir(), 'ironstar-reload-'))
-    mkdirSync(join(root, 'web'), { recursive: true })
+    mkdirSync(join(root, 'web/styles'), { recursive: true })
     writeFileSync(join(root, 'web/app.ts'), 'console.log("v1")\n')
+    writeFileSync(join(root, 'web/styles/app.css'), 'body { --probe: one }\n')
     assets = createAssetServer({ env: 'development', rootDir: root })
-    server = Bun.serve({ port: 0, routes: assets.routes, fetch: () => new Response('Not found', { status: 404 }) })
+    server = Bun.serve({
+      port: 0,
+      routes: assets.routes,
+      websocket: assets.websocket,
+      fetch: () => new Response('Not found', { status: 404 }),
+    })
   })
 
   afterAll(async () => {
@@ -41,27 +55,60 @@ describe('dev reload in development from source', () => {
     rmSync(root, { recursive: true, force: true })
   })
 
-  it('puts the reload script in pages and serves it', async () => {
-    expect(devReloadScriptTag()).toBe('<script type="module" src="/__dev/reload.js"></script>')
-    const res = await fetch(new URL('/__dev/reload.js', server.url))
+  it('puts the client in pages with the version they were rendered at, and serves it', async () => {
+    expect(devReloadScriptTag()).toMatch(
+      /^<script type="module" src="\/__dev\/reload\.js\?v=[0-9a-f]{8}\.0&amp;css=0"><\/script>$/,
+    )
+    const res = await fetch(url('/__dev/reload.js'))
     expect(res.status).toBe(200)
-    expect(await res.text()).toContain('location.reload()')
+    expect(res.headers.get('content-type')).toContain('javascript')
+    const client = await res.text()
+    expect(client).toContain('location.reload()')
+    expect(client).toContain('BroadcastChannel')
+    expect((await fetch(url('/__dev/reload'))).status).toBe(426) // a WebSocket, not a plain GET
   })
 
-  it('tells an open page to reload after web/ changes and serves the rebuilt bundle', async () => {
-    const controller = new AbortController()
-    const res = await fetch(new URL('/__dev/reload', server.url), { signal: controller.signal })
-    expect(res.headers.get('content-type')).toBe('text/event-stream')
-    const next = dataLines(res)
-    const first = await next()
-    expect((await (await fetch(new URL('/assets/app.js', server.url))).text()).includes('v1')).toBe(true)
+  it('a script change bumps the version (pages reload); a stylesheet change only bumps css (swapped in place)', async () => {
+    const channel = openChannel(url('/__dev/reload'))
+    const first = await channel.next()
+    expect(first.problems).toEqual([])
+    expect(await (await fetch(url('/assets/app.js'))).text()).toContain('v1')
 
     writeFileSync(join(root, 'web/app.ts'), 'console.log("v2")\n')
-    const second = await next()
-    expect(second).not.toBe(first)
-    expect(second.split('.')[0]).toBe(first.split('.')[0]) // same boot: a rebuild, not a restart
-    expect(await (await fetch(new URL('/assets/app.js', server.url))).text()).toContain('v2')
-    controller.abort()
+    const afterScript = await channel.next((s) => s.version !== first.version)
+    expect(afterScript.version?.split('.')[0]).toBe(first.version?.split('.')[0]) // same process: a rebuild
+    expect(afterScript.css).toBe(first.css)
+    expect(await (await fetch(url('/assets/app.js'))).text()).toContain('v2')
+
+    writeFileSync(join(root, 'web/styles/app.css'), 'body { --probe: two }\n')
+    const afterStyle = await channel.next((s) => s.css !== first.css)
+    expect(afterStyle.version).toBe(afterScript.version)
+    expect(await (await fetch(url('/assets/app.css'))).text()).toContain('--probe: two')
+    channel.close()
+  })
+
+  it('a broken file is reported with its file and line, the last good bundle stays served, the fix clears it', async () => {
+    const channel = openChannel(url('/__dev/reload'))
+    const before = await channel.next()
+    writeFileSync(join(root, 'web/broken.ts'), 'export const a = 1\nexport const b = (\n')
+    writeFileSync(join(root, 'web/app.ts'), 'import "./broken.ts"\nconsole.log("v3")\n')
+    const broken = await channel.next((s) => s.problems.length > 0)
+    expect(broken.problems[0]).toMatchObject({ source: 'browser', file: 'web/broken.ts', line: 2 })
+    expect(broken.version).toBe(before.version) // nothing new to load
+    const served = await fetch(url('/assets/app.js'))
+    expect(served.status).toBe(200)
+    expect(await served.text()).toContain('v2')
+
+    writeFileSync(join(root, 'web/styles/app.css'), 'body { --probe: two }\np { color red }\n')
+    const both = await channel.next((s) => s.problems.some((p) => p.source === 'css'))
+    expect(both.problems.find((p) => p.source === 'css')).toMatchObject({ file: 'web/styles/app.css', line: 2 })
+    expect(await (await fetch(url('/assets/app.css'))).text()).toContain('--probe: two')
+
+    writeFileSync(join(root, 'web/broken.ts'), 'export const a = 1\n')
+    writeFileSync(join(root, 'web/styles/app.css'), 'body { --probe: three }\n')
+    const fixed = await channel.next((s) => s.problems.length === 0)
+    expect(fixed.version).not.toBe(before.version)
+    channel.close()
   })
 
   it('removes the reload script once the asset server closes', () => {
