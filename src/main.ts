@@ -1,4 +1,4 @@
-import { basename } from 'node:path'
+import { basename, resolve } from 'node:path'
 import { backupDatabase } from './cli/backup.ts'
 import { CliError, EXIT } from './cli/cli-error.ts'
 import { databasePath, ensureWritableDataDir } from './cli/data-dir.ts'
@@ -6,10 +6,12 @@ import { COMMANDS, type CommandName, usage } from './cli/help.ts'
 import { type Config, ConfigError, loadConfig } from './config.ts'
 import { buildInfo } from './core/build-info.ts'
 import { configureLog, log, logFormatFor } from './core/log.ts'
+import type { RunningServer } from './server.ts'
 
 // The CLI: `ironstar [serve|migrate|backup <file>|rebuild|doctor|version|help]`, also `bun src/main.ts …`.
 // Modules with side effects (the server, the slices, DuckDB) are imported only by the command that needs them.
 
+const ROOT = resolve(import.meta.dir, '..')
 const program = process.argv[1]?.startsWith('/$bunfs/') ? 'ironstar' : `bun ${basename(process.argv[1] ?? 'main.ts')}`
 
 function parseCommand(argv: readonly string[]): { command: CommandName; args: string[] } {
@@ -31,11 +33,35 @@ function parseCommand(argv: readonly string[]): { command: CommandName; args: st
   return { command, args }
 }
 
+/** Under `bun run dev` the process is restarted by `bun --watch` on every save, so it must never exit on a code error. */
+function isWatchedDevelopment(config: Config): boolean {
+  return process.execArgv.includes('--watch') && config.env === 'development'
+}
+
+/**
+ * The server's code cannot load or start (a syntax error, a missing import, a throw at start-up): print it,
+ * show it on the port to the open pages, and wait. Exiting would end `bun --watch` for good; staying
+ * alive lets it restart this process with the fix on the next save.
+ */
+async function waitForFix(config: Config, error: unknown): Promise<number> {
+  console.error(error)
+  log.error('The server cannot start: fix the file and save, it restarts by itself')
+  try {
+    const { serveLoadError } = await import('./core/assets/dev-fallback.ts')
+    const fallback = serveLoadError({ hostname: config.host, port: config.port, root: ROOT, error })
+    log.info(`The error is shown on ${fallback.url}`)
+  } catch (fallbackError) {
+    // The dev loop's own files may be the broken ones; the terminal still has the error.
+    log.warn('Cannot show the error in the browser', { error: fallbackError })
+  }
+  return -1
+}
+
 async function serve(config: Config): Promise<number> {
   ensureWritableDataDir(config.dataDir)
-  const { startServer } = await import('./server.ts')
-  let running: Awaited<ReturnType<typeof startServer>>
+  let running: RunningServer
   try {
+    const { startServer } = await import('./server.ts')
     running = await startServer(config)
   } catch (error) {
     if (error instanceof ConfigError) throw new CliError(error.message, EXIT.usage)
@@ -45,6 +71,7 @@ async function serve(config: Config): Promise<number> {
         1,
       )
     }
+    if (isWatchedDevelopment(config)) return waitForFix(config, error)
     throw error
   }
   log.info(`Ironstar listening on ${running.url}`, { env: config.env, dataDir: config.dataDir, ...buildInfo() })
