@@ -11,6 +11,16 @@ export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 /** Per browser test: bun's default of 5 s is too short for a real browser on a shared machine. */
 export const E2E_TIMEOUT_MS = 30_000
 
+/** Headless Chromium as every browser test launches it. */
+export const BROWSER_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+]
+
 /** The Datastar-on tests run whenever the vendored client is present (it is never committed). */
 export const hasDatastar = existsSync(join(import.meta.dir, '..', 'assets', 'vendor', 'datastar.js'))
 
@@ -34,17 +44,7 @@ export async function startHarness(): Promise<Harness> {
   const server = await startServer(
     loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, IRONSTAR_ENV: 'test' }),
   )
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  })
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: BROWSER_ARGS })
   const contexts: BrowserContext[] = []
   const baseUrl = server.url.origin
   return {
