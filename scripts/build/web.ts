@@ -1,6 +1,7 @@
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { basename, dirname, extname, join, relative } from 'node:path'
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib'
+import { browserDefines } from '../../src/core/assets/dev-build.ts'
 
 /** One servable file on disk, as the generated embedding module will describe it. */
 export interface BuiltFile {
@@ -66,6 +67,7 @@ async function bundleEntries(root: string, outDir: string, build: WebBuild): Pro
       target: 'browser',
       minify: true,
       sourcemap: 'linked',
+      define: browserDefines(true), // Lit's production build: no dev-mode checks, no console warning
       naming: { entry: '[name]-[hash].[ext]', chunk: '[name]-[hash].[ext]', asset: '[name]-[hash].[ext]' },
       throw: false,
     })

@@ -48,3 +48,16 @@ describe('build.ts --web-only', () => {
     }
   })
 })
+
+describe('the production bundle', () => {
+  it("carries Lit's production build: none of its dev-mode code or warning", () => {
+    const publicDir = join(work, 'public')
+    const manifest = JSON.parse(readFileSync(join(publicDir, 'manifest.json'), 'utf8')) as Record<string, string>
+    const js = readFileSync(join(publicDir, manifest['app.js'] as string), 'utf8')
+    const map = JSON.parse(readFileSync(join(publicDir, `${manifest['app.js']}.map`), 'utf8')) as { sources: string[] }
+    const lit = map.sources.filter((source) => /node_modules\/(lit|lit-html|lit-element|@lit\/[^/]+)\//.test(source))
+    expect(lit.length).toBeGreaterThan(0)
+    expect(lit.filter((source) => source.includes('/development/'))).toEqual([])
+    expect(js).not.toContain('Lit is in dev mode')
+  })
+})
