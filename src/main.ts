@@ -12,7 +12,8 @@ import type { RunningServer } from './server.ts'
 // Modules with side effects (the server, the slices, DuckDB) are imported only by the command that needs them.
 
 const ROOT = resolve(import.meta.dir, '..')
-const program = process.argv[1]?.startsWith('/$bunfs/') ? 'ironstar' : `bun ${basename(process.argv[1] ?? 'main.ts')}`
+const isBinary = process.argv[1]?.startsWith('/$bunfs/') ?? false
+const program = isBinary ? 'ironstar' : `bun ${basename(process.argv[1] ?? 'main.ts')}`
 
 function parseCommand(argv: readonly string[]): { command: CommandName; args: string[] } {
   if (argv.some((arg) => arg === '--help' || arg === '-h')) return { command: 'help', args: [] }
@@ -141,7 +142,7 @@ async function doctor(config: Config): Promise<number> {
 async function main(argv: readonly string[]): Promise<number> {
   const { command, args } = parseCommand(argv)
   if (command === 'help') {
-    console.log(usage(program))
+    console.log(usage(program, { isBinary }))
     return EXIT.ok
   }
   if (command === 'version') {

@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
+import { BINARY_DEFAULT_ENV } from '../../src/cli/help.ts'
 import type { WebBuild } from './web.ts'
 
 function specifier(fromDir: string, path: string): string {
@@ -86,7 +87,7 @@ export function writeEntryModule(dir: string, root: string, { commit, builtAt, s
     '// A shipped binary runs in production unless the environment says otherwise. Destructured on purpose:',
     '// the bundler inlines the literal `process.env.NODE_ENV`, which would make this test a build-time constant.',
     'const { IRONSTAR_ENV, NODE_ENV } = process.env',
-    "if (!IRONSTAR_ENV && !NODE_ENV) process.env.IRONSTAR_ENV = 'production'",
+    `if (!IRONSTAR_ENV && !NODE_ENV) process.env.IRONSTAR_ENV = ${JSON.stringify(BINARY_DEFAULT_ENV)}`,
     '// Imported only now, so the CLI starts after the assets are registered (static imports would run first).',
     `await import(${specifier(dir, join(root, 'src/main.ts'))})`,
     '',

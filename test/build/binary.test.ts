@@ -71,6 +71,7 @@ describe.skipIf(skip)('the compiled binary, alone in a fresh directory', () => {
     const help = await run(['--help'])
     expect(help.code).toBe(0)
     expect(help.stdout).toContain('Usage: ironstar [command]')
+    expect(help.stdout).toMatch(/IRONSTAR_ENV +production +development \| production \| test; unset: production,/)
     const bad = await run(['nonsense'])
     expect(bad.code).toBe(2)
     expect(bad.stderr).toContain('Cannot run "nonsense": it is not a command')

@@ -31,6 +31,7 @@ describe('ironstar CLI', () => {
     for (const name of Object.keys(CONFIG_VARIABLES)) expect(stdout).toContain(`  ${name} `)
     expect(stdout).toMatch(/PORT +3000 /)
     expect(stdout).toMatch(/DATA_DIR +\.\/data /)
+    expect(stdout).toMatch(/IRONSTAR_ENV +development +development \| production \| test; unset: NODE_ENV if/)
   })
 
   it('rejects an unknown command and a missing argument with exit code 2', async () => {
