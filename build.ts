@@ -6,6 +6,7 @@ import { join, relative, resolve } from 'node:path'
 import { duckdbPlugin } from './scripts/build/duckdb-plugin.ts'
 import { writeEmbeddingModule, writeEntryModule } from './scripts/build/embed.ts'
 import { buildWeb } from './scripts/build/web.ts'
+import { describeDatastar, inspectVendoredDatastar } from './src/core/datastar-pin.ts'
 
 const USAGE = `Usage: bun build.ts [--outfile <path>] [--work-dir <dir>] [--web-only]
 
@@ -56,6 +57,13 @@ async function main(): Promise<void> {
   const started = performance.now()
   const { workDir } = args
   const publicDir = join(workDir, 'public')
+  // The vendored client is embedded only as the pinned release or as recorded by vendor:datastar --unpinned.
+  const datastar = inspectVendoredDatastar(join(root, 'assets'))
+  if (datastar.kind === 'unchecked') {
+    console.error(`Cannot embed the Datastar client: ${describeDatastar(datastar)}`)
+    process.exit(1)
+  }
+  console.log(`Datastar: ${describeDatastar(datastar)}`)
   rmSync(workDir, { recursive: true, force: true })
   mkdirSync(publicDir, { recursive: true })
 
@@ -70,6 +78,7 @@ async function main(): Promise<void> {
   const entry = writeEntryModule(workDir, root, {
     commit: gitCommit(root),
     builtAt: new Date().toISOString(),
+    datastar,
     samplesModule: existsSync(samplesModule) ? samplesModule : null,
   })
   mkdirSync(join(args.outfile, '..'), { recursive: true })

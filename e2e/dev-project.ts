@@ -1,11 +1,9 @@
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { freePort, waitForOk } from '../test/fixtures/process.ts'
+import { copyProject } from '../test/fixtures/project-copy.ts'
 
 const ROOT = join(import.meta.dir, '..')
-/** What `bun run dev` needs of the project; node_modules is linked, not copied. */
-const PROJECT_FILES = ['src', 'web', 'assets', 'migrations', 'tsconfig.json', 'package.json', 'bunfig.toml']
 /** The dev server's output is kept up to this size (the latest part), for assertions and failure messages. */
 const MAX_OUTPUT_CHARS = 64 * 1024
 
@@ -27,9 +25,7 @@ export interface DevProject {
 }
 
 export async function startDevProject(): Promise<DevProject> {
-  const dir = mkdtempSync(join(tmpdir(), 'ironstar-dev-'))
-  for (const name of PROJECT_FILES) cpSync(join(ROOT, name), join(dir, name), { recursive: true })
-  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'))
+  const dir = copyProject('ironstar-dev-')
   const port = freePort()
   const child = Bun.spawn(['bun', '--watch', 'src/main.ts', 'serve'], {
     cwd: dir,

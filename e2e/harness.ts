@@ -23,6 +23,12 @@ export const BROWSER_ARGS = [
 
 /** The Datastar-on tests run whenever the vendored client is present (it is never committed). */
 export const hasDatastar = existsSync(join(import.meta.dir, '..', 'assets', 'vendor', 'datastar.js'))
+if (!hasDatastar) {
+  console.log(
+    'Skipping the Datastar-on browser tests: assets/vendor/datastar.js is absent. Enable them with ' +
+      '`bun run vendor:datastar` (offline: `--from <file>`, plus `--unpinned` for a 1.0.x release other than the pin).',
+  )
+}
 
 export interface Harness {
   readonly server: RunningServer

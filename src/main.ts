@@ -75,7 +75,11 @@ async function serve(config: Config): Promise<number> {
     if (isWatchedDevelopment(config)) return waitForFix(config, error)
     throw error
   }
-  log.info(`Ironstar listening on ${running.url}`, { env: config.env, dataDir: config.dataDir, ...buildInfo() })
+  const { datastarSource, describeDatastar } = await import('./core/datastar-pin.ts')
+  const datastar = datastarSource()
+  const started = `Ironstar listening on ${running.url}; Datastar: ${describeDatastar(datastar)}`
+  log.info(started, { env: config.env, dataDir: config.dataDir, ...buildInfo() })
+  if (datastar.kind === 'unchecked') log.warn('Pages load a Datastar client nobody checked; see the line above')
   let stopping = false
   const shutdown = async (signal: string) => {
     if (stopping) return

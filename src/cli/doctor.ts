@@ -1,6 +1,7 @@
 import type { Config } from '../config.ts'
 import { hasAsset, isBuiltMode } from '../core/assets.ts'
 import { openDatabase } from '../core/database.ts'
+import { datastarSource, describeDatastar } from '../core/datastar-pin.ts'
 import { databasePath, ensureWritableDataDir } from './data-dir.ts'
 
 export interface Check {
@@ -51,8 +52,14 @@ export async function runDoctor(config: Config): Promise<readonly Check[]> {
     await check('assets', () => {
       const missing = ['app.js', 'app.css'].filter((name) => !hasAsset(name))
       if (missing.length > 0) throw new Error(`Missing ${missing.join(', ')}`)
-      const datastar = hasAsset('vendor/datastar.js') ? 'Datastar vendored' : 'Datastar from the pinned CDN URL'
-      return `${isBuiltMode() ? 'embedded, hashed' : 'from source'}; ${datastar}`
+      return isBuiltMode() ? 'embedded, hashed' : 'from source'
+    }),
+    // A vendored client must be the pinned release or one vendored on purpose (--unpinned), never a stray copy.
+    await check('datastar', () => {
+      const source = datastarSource()
+      const text = `Datastar: ${describeDatastar(source)}`
+      if (source.kind === 'unchecked') throw new Error(text)
+      return text
     }),
   ]
 }

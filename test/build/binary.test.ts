@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { brotliDecompressSync } from 'node:zlib'
 import { slices } from '../../src/app.ts'
+import { describeDatastar, inspectVendoredDatastar } from '../../src/core/datastar-pin.ts'
 import { runProcess } from '../fixtures/process.ts'
 
 // Builds the real binary, copies ONLY that file into an empty directory and runs it there: what a VPS gets.
@@ -15,6 +16,8 @@ const hasSamples = existsSync(join(ROOT, 'assets/samples/trips.parquet'))
 const SAMPLE_QUERY = hasSamples
   ? 'SELECT 6 * 7 AS answer_from_duckdb, count(*) > 0 AS has_trips FROM samples.trips'
   : 'SELECT 6 * 7 AS answer_from_duckdb'
+// What the build found in assets/vendor/ (the pin, an --unpinned record, or nothing): the binary must say the same.
+const DATASTAR = `Datastar: ${describeDatastar(inspectVendoredDatastar(join(ROOT, 'assets')))}`
 const hasRoute = (prefix: string) =>
   slices.some((slice) => slice.nav?.href === prefix || slice.name === prefix.slice(1))
 
@@ -81,6 +84,7 @@ describe.skipIf(skip)('the compiled binary, alone in a fresh directory', () => {
     const first = await run(['doctor'])
     expect(first.stdout).toMatch(/^ok +duckdb +DuckDB v\d/m)
     expect(first.stdout).toMatch(/^ok +assets +embedded, hashed/m)
+    expect(first.stdout).toContain(`ok   datastar  ${DATASTAR}\n`)
     expect(first.code).toBe(0)
     const cached = readdirSync(join(scratch, 'cache/ironstar'))
     expect(cached).toHaveLength(1)
@@ -215,6 +219,7 @@ describe.skipIf(skip)('the compiled binary, alone in a fresh directory', () => {
     const lines = (await serverOutput).trim().split('\n')
     const records = lines.map((line) => JSON.parse(line) as { level: string; msg: string; route?: string })
     expect(records[0]?.msg).toStartWith('Ironstar listening on http://127.0.0.1:')
+    expect(records[0]?.msg).toEndWith(`; ${DATASTAR}`)
     expect(records.some((r) => r.msg === 'request' && r.route === '/todos')).toBe(hasRoute('/todos'))
     expect(records.at(-1)?.msg).toBe('Shutting down')
   }, 30_000)
