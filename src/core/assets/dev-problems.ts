@@ -40,13 +40,14 @@ function clip(text: string): string {
 }
 
 function fromPosition(source: DevProblemSource, root: string, message: string, position: BunPosition): DevProblem {
+  const lineText = position.lineText?.replace(/^[\r\n]+|[\r\n]+$/g, '') // the CSS parser includes the line break
   return {
     source,
     file: projectPath(root, position.file),
     line: position.line,
     column: position.column,
     message: clip(message),
-    ...(position.lineText ? { lineText: clip(position.lineText) } : {}),
+    ...(lineText ? { lineText: clip(lineText) } : {}),
   }
 }
 

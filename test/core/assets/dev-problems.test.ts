@@ -60,6 +60,6 @@ describe('problemsFromBuildLogs', () => {
     expect(result.success).toBe(false)
     const problems = problemsFromBuildLogs('css', root, [...result.logs, { level: 'warning', message: 'meh' }])
     expect(problems).toHaveLength(1)
-    expect(problems[0]).toMatchObject({ source: 'css', file: 'bad.css', line: 2 })
+    expect(problems[0]).toMatchObject({ source: 'css', file: 'bad.css', line: 2, lineText: 'p {{ }' })
   })
 })
