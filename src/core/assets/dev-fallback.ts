@@ -49,7 +49,7 @@ export function serveLoadError({ hostname, port, root, error }: LoadErrorServerO
   const server = Bun.serve({
     hostname,
     port,
-    routes: reload.routes,
+    routes: { ...reload.scriptRoutes, ...reload.upgradeRoutes },
     websocket: reload.websocket,
     fetch(req) {
       const headers = {

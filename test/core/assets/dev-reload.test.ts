@@ -43,7 +43,7 @@ describe('the dev reload channel in development from source', () => {
     assets = createAssetServer({ env: 'development', rootDir: root })
     server = Bun.serve({
       port: 0,
-      routes: assets.routes,
+      routes: { ...assets.routes, ...assets.upgradeRoutes },
       websocket: assets.websocket,
       fetch: () => new Response('Not found', { status: 404 }),
     })
