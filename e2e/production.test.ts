@@ -15,7 +15,14 @@ let server: RunningServer
 let browser: Browser
 beforeAll(async () => {
   server = await startServer(
-    loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, IRONSTAR_ENV: 'production' }),
+    loadConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      IRONSTAR_ENV: 'production',
+      // Pages are read over loopback, which production always answers for.
+      PUBLIC_ORIGIN: 'https://app.example.com',
+    }),
     { log: () => {} },
   )
   browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: BROWSER_ARGS })
