@@ -83,4 +83,54 @@ describe.skipIf(!hasDatastar)('todos with Datastar', () => {
     },
     E2E_TIMEOUT_MS,
   )
+
+  it(
+    'keeps an open editor, its focus and what was typed, while another page changes the list',
+    async () => {
+      const context = await h.newSession()
+      const a = await openPage(context, '/todos', { feed: '/todos/feed' })
+      const b = await openPage(context, '/todos', { feed: '/todos/feed' })
+      for (const text of ['Buy milk', 'Call mum']) {
+        await b.page.fill('#todo-new-text', text)
+        await b.page.press('#todo-new-text', 'Enter')
+        await a.page.locator('.todo-item .todo-text', { hasText: text }).waitFor({ timeout: LIVE_MS })
+      }
+      const item = a.page.locator('.todo-item', { hasText: 'Buy milk' })
+      const input = item.locator('.todo-edit input[name=text]')
+      const editor = () =>
+        input.evaluate((el: HTMLInputElement) => ({
+          focused: el === document.activeElement,
+          shown: el.checkVisibility(),
+          value: el.value,
+        }))
+
+      // Typed straight after the double-click, as a person does: the keys go to the end of the text.
+      await item.locator('.todo-text').dblclick()
+      await a.page.keyboard.type(' and eggs')
+      expect(await editor()).toEqual({ focused: true, shown: true, value: 'Buy milk and eggs' })
+
+      // Page B adds a todo, then completes the one being edited: A's list is morphed twice.
+      await b.page.fill('#todo-new-text', 'Water plants')
+      await b.page.press('#todo-new-text', 'Enter')
+      await a.page.locator('.todo-item .todo-text', { hasText: 'Water plants' }).waitFor({ timeout: LIVE_MS })
+      await b.page.locator('.todo-item', { hasText: 'Buy milk' }).locator('.todo-toggle').click()
+      await a.page
+        .locator('.todo-item.is-completed', { hasText: 'Buy milk' })
+        .waitFor({ state: 'attached', timeout: LIVE_MS })
+      expect(await editor()).toEqual({ focused: true, shown: true, value: 'Buy milk and eggs' })
+
+      await a.page.keyboard.type(', bread')
+      await a.page.keyboard.press('Enter')
+      await b.page
+        .locator('.todo-item .todo-text', { hasText: 'Buy milk and eggs, bread' })
+        .waitFor({ timeout: LIVE_MS })
+      expect(await a.page.locator('.todo-item.is-editing').count()).toBe(0)
+
+      for (const { problems } of [a, b]) {
+        expect(problems.consoleErrors).toEqual([])
+        expect(problems.failedRequests).toEqual([])
+      }
+    },
+    E2E_TIMEOUT_MS,
+  )
 })

@@ -42,16 +42,21 @@ function todoItem(todo: Todo, options: TodoViewOptions): Html {
   const isEditing = options.editing === todo.id
   const editHref = `${pageHref(options.filter)}${options.filter === 'all' ? '?' : '&'}edit=${encodeURIComponent(todo.id)}`
   const toggleLabel = todo.completed ? `Mark "${todo.text}" as not done` : `Mark "${todo.text}" as done`
+  // Opening the editor only sets `$_editing`. In the same signal flush the item's data-class shows
+  // the editor and then the input's data-effect focuses it, caret at the end, so keys typed right
+  // after the double-click land in it. A fat morph keeps the input (same id) and what was typed
+  // (its value attribute is unchanged), and data-class puts back the `is-editing` the morph resets.
   return html`<li id="todo-${todo.id}" class="todo-item${todo.completed ? ' is-completed' : ''}${isEditing ? ' is-editing' : ''}" data-class:is-editing="$_editing === ${js(todo.id)}">
     <div class="todo-view">
       ${actionForm(`${base}/toggle`, options.filter, html`<button type="submit" class="todo-toggle" aria-pressed="${String(todo.completed)}" aria-label="${toggleLabel}">${icon('check')}</button>`)}
-      <span class="todo-text" data-on:dblclick="$_editing = ${js(todo.id)}; setTimeout(() => document.getElementById(${js(inputId)})?.focus())">${todo.text}</span>
-      <a class="todo-edit-link icon-button" href="${editHref}" aria-label="Edit &quot;${todo.text}&quot;" data-on:click__prevent="$_editing = ${js(todo.id)}; setTimeout(() => document.getElementById(${js(inputId)})?.focus())">${icon('pencil')}</a>
+      <span class="todo-text" data-on:dblclick="$_editing = ${js(todo.id)}">${todo.text}</span>
+      <a class="todo-edit-link icon-button" href="${editHref}" aria-label="Edit &quot;${todo.text}&quot;" data-on:click__prevent="$_editing = ${js(todo.id)}">${icon('pencil')}</a>
       ${actionForm(`${base}/delete`, options.filter, html`<button type="submit" class="todo-delete icon-button" aria-label="Delete &quot;${todo.text}&quot;">${icon('x')}</button>`)}
     </div>
     <form class="todo-edit" method="post" action="${withFilter(`${base}/edit`, options.filter)}" data-indicator:_saving data-on:submit="@post(${js(withFilter(`${base}/edit`, options.filter))}, {contentType: 'form'}); $_editing = ''">
       <label class="visually-hidden" for="${inputId}">Edit todo</label>
       <input id="${inputId}" class="input" name="text" value="${todo.text}" maxlength="${MAX_TEXT_LENGTH}" autocomplete="off" ${isEditing ? 'autofocus' : ''}
+        data-effect="$_editing === ${js(todo.id)} && (el.focus(), el.setSelectionRange(el.value.length, el.value.length))"
         data-on:keydown="evt.key === 'Escape' && (el.value = el.defaultValue, $_editing = '')">
       <button type="submit" class="button button--primary button--small">Save</button>
       <a class="button button--ghost button--small" href="${pageHref(options.filter)}" data-on:click__prevent="$_editing = ''">Cancel</a>
