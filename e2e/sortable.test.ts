@@ -27,9 +27,15 @@ const showsAt = (page: Page, id: string, position: number) =>
  * person holds the item over its place until it shows there. So does this: it rests the
  * pointer on the target, nudging it (each move is a dragover), until the item is at
  * `position` in the page, and only then releases. This waits on the page's animation, not on
- * the server, and is bounded.
+ * the server, and is bounded. `whilePressed` runs between the press and the first move.
  */
-async function dragOnto(page: Page, id: string, targetId: string, position: number): Promise<void> {
+async function dragOnto(
+  page: Page,
+  id: string,
+  targetId: string,
+  position: number,
+  whilePressed: () => Promise<void> = async () => {},
+): Promise<void> {
   const handle = await page.locator(`#item-${id} .sortable-item__handle`).boundingBox()
   const target = await page.locator(`#item-${targetId}`).boundingBox()
   if (!handle || !target) throw new Error('Cannot drag: items are not laid out')
@@ -37,6 +43,7 @@ async function dragOnto(page: Page, id: string, targetId: string, position: numb
   const [fromY, toY] = [handle.y + handle.height / 2, target.y + 4]
   await page.mouse.move(x, fromY)
   await page.mouse.down()
+  await whilePressed()
   for (let step = 1; step <= 10; step++) await page.mouse.move(x, fromY + ((toY - fromY) * step) / 10)
   for (let nudge = 0; !(await isAt(page, id, position)); nudge++) {
     if (nudge === 40) throw new Error(`Cannot drag "${id}" to ${position}: it stays at ${await order(page)}`)
@@ -82,6 +89,30 @@ describe.skipIf(!hasDatastar)('sortable with Datastar', () => {
       await dragOnto(a.page, 'render', 'model', 1)
       await showsAt(b.page, 'render', 1)
       expect(await order(b.page)).toEqual(['render', 'model', 'decide', 'project', 'ship'])
+      expect(await order(a.page)).toEqual(await order(b.page))
+
+      for (const { problems } of [a, b]) {
+        expect(problems.consoleErrors).toEqual([])
+        expect(problems.failedRequests).toEqual([])
+      }
+    },
+    E2E_TIMEOUT_MS,
+  )
+
+  it(
+    'drags an item pressed just before another page moves one: the morph leaves the drag alone',
+    async () => {
+      const [first, second] = [await h.newSession(), await h.newSession()]
+      const a = await openPage(first, '/sortable', { feed: '/sortable/feed' })
+      const b = await openPage(second, '/sortable', { feed: '/sortable/feed' })
+
+      // sortablejs marks the pressed item (draggable, its classes); B's move morphs A's list under it.
+      await dragOnto(a.page, 'ship', 'model', 1, async () => {
+        await b.page.locator('#item-decide button[aria-label$="down"]').click()
+        await showsAt(a.page, 'decide', 3)
+      })
+      await showsAt(b.page, 'ship', 1)
+      expect(await order(b.page)).toEqual(['ship', 'model', 'project', 'decide', 'render'])
       expect(await order(a.page)).toEqual(await order(b.page))
 
       for (const { problems } of [a, b]) {

@@ -14,6 +14,8 @@ export interface ReorderDetail {
  * `data-on:reorder="@post(...)"`). It renders into light DOM, so the design system's classes
  * and Datastar's attributes reach the items, and a server morph of the list leaves the
  * sortablejs instance bound (the list element keeps its id, so the morph keeps the node).
+ * Items the server morphs need `data-preserve-attr="class style draggable"`: sortablejs marks
+ * the item it drags with those, and a morph that strips them stops the drag from starting.
  *
  * Attributes: `list` — selector of the container whose children are the items (default: the
  * first child element); `handle` — selector of the drag handle inside an item (default: the

@@ -9,8 +9,13 @@ function moveButton(item: Item, direction: 'up' | 'down', isDisabled: boolean, l
   </form>`
 }
 
+/**
+ * sortablejs marks the item it drags (`draggable`, inline `style`, its classes) and the server
+ * never varies those attributes, so a morph that lands while an item is pressed or dragged (another
+ * page moved one) keeps them: without them the browser would not start the drag.
+ */
 function sortableItem(item: Item, index: number, count: number): Html {
-  return html`<li id="item-${item.id}" class="sortable-item" data-id="${item.id}">
+  return html`<li id="item-${item.id}" class="sortable-item" data-id="${item.id}" data-preserve-attr="class style draggable">
     <span class="sortable-item__handle" aria-hidden="true">${icon('grip-vertical')}</span>
     <span class="sortable-item__rank">${index + 1}</span>
     <span class="sortable-item__label">${item.label}</span>
