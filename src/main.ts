@@ -5,7 +5,7 @@ import { databasePath, ensureWritableDataDir } from './cli/data-dir.ts'
 import { COMMANDS, type CommandName, usage } from './cli/help.ts'
 import { type Config, ConfigError, loadConfig } from './config.ts'
 import { buildInfo } from './core/build-info.ts'
-import { configureLog, log, logFormatFor } from './core/log.ts'
+import { type Logger, loggerFor } from './core/log.ts'
 import type { RunningServer } from './server.ts'
 
 // The CLI: `ironstar [serve|migrate|backup <file>|rebuild|doctor|version|help]`, also `bun src/main.ts …`.
@@ -44,7 +44,7 @@ function isWatchedDevelopment(config: Config): boolean {
  * show it on the port to the open pages, and wait. Exiting would end `bun --watch` for good; staying
  * alive lets it restart this process with the fix on the next save.
  */
-async function waitForFix(config: Config, error: unknown): Promise<number> {
+async function waitForFix(config: Config, log: Logger, error: unknown): Promise<number> {
   console.error(error)
   log.error('The server cannot start: fix the file and save, it restarts by itself')
   try {
@@ -60,10 +60,12 @@ async function waitForFix(config: Config, error: unknown): Promise<number> {
 
 async function serve(config: Config): Promise<number> {
   ensureWritableDataDir(config.dataDir)
+  // The server's one logger: JSON lines in production, this CLI's own lines included.
+  const log: Logger = loggerFor(config.env)
   let running: RunningServer
   try {
     const { startServer } = await import('./server.ts')
-    running = await startServer(config)
+    running = await startServer(config, { logger: log })
   } catch (error) {
     if (error instanceof ConfigError) throw new CliError(error.message, EXIT.usage)
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
@@ -72,7 +74,7 @@ async function serve(config: Config): Promise<number> {
         1,
       )
     }
-    if (isWatchedDevelopment(config)) return waitForFix(config, error)
+    if (isWatchedDevelopment(config)) return waitForFix(config, log, error)
     throw error
   }
   const { datastarSource, describeDatastar } = await import('./core/datastar-pin.ts')
@@ -163,7 +165,6 @@ async function main(argv: readonly string[]): Promise<number> {
     if (error instanceof ConfigError) throw new CliError(error.message, EXIT.usage)
     throw error
   }
-  configureLog({ format: logFormatFor(config.env) })
   switch (command) {
     case 'serve':
       return serve(config)

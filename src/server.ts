@@ -2,7 +2,6 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { slices as appSlices } from './app.ts'
 import { type Config, ConfigError } from './config.ts'
-import { observeCommandSample } from './core/analytics/command-samples.ts'
 import type { AppContext } from './core/app-context.ts'
 import { type AssetRoute, createAssetServer } from './core/assets.ts'
 import { BroadcastRing } from './core/bus.ts'
@@ -11,12 +10,14 @@ import { openDatabase } from './core/database.ts'
 import type { RouteTable } from './core/http/context.ts'
 import type { RequestLogger } from './core/http/request-log.ts'
 import { createShell } from './core/http/router.ts'
+import { type Logger, loggerFor } from './core/log.ts'
+import { MetricsRegistry } from './core/metrics.ts'
 import { migrate } from './core/migrations.ts'
-import { createOps, logRequestLine, metricsRequestLogger, observeCommand } from './core/ops.ts'
-import { startProjections } from './core/projections.ts'
+import { createOps, metricsRequestLogger, observeCommand } from './core/ops.ts'
+import { Runtime } from './core/runtime.ts'
 import { SessionStore } from './core/session.ts'
 import type { Slice } from './core/slice.ts'
-import { closeFeeds } from './core/sse.ts'
+import { FeedRegistry } from './core/sse.ts'
 import { SqliteEventStore } from './core/store/sqlite-event-store.ts'
 import { EventRegistry } from './core/upcast.ts'
 import { migrations } from './migrations.ts'
@@ -34,8 +35,10 @@ export interface RunningServer {
 export interface StartServerOptions {
   /** The app's slices. @default the list in src/app.ts (tests pass their own) */
   slices?: readonly Slice[]
-  /** One line per request (always counted in /metrics first). @default the process log, none when env is test */
+  /** One line per request (always counted in /metrics first). @default the logger, none when env is test */
   log?: RequestLogger
+  /** Every line the server writes. @default JSON in production, readable lines otherwise */
+  logger?: Logger
 }
 
 /** Asset handlers serve GET (and HEAD through it); any other method gets the shell's 405. */
@@ -52,7 +55,13 @@ export async function startServer(config: Config, options: StartServerOptions = 
       'Cannot serve in production without PUBLIC_ORIGIN: set it to the address visitors use, e.g. https://app.example.com',
     )
   }
-  const log = metricsRequestLogger({ forward: options.log ?? (config.env === 'test' ? undefined : logRequestLine) })
+  const logger = options.logger ?? loggerFor(config.env)
+  const metrics = new MetricsRegistry()
+  const requestLine: RequestLogger = (line) => logger.info('request', { ...line })
+  const log = metricsRequestLogger({
+    forward: options.log ?? (config.env === 'test' ? undefined : requestLine),
+    registry: metrics,
+  })
   mkdirSync(config.dataDir, { recursive: true })
   const db = openDatabase(join(config.dataDir, 'ironstar.sqlite'))
   migrate(db, migrations)
@@ -61,21 +70,42 @@ export async function startServer(config: Config, options: StartServerOptions = 
   for (const slice of slices) {
     for (const [type, schema] of Object.entries(slice.events)) registry.register(type, schema)
   }
-  const store = new SqliteEventStore(db, registry, { maxPayloadBytes: config.payloadLimitBytes })
+  const store = new SqliteEventStore(db, registry, { maxPayloadBytes: config.payloadLimitBytes, log: logger })
   const bus = new BroadcastRing(config.ringCapacity)
   store.onCommit((events) => bus.publish(events))
-  const commands = new CommandHandler(store, {
-    observe: (outcome) => {
-      observeCommand(outcome)
-      observeCommandSample(outcome)
-    },
+  const commands = new CommandHandler(store, { observe: (outcome) => observeCommand(outcome, metrics) })
+  const feeds = new FeedRegistry({
+    bus,
+    store,
+    log: logger,
+    limits: { keepAliveMs: config.keepAliveMs },
   })
-  const app: AppContext = { config, db, registry, store, bus, commands }
-  const assets = createAssetServer({ env: config.env })
-  const projections = slices.flatMap((slice) => slice.projections)
-  await startProjections(projections, { store, bus })
+  const runtime = new Runtime(logger)
+  const app: AppContext = {
+    config,
+    db,
+    registry,
+    store,
+    bus,
+    commands,
+    log: logger,
+    metrics,
+    feeds,
+    projection: (definition) => runtime.projection(definition),
+    resource: (definition) => runtime.resource(definition),
+    readers: () => runtime.readers(),
+  }
+  const assets = createAssetServer({ env: config.env, log: logger })
+  await runtime.startProjections(
+    slices.flatMap((slice) => slice.projections),
+    { store, bus },
+  )
+  await runtime.startResources(
+    slices.flatMap((slice) => slice.resources),
+    app,
+  )
   const sessions = new SessionStore(db, { maxAgeSeconds: config.sessionMaxAgeSeconds })
-  const ops = createOps({ db, store, bus, projections })
+  const ops = createOps({ db, store, bus, feeds, readers: app.readers, registry: metrics })
   const platform = { ...assetRoutes(assets.routes), ...ops.routes }
   const shell = createShell({ app, slices, sessions, platform, log })
 
@@ -97,18 +127,22 @@ export async function startServer(config: Config, options: StartServerOptions = 
     url: server.url,
     app,
     async stop() {
-      ops.close()
-      assets.close()
+      // The one place shutdown is ordered:
       // 1. Stop accepting. 2. End feeds with a reset so browsers reconnect (to the next process).
-      // 3. Let in-flight commands finish (their projections still run), forcing after a grace period.
+      // 3. Let in-flight requests finish, forcing after a grace period. 4. Drain the store's queue,
+      //    so every command still queued gets its real outcome (projections still apply it).
+      // 5. Stop the slices' resources, then the projections. 6. Close the bus, sessions, database.
       const draining = server.stop()
-      closeFeeds(bus)
+      feeds.close()
       const drained = await Promise.race([draining.then(() => true), Bun.sleep(SHUTDOWN_GRACE_MS).then(() => false)])
       if (!drained) await server.stop(true)
-      sessions.close()
-      await Promise.all(projections.map((projection) => projection.stop()))
-      bus.close()
       await store.close()
+      await runtime.stopResources()
+      await runtime.stopProjections()
+      ops.close()
+      assets.close()
+      bus.close()
+      sessions.close()
       db.close()
     },
   }

@@ -4,10 +4,10 @@ import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { loadConfig } from '../src/config.ts'
 import { defineSlice } from '../src/core/slice.ts'
-import { feedCounters, serveFeed } from '../src/core/sse.ts'
+import { serveFeed } from '../src/core/sse.ts'
 import { SseConnection } from '../src/core/testing/sse-client.ts'
 import { startServer } from '../src/server.ts'
-import { isBoardEvent, makeBoardProjection, notesDecider, renderBoard } from './fixtures/notes.ts'
+import { boardProjection, isBoardEvent, notesDecider, renderBoard } from './fixtures/notes.ts'
 import { freePort, ROOT } from './fixtures/process.ts'
 import { makeTempDir } from './fixtures/store.ts'
 
@@ -17,7 +17,7 @@ afterAll(() => {
 })
 
 function probeSlice(gate: Promise<void>) {
-  const board = makeBoardProjection('shutdown-board')
+  const board = boardProjection('shutdown-board')
   return defineSlice({
     name: 'probe',
     events: { NoteAdded: {}, BoardRenamed: {} },
@@ -28,8 +28,8 @@ function probeSlice(gate: Promise<void>) {
           serveFeed(req, ctx, {
             key: 'probe',
             isRelevant: isBoardEvent,
-            render: () => renderBoard(board.state),
-            projections: [board],
+            render: () => renderBoard(ctx.app.projection(board).state),
+            projections: [ctx.app.projection(board)],
           }),
       },
       '/probe/slow': {
@@ -40,7 +40,7 @@ function probeSlice(gate: Promise<void>) {
             { type: 'board', id: 'b' },
             { type: 'AddNote', text: 'late' },
           )
-          await board.waitFor(result.position)
+          await ctx.app.projection(board).waitFor(result.position)
           return new Response(null, { status: 204 })
         },
       },
@@ -70,7 +70,7 @@ describe('startServer().stop()', () => {
     const stopping = running.stop()
     await feed.finished
     expect(feed.endedBy).toBe('error') // a reset, which Datastar retries; a clean end it would not
-    expect(feedCounters(running.app.bus).connections).toBe(0)
+    expect(running.app.feeds.counters().connections).toBe(0)
     await expect(fetch(`${base}/probe/feed`)).rejects.toThrow() // no longer accepting
 
     open()

@@ -8,8 +8,9 @@ import { CommandHandler } from '../../src/core/commands.ts'
 import { openDatabase } from '../../src/core/database.ts'
 import type { Decider } from '../../src/core/decider.ts'
 import { migrate } from '../../src/core/migrations.ts'
+import { Projection } from '../../src/core/projections.ts'
 import { encodePatch, OPENING } from '../../src/core/sse/encode.ts'
-import { feedCounters, serveFeed } from '../../src/core/sse.ts'
+import { FeedRegistry, serveFeed } from '../../src/core/sse.ts'
 import { SqliteEventStore } from '../../src/core/store/sqlite-event-store.ts'
 import { EventRegistry } from '../../src/core/upcast.ts'
 import { migrations } from '../../src/migrations.ts'
@@ -37,7 +38,9 @@ async function ironstar() {
   const store = new SqliteEventStore(db, new EventRegistry().register('Ticked'))
   const bus = new BroadcastRing(256)
   store.onCommit((events) => bus.publish(events))
-  await tallyProjection.start({ store, bus })
+  const tally = new Projection(tallyProjection)
+  await tally.start({ store, bus })
+  const feeds = new FeedRegistry({ bus, store })
   const commands = new CommandHandler(store)
   const stream = { type: 'tally', id: 'bench' }
   const server = Bun.serve({
@@ -46,12 +49,12 @@ async function ironstar() {
       '/feed': (req, srv) =>
         serveFeed(
           req,
-          { app: { bus, store }, server: srv },
+          { app: { feeds }, server: srv },
           {
             key: 'tally',
             isRelevant: (event) => event.type === 'Ticked',
-            render: () => renderTally(tallyProjection.state),
-            projections: [tallyProjection],
+            render: () => renderTally(tally.state),
+            projections: [tally],
           },
         ),
       '/cmd': {
@@ -62,7 +65,7 @@ async function ironstar() {
         },
       },
       '/stats': () =>
-        Response.json({ ...stats(), connections: feedCounters(bus).connections, renders: feedCounters(bus).renders }),
+        Response.json({ ...stats(), connections: feeds.counters().connections, renders: feeds.counters().renders }),
     },
   })
   return { server, cleanup: () => rmSync(dir, { recursive: true, force: true }) }

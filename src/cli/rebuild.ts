@@ -1,5 +1,6 @@
 import type { Database } from 'bun:sqlite'
 import { BroadcastRing } from '../core/bus.ts'
+import { Projection } from '../core/projections.ts'
 import type { Slice } from '../core/slice.ts'
 import { SqliteEventStore } from '../core/store/sqlite-event-store.ts'
 import { EventRegistry } from '../core/upcast.ts'
@@ -33,7 +34,8 @@ export async function rebuildProjections(db: Database, slices: readonly Slice[])
   const results: RebuiltProjection[] = []
   try {
     for (const slice of slices) {
-      for (const projection of slice.projections) {
+      for (const definition of slice.projections) {
+        const projection = new Projection(definition)
         const begun = performance.now()
         await projection.start({ store, bus })
         results.push({

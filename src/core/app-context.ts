@@ -2,10 +2,18 @@ import type { Database } from 'bun:sqlite'
 import type { Config } from '../config.ts'
 import type { BroadcastRing } from './bus.ts'
 import type { CommandHandler } from './commands.ts'
+import type { Logger } from './log.ts'
+import type { MetricsRegistry } from './metrics.ts'
+import type { Projection, ProjectionDefinition } from './projections.ts'
+import type { ObservedReader, ResourceDefinition } from './runtime.ts'
+import type { FeedRegistry } from './sse/feed-registry.ts'
 import type { EventStore } from './store/event-store.ts'
 import type { EventRegistry } from './upcast.ts'
 
-/** The one dependency object the core hands to every slice (no per-slice wiring). */
+/**
+ * The one dependency object the core hands to every slice (no per-slice wiring). Everything
+ * in it belongs to one running server: two servers in one process share nothing.
+ */
 export interface AppContext {
   readonly config: Config
   readonly db: Database
@@ -13,4 +21,16 @@ export interface AppContext {
   readonly store: EventStore
   readonly bus: BroadcastRing
   readonly commands: CommandHandler
+  /** The server's logger: one JSON object per line in production. */
+  readonly log: Logger
+  /** What `/metrics` renders for this server. */
+  readonly metrics: MetricsRegistry
+  /** Every open feed of this server, with its limits from the config. */
+  readonly feeds: FeedRegistry
+  /** This server's running instance of a projection a slice lists. */
+  projection<State>(definition: ProjectionDefinition<State>): Projection<State>
+  /** This server's instance of a resource a slice lists. */
+  resource<T>(definition: ResourceDefinition<T>): T
+  /** Every reader of the log (projections, analytics ingestion) and how far it has caught up. */
+  readers(): readonly ObservedReader[]
 }

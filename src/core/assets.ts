@@ -7,6 +7,7 @@ import { DevReload } from './assets/dev-reload.ts'
 import { DevTypeChecker } from './assets/dev-typecheck.ts'
 import { type EmbeddedAssets, serveEmbedded } from './assets/embedded.ts'
 import { rawAssetTail, toAssetName } from './assets/safe-path.ts'
+import { type Logger, loggerFor } from './log.ts'
 
 export type { EmbeddedAsset, EmbeddedAssets } from './assets/embedded.ts'
 
@@ -62,6 +63,8 @@ export interface AssetServerOptions {
   env: 'development' | 'production' | 'test'
   /** Project root holding web/ and assets/; defaults to this checkout. */
   rootDir?: string
+  /** The server's logger, for web/ build and type errors. @default a logger for `env` */
+  log?: Logger
 }
 
 export interface AssetServer {
@@ -100,18 +103,23 @@ function hasWebEntry(entry: string): boolean {
 }
 
 /** Serves `/assets/*` in either mode; in development from source it also runs the rebuild-and-reload loop. */
-export function createAssetServer({ env, rootDir = PROJECT_ROOT }: AssetServerOptions): AssetServer {
+export function createAssetServer({
+  env,
+  rootDir = PROJECT_ROOT,
+  log = loggerFor(env),
+}: AssetServerOptions): AssetServer {
   const bundle = embedded
   sourceRoot = rootDir
   const assetsDir = resolve(rootDir, 'assets')
   const reload = !bundle && env === 'development' ? new DevReload() : null
   const typecheck = reload
-    ? new DevTypeChecker(rootDir, { onResult: ({ problems }) => reload.setProblems(['types'], problems) })
+    ? new DevTypeChecker(rootDir, { log, onResult: ({ problems }) => reload.setProblems(['types'], problems) })
     : null
   const builder = bundle
     ? null
     : new DevAssetBuilder(join(rootDir, 'web'), {
         production: env === 'production',
+        log,
         onBuild: (build, change) => {
           reload?.afterBuild(build.problems, change)
           if (!change.style || change.script) typecheck?.request() // a stylesheet alone cannot break types

@@ -53,6 +53,7 @@ export class CommandHandler {
   readonly #cache: LruMap<string, CachedStream>
   readonly #maxRetries: number
   readonly #observe: ((outcome: CommandOutcome) => void) | undefined
+  readonly #listeners = new Set<(outcome: CommandOutcome) => void>()
 
   constructor(store: EventStore, options: CommandHandlerOptions = {}) {
     const { cacheSize = 10_000, maxRetries = 5, observe } = options
@@ -70,7 +71,7 @@ export class CommandHandler {
   ): Promise<CommandResult> {
     const started = performance.now()
     const report = (outcome: CommandOutcome['outcome']) =>
-      this.#observe?.({ streamType: stream.type, durationMs: performance.now() - started, outcome })
+      this.#report({ streamType: stream.type, durationMs: performance.now() - started, outcome })
     try {
       const result = await this.#handleWithRetries(decider, stream, command, options)
       report('ok')
@@ -83,6 +84,17 @@ export class CommandHandler {
         ? error
         : new UnexpectedError(`Cannot handle command on stream "${streamKey(stream)}"`, { cause: error })
     }
+  }
+
+  /** Tells `listener` about every handled command from now on (analytics samples); returns the remover. */
+  onOutcome(listener: (outcome: CommandOutcome) => void): () => void {
+    this.#listeners.add(listener)
+    return () => this.#listeners.delete(listener)
+  }
+
+  #report(outcome: CommandOutcome): void {
+    this.#observe?.(outcome)
+    for (const listener of this.#listeners) listener(outcome)
   }
 
   /** Drops cached state, e.g. after the log was changed behind the pipeline's back. */

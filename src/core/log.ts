@@ -55,7 +55,7 @@ function defaultWrite(line: string, level: LogLevel): void {
   stream.write(`${line}\n`)
 }
 
-/** A logger with its own format and level; most code uses the shared `log` below. */
+/** A logger with its own format and level; each server makes one (`app.log`) and hands it down. */
 export function createLogger({ format = 'json', level = 'info', write = defaultWrite }: LogOptions = {}): Logger {
   const isTty = Boolean(process.stdout.isTTY)
   const emit = (at: LogLevel, msg: string, fields: LogFields = {}) => {
@@ -70,21 +70,12 @@ export function createLogger({ format = 'json', level = 'info', write = defaultW
   }
 }
 
-let current: Logger = createLogger({ format: 'pretty' })
-
-/** The process-wide logger; `configureLog` (called once by the CLI) switches it to JSON in production. */
-export const log: Logger = {
-  debug: (msg, fields) => current.debug(msg, fields),
-  info: (msg, fields) => current.info(msg, fields),
-  warn: (msg, fields) => current.warn(msg, fields),
-  error: (msg, fields) => current.error(msg, fields),
-}
-
-export function configureLog(options: LogOptions): void {
-  current = createLogger(options)
-}
-
 /** JSON in production, readable lines in development and tests. */
 export function logFormatFor(env: 'development' | 'production' | 'test'): LogFormat {
   return env === 'production' ? 'json' : 'pretty'
+}
+
+/** The logger a server uses unless given one: JSON in production, readable lines otherwise. */
+export function loggerFor(env: 'development' | 'production' | 'test'): Logger {
+  return createLogger({ format: logFormatFor(env) })
 }

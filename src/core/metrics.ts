@@ -1,6 +1,7 @@
 /**
  * A small, dependency-free metrics registry rendered in the Prometheus text exposition format (0.0.4).
- * Anyone may call `metrics.counter('http_requests_total', { route, status }).inc()`; label values must come
+ * Each server owns one (`app.metrics`), so two servers never share a counter; anyone may call
+ * `app.metrics.counter('http_requests_total', { route, status }).inc()`. Label values must come
  * from a closed set (route patterns, not raw paths), and each metric keeps at most MAX_SERIES series.
  */
 
@@ -189,6 +190,3 @@ export class MetricsRegistry {
 }
 
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8'
-
-/** The process-wide registry `/metrics` renders. */
-export const metrics = new MetricsRegistry()

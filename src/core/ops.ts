@@ -2,24 +2,19 @@ import type { Database } from 'bun:sqlite'
 import type { BroadcastRing } from './bus.ts'
 import type { CommandOutcome } from './commands.ts'
 import type { RequestLogger, RequestLogLine } from './http/request-log.ts'
-import { log as defaultLog } from './log.ts'
-import { metrics as defaultMetrics, type MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from './metrics.ts'
-import { feedCounters } from './sse.ts'
+import { type MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from './metrics.ts'
+import type { ObservedReader } from './runtime.ts'
+import type { FeedRegistry } from './sse/feed-registry.ts'
 import type { EventStore } from './store/event-store.ts'
-
-/** What `/readyz` and the projection metrics need to know about a running projection. */
-export interface ObservedProjection {
-  readonly name: string
-  readonly position: number
-  readonly isRunning: boolean
-}
 
 export interface OpsOptions {
   readonly db: Database
   readonly store: EventStore
   readonly bus: BroadcastRing
-  readonly projections: readonly ObservedProjection[]
-  readonly registry?: MetricsRegistry
+  readonly feeds: FeedRegistry
+  /** Every reader of the log `/readyz` waits for (projections, analytics ingestion). */
+  readonly readers: () => readonly ObservedReader[]
+  readonly registry: MetricsRegistry
 }
 
 export interface Ops {
@@ -44,21 +39,21 @@ function countSessions(db: Database): number {
 }
 
 /** Wires operational endpoints and scrape-time metrics for one running server; `close()` unregisters them. */
-export function createOps({ db, store, bus, projections, registry = defaultMetrics }: OpsOptions): Ops {
+export function createOps({ db, store, bus, feeds, readers, registry }: OpsOptions): Ops {
   const unregister: Array<() => void> = []
   const appended = registry.counter('ironstar_events_appended_total', undefined, {
     help: 'Events committed to the event store by this process',
   })
   const removeListener = store.onCommit((events) => appended.inc(events.length))
   unregister.push(
-    // Read from the feed registry at scrape time, so several servers in one process never share a gauge.
-    registry.collect(SSE_CONNECTIONS, 'gauge', () => [{ value: feedCounters(bus).connections }], {
+    // Read from this server's feeds at scrape time: no bookkeeping on the hot path.
+    registry.collect(SSE_CONNECTIONS, 'gauge', () => [{ value: feeds.counters().connections }], {
       help: 'Open SSE feed connections',
     }),
-    registry.collect('ironstar_sse_overflows_total', 'counter', () => [{ value: feedCounters(bus).overflows }], {
+    registry.collect('ironstar_sse_overflows_total', 'counter', () => [{ value: feeds.counters().overflows }], {
       help: 'Feed clients cut off because they stopped reading (they reconnect and resync)',
     }),
-    registry.collect('ironstar_sse_renders_total', 'counter', () => [{ value: feedCounters(bus).renders }], {
+    registry.collect('ironstar_sse_renders_total', 'counter', () => [{ value: feeds.counters().renders }], {
       help: 'Feed views rendered (once per change and view, whatever the number of clients)',
     }),
     registry.collect('ironstar_ring_lagged_total', 'counter', () => [{ value: bus.counters().lagged }], {
@@ -73,7 +68,7 @@ export function createOps({ db, store, bus, projections, registry = defaultMetri
     registry.collect(
       'ironstar_projection_lag_events',
       'gauge',
-      () => projections.map((p) => ({ labels: { projection: p.name }, value: Math.max(0, bus.position - p.position) })),
+      () => readers().map((p) => ({ labels: { projection: p.name }, value: Math.max(0, bus.position - p.position) })),
       { help: 'Events a projection trails the bus head by' },
     ),
     registry.collect('ironstar_sessions', 'gauge', () => [{ value: countSessions(db) }], {
@@ -95,6 +90,7 @@ export function createOps({ db, store, bus, projections, registry = defaultMetri
     '/readyz': {
       GET: async () => {
         const head = await store.headPosition()
+        const projections = readers()
         const behind = projections.filter((p) => !p.isRunning || p.position < head)
         const body = {
           status: behind.length === 0 ? 'ready' : 'catching-up',
@@ -119,7 +115,7 @@ export function createOps({ db, store, bus, projections, registry = defaultMetri
 }
 
 /** For `new CommandHandler(store, { observe: observeCommand })`: the command latency histogram. */
-export function observeCommand(outcome: CommandOutcome, registry: MetricsRegistry = defaultMetrics): void {
+export function observeCommand(outcome: CommandOutcome, registry: MetricsRegistry): void {
   registry
     .histogram(
       'ironstar_command_duration_seconds',
@@ -129,18 +125,15 @@ export function observeCommand(outcome: CommandOutcome, registry: MetricsRegistr
     .observe(outcome.durationMs / 1000)
 }
 
-/** The default request log: one `request` line through the process logger (JSON in production). */
-export const logRequestLine: RequestLogger = (line) => defaultLog.info('request', { ...line })
-
 export interface MetricsRequestLoggerOptions {
-  /** Where each line goes after it is counted (a test's capture, or logRequestLine). */
+  /** Where each line goes after it is counted (a test's capture, or the server's logger). */
   forward?: RequestLogger
-  registry?: MetricsRegistry
+  registry: MetricsRegistry
 }
 
 /** Wraps the shell's request log: counts requests by route and status and times them, then forwards the line. */
-export function metricsRequestLogger(options: MetricsRequestLoggerOptions = {}): RequestLogger {
-  const { forward, registry = defaultMetrics } = options
+export function metricsRequestLogger(options: MetricsRequestLoggerOptions): RequestLogger {
+  const { forward, registry } = options
   return (line: RequestLogLine) => {
     const route = line.route ?? 'unmatched'
     const labels = { route, method: line.method, status: line.status }

@@ -1,13 +1,30 @@
 import type { BroadcastRing, BusSubscription } from './bus.ts'
 import type { StoredEvent } from './events.ts'
+import { createLogger, type Logger } from './log.ts'
 import type { EventStore } from './store/event-store.ts'
 
-/** A read model: pure `initial` + `apply`, named so logs and metrics can tell them apart. */
+/**
+ * A read model: pure `initial` + `apply`, named so logs and metrics can tell them apart. A
+ * definition holds no state: each server runs its own instance (`app.projection(definition)`).
+ */
 export interface ProjectionDefinition<State> {
   readonly name: string
   readonly initial: () => State
   /** Pure and synchronous; may return the same object mutated or a new one. */
   readonly apply: (state: State, event: StoredEvent) => State
+  /** The event types it handles, registered with the store by the slice that lists it. */
+  readonly events?: readonly string[]
+  /** True for the events `apply` folds (feeds use it as their default relevance). */
+  readonly canHandle?: (event: StoredEvent) => boolean
+}
+
+/** A definition of any state type, where only its name and events matter (lists of projections). */
+// biome-ignore lint/suspicious/noExplicitAny: `apply` takes its own state type; `unknown` would refuse every one
+export type AnyProjectionDefinition = ProjectionDefinition<any>
+
+export interface ProjectionOptions {
+  /** Where a failing `apply` is reported. @default JSON lines to stderr */
+  log?: Logger
 }
 
 export interface ProjectionSources {
@@ -41,8 +58,8 @@ interface Waiter {
 }
 
 /**
- * A projection and its runner in one object, so slices and handlers share one handle:
- * `todoProjection.state`, `.position`, `.waitFor(position)`. `start()` rebuilds it from the
+ * A running projection: the server makes one per definition, and handlers reach it with
+ * `ctx.app.projection(definition)`: `.state`, `.position`, `.waitFor(position)`. `start()` rebuilds it from the
  * store (paging by position) and then follows the bus; after a `lagged` message it catches
  * up from the store, so it never misses an event. One run at a time per object.
  */
@@ -50,18 +67,24 @@ export class Projection<State> implements ProjectionDefinition<State> {
   readonly name: string
   readonly initial: () => State
   readonly apply: (state: State, event: StoredEvent) => State
+  readonly events?: readonly string[]
+  readonly canHandle?: (event: StoredEvent) => boolean
   #state: State
   #position = 0
   #waiters: Waiter[] = []
   #run: { subscription: BusSubscription; sources: ProjectionSources; loop: Promise<void> } | null = null
   #lagged = 0
   #failures = 0
+  readonly #log: Logger
 
-  constructor(definition: ProjectionDefinition<State>) {
+  constructor(definition: ProjectionDefinition<State>, options: ProjectionOptions = {}) {
     this.name = definition.name
     this.initial = definition.initial
     this.apply = definition.apply
+    this.events = definition.events
+    this.canHandle = definition.canHandle
     this.#state = definition.initial()
+    this.#log = options.log ?? createLogger()
   }
 
   get state(): State {
@@ -180,7 +203,11 @@ export class Projection<State> implements ProjectionDefinition<State> {
     } catch (error) {
       // A faulty apply must not stall every reader waiting on this projection; it is counted and logged.
       this.#failures++
-      console.error(`Projection "${this.name}" failed to apply event at ${event.position} (${event.type})`, error)
+      this.#log.error(`Projection "${this.name}" failed to apply event`, {
+        position: event.position,
+        type: event.type,
+        error,
+      })
     }
     this.#position = event.position
   }
@@ -194,25 +221,35 @@ export class Projection<State> implements ProjectionDefinition<State> {
   }
 }
 
-/** Declares a projection; start it with `projection.start({ store, bus })` (the server does). */
-export function defineProjection<State>(definition: ProjectionDefinition<State>): Projection<State> {
-  return new Projection(definition)
+export interface ProjectionDeclaration<State, Event extends StoredEvent> {
+  readonly name: string
+  readonly initial: () => State
+  /** Folds one event it handles; never called with other events. */
+  readonly apply: (state: State, event: Event) => State
+  /** The event types it folds; with none, `apply` sees every event. */
+  readonly events?: readonly Event['type'][]
+  /** With `events`: only events of streams of this type. */
+  readonly streamType?: string
 }
 
-/** Starts projections in order; if one fails, the ones already started are stopped again. */
-export async function startProjections(
-  projections: readonly Pick<Projection<unknown>, 'start' | 'stop'>[],
-  sources: ProjectionSources,
-  options: StartProjectionOptions = {},
-): Promise<void> {
-  const started: Pick<Projection<unknown>, 'stop'>[] = []
-  try {
-    for (const projection of projections) {
-      await projection.start(sources, options)
-      started.push(projection)
-    }
-  } catch (error) {
-    await Promise.all(started.map((projection) => projection.stop()))
-    throw error
+/**
+ * Declares a projection (a definition, no state): the slice lists it in `projections`, the
+ * server runs it, handlers read it through `ctx.app.projection(definition)`. Declaring the
+ * event types it handles (like Emmett's `canHandle`) registers them and filters `apply`.
+ */
+export function defineProjection<State, Event extends StoredEvent = StoredEvent>(
+  declaration: ProjectionDeclaration<State, Event>,
+): ProjectionDefinition<State> {
+  const { name, initial, apply, events, streamType } = declaration
+  if (!events) return { name, initial, apply: apply as ProjectionDefinition<State>['apply'] }
+  const types: ReadonlySet<string> = new Set(events)
+  const canHandle = (event: StoredEvent): event is Event =>
+    types.has(event.type) && (streamType === undefined || event.stream.type === streamType)
+  return {
+    name,
+    initial,
+    events,
+    canHandle,
+    apply: (state, event) => (canHandle(event) ? apply(state, event) : state),
   }
 }

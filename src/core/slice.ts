@@ -1,26 +1,33 @@
 import type { AppContext } from './app-context.ts'
 import type { NavItem, RouteTable } from './http/context.ts'
-import type { Projection } from './projections.ts'
+import type { AnyProjectionDefinition } from './projections.ts'
+import type { ResourceDefinition } from './runtime.ts'
 import type { EventSchemaOptions } from './upcast.ts'
 
-/** A slice's projection as the server sees it: something to start at boot and stop at shutdown. */
-export type SliceProjection = Pick<Projection<unknown>, 'name' | 'start' | 'stop' | 'position' | 'isRunning'>
-
-/** A vertical feature slice: its event types, read models, routes and nav entry. */
+/** A vertical feature slice: its event types, read models, resources, routes and nav entry. */
 export interface Slice {
   readonly name: string
   /** Event type → schema (version, upcasters); registered once at start. */
   readonly events: Readonly<Record<string, EventSchemaOptions>>
-  readonly projections: readonly SliceProjection[]
+  readonly projections: readonly AnyProjectionDefinition[]
+  /** What the slice runs besides projections, started after them and stopped before them. */
+  readonly resources: readonly ResourceDefinition<unknown>[]
   readonly routes: (app: AppContext) => RouteTable
   readonly nav?: NavItem
 }
 
 export interface SliceDefinition {
   readonly name: string
+  /**
+   * Event types with a schema (version, upcasters). Types a listed projection declares are
+   * registered without one, so most slices need no `events`.
+   */
   readonly events?: Readonly<Record<string, EventSchemaOptions>>
-  readonly projections?: readonly SliceProjection[]
-  readonly routes: (app: AppContext) => RouteTable
+  readonly projections?: readonly AnyProjectionDefinition[]
+  // biome-ignore lint/suspicious/noExplicitAny: and resources of any type
+  readonly resources?: readonly ResourceDefinition<any>[]
+  /** A route table, or a function of the app when the routes depend on its config. */
+  readonly routes: RouteTable | ((app: AppContext) => RouteTable)
   readonly nav?: NavItem
 }
 
@@ -31,5 +38,13 @@ export function defineSlice(definition: SliceDefinition): Slice {
   if (!SLICE_NAME.test(definition.name)) {
     throw new Error(`Cannot define slice "${definition.name}": use a kebab-case name`)
   }
-  return { events: {}, projections: [], ...definition }
+  const { routes, projections = [], resources = [] } = definition
+  const declared = projections.flatMap((projection) => projection.events ?? [])
+  return {
+    ...definition,
+    events: { ...Object.fromEntries(declared.map((type) => [type, {}])), ...definition.events },
+    projections,
+    resources,
+    routes: typeof routes === 'function' ? routes : () => routes,
+  }
 }

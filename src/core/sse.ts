@@ -1,19 +1,19 @@
 import type { StoredEvent } from './events.ts'
 import { negotiateEncoding } from './sse/compression.ts'
 import { type FeedConnection, feedHeaders } from './sse/feed-connection.ts'
-import type { ViewSource } from './sse/feed-hub.ts'
+import type { FeedView, ViewSource } from './sse/feed-hub.ts'
 import { sessionOf } from './sse/feed-owner.ts'
-import { type FeedApp, type FeedRefusal, type FeedRegistry, feedRegistry } from './sse/feed-registry.ts'
+import type { FeedRefusal, FeedRegistry } from './sse/feed-registry.ts'
 import { readResumePoint } from './sse/resume.ts'
 
-export type { FeedApp, FeedCounters, FeedLimits } from './sse/feed-registry.ts'
-export { closeFeeds, feedCounters, onFeedsClose } from './sse/feed-registry.ts'
+export type { FeedCounters, FeedLimits } from './sse/feed-registry.ts'
+export { FeedRegistry } from './sse/feed-registry.ts'
 
 /** What `serveFeed` needs from the request context (web-shell's RequestContext fits). */
 export interface FeedContext {
   readonly url?: URL
-  /** The server's bus and store; `config.feeds` sets the limits of all its feeds. */
-  readonly app: FeedApp
+  /** The server's feeds (`app.feeds`), with the limits from its config. */
+  readonly app: { readonly feeds: FeedRegistry }
   /** Bun's server, to lift its idle timeout for this request; without it keep-alives must beat the timeout. */
   readonly server?: { timeout(request: Request, seconds: number): void }
 }
@@ -25,12 +25,24 @@ export interface FeedOptions {
    * a per-user view).
    */
   key: string
-  /** True for events that can change this view; others never cause a render. */
-  isRelevant: (event: StoredEvent) => boolean
+  /**
+   * True for events that can change this view; others never cause a render.
+   * @default the events its projections declare they handle (every event if one declares none)
+   */
+  isRelevant?: (event: StoredEvent) => boolean
   /** The whole region as HTML with `id`s (a fat morph). Pure and synchronous. */
   render: () => string
   /** The projections `render` reads; the feed waits for them to reach an event before rendering. */
   projections?: readonly ViewSource[]
+  /** Re-render on the clock, every this many ms, instead of on events (a view of the process, not the log). */
+  everyMs?: number
+}
+
+/** Relevance a view gets from what its projections declare: unsure means relevant. */
+function declaredRelevance(sources: readonly ViewSource[]): (event: StoredEvent) => boolean {
+  const checks = sources.map((source) => source.canHandle)
+  if (checks.length === 0 || checks.some((check) => check === undefined)) return () => true
+  return (event) => checks.some((check) => check?.(event))
 }
 
 /**
@@ -56,32 +68,23 @@ export async function serveFeed(
   const admitted = admit(req, ctx)
   if (admitted instanceof Response) return admitted
 
-  const { key, isRelevant, render, projections = [] } = typeof options === 'function' ? options() : options
+  const { key, render, projections = [], everyMs, ...rest } = typeof options === 'function' ? options() : options
   const { registry, encoding, owner } = admitted
-  const { connection, hub } = registry.open({ key, isRelevant, render, sources: projections }, encoding, owner)
+  if (everyMs !== undefined) {
+    const { connection, hub } = registry.openClock({ key, render, everyMs }, encoding, owner)
+    endOnAbort(req, connection)
+    hub.join(connection)
+    return connection.response
+  }
+  const isRelevant = rest.isRelevant ?? declaredRelevance(projections)
+  const view: FeedView = { key, isRelevant, render, sources: projections }
+  const { connection, hub } = registry.open(view, encoding, owner)
   endOnAbort(req, connection)
   hub.join(connection, resume.since).catch((error: unknown) => {
-    console.error(`Cannot start feed "${key}"`, error)
+    registry.log.error(`Cannot start feed "${key}"`, { error })
     connection.end('shutdown')
   })
   return connection.response
-}
-
-/**
- * Opens a feed connection that its caller writes to (a stream driven by something other than
- * events, such as the monitor's clock), under the same bounds, HEAD handling and keep-alive as
- * `serveFeed`. Returns the response to send instead when the feed does not open.
- */
-export function openFeedStream(
-  req: Request,
-  ctx: FeedContext,
-  onEnd?: (connection: FeedConnection) => void,
-): FeedConnection | Response {
-  const admitted = admit(req, ctx)
-  if (admitted instanceof Response) return admitted
-  const connection = admitted.registry.openStream(admitted.encoding, admitted.owner, onEnd)
-  endOnAbort(req, connection)
-  return connection
 }
 
 interface Admitted {
@@ -103,7 +106,7 @@ const REFUSALS: Record<FeedRefusal, (registry: FeedRegistry) => Response> = {
 
 /** The checks every feed passes before anything is opened; HEAD gets a GET's status and headers here. */
 function admit(req: Request, ctx: FeedContext): Admitted | Response {
-  const registry = feedRegistry(ctx.app)
+  const registry = ctx.app.feeds
   const owner = sessionOf(req)
   const refusal = registry.refusal(owner)
   if (refusal) return REFUSALS[refusal](registry)

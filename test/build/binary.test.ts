@@ -207,7 +207,8 @@ describe.skipIf(skip)('the compiled binary, alone in a fresh directory', () => {
 
   it('refuses a second server on the same port with a clear message', async () => {
     const port = new URL(base).port
-    const second = await run(['serve'], { PORT: port })
+    // Its own data directory: with the same one, DuckDB's lock on analytics refuses it first.
+    const second = await run(['serve'], { PORT: port, DATA_DIR: join(scratch, 'second-data') })
     expect(second.code).toBe(1)
     expect(second.stderr).toContain(`Cannot listen on 127.0.0.1:${port}: the port is in use`)
   }, 30_000)

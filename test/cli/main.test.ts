@@ -7,7 +7,7 @@ import { CONFIG_VARIABLES, loadConfig } from '../../src/config.ts'
 import { defineSlice } from '../../src/core/slice.ts'
 import { counterDecider, globalCounterStream } from '../../src/features/counter/domain.ts'
 import { startServer } from '../../src/server.ts'
-import { makeBoardProjection, notesDecider } from '../fixtures/notes.ts'
+import { boardProjection, notesDecider } from '../fixtures/notes.ts'
 import { type ProcessResult, runProcess } from '../fixtures/process.ts'
 
 const ROOT = join(import.meta.dir, '../..')
@@ -112,7 +112,7 @@ describe('ironstar CLI', () => {
 })
 
 describe('backup and rebuild next to a running server', () => {
-  const board = makeBoardProjection('cli-board')
+  const board = boardProjection('cli-board')
   const slice = defineSlice({
     name: 'cli-probe',
     events: { NoteAdded: {}, BoardRenamed: {} },

@@ -5,9 +5,9 @@ import { join } from 'node:path'
 import { loadConfig } from '../../src/config.ts'
 import { defineSlice } from '../../src/core/slice.ts'
 import { type RunningServer, startServer } from '../../src/server.ts'
-import { makeBoardProjection, notesDecider } from '../fixtures/notes.ts'
+import { boardProjection, notesDecider } from '../fixtures/notes.ts'
 
-const board = makeBoardProjection('ops-board')
+const board = boardProjection('ops-board')
 
 /** A bare slice (no shell helpers): one command route and one route with a parameter. */
 const opsSlice = defineSlice({
@@ -22,7 +22,7 @@ const opsSlice = defineSlice({
           { type: 'board', id: 'main' },
           { type: 'AddNote', text: 'hi' },
         )
-        await board.waitFor(result.position)
+        await ctx.app.projection(board).waitFor(result.position)
         return new Response(null, { status: 303, headers: { Location: '/notes' } })
       },
     },

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'bun:test'
 import { BroadcastRing } from '../../src/core/bus.ts'
-import { defineProjection } from '../../src/core/projections.ts'
+import { createLogger } from '../../src/core/log.ts'
+import { defineProjection, Projection } from '../../src/core/projections.ts'
 import { makeBoardProjection, notesRegistry } from '../fixtures/notes.ts'
 import { openTestStore, type TestStore } from '../fixtures/store.ts'
 
@@ -90,7 +91,7 @@ describe('Projection', () => {
 
   it('counts a failing apply and keeps going', async () => {
     const { store, bus } = setup()
-    const projection = defineProjection<number>({
+    const fragile = defineProjection<number>({
       name: 'fragile',
       initial: () => 0,
       apply(state, event) {
@@ -98,17 +99,16 @@ describe('Projection', () => {
         return state + 1
       },
     })
+    const lines: string[] = []
+    const projection = new Projection(fragile, { log: createLogger({ write: (line) => lines.push(line) }) })
     await projection.start({ store, bus })
-    const original = console.error
-    console.error = () => {}
-    try {
-      await store.append(board, 'any', [note('ok'), note('bad'), note('ok')])
-      await projection.waitFor(3)
-    } finally {
-      console.error = original
-    }
+    await store.append(board, 'any', [note('ok'), note('bad'), note('ok')])
+    await projection.waitFor(3)
     expect(projection.state).toBe(2)
     expect(projection.counters().failures).toBe(1)
+    expect(lines.map((line) => JSON.parse(line))).toEqual([
+      expect.objectContaining({ level: 'error', msg: 'Projection "fragile" failed to apply event', position: 2 }),
+    ])
     await projection.stop()
   })
 })

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'bun:test'
 import { connect as tcpConnect } from 'node:net'
-import { feedCounters } from '../../src/core/sse.ts'
 import { parseElementsPatch, SseConnection, type SseEvent } from '../../src/core/testing/sse-client.ts'
 import { useFeedServers, waitUntil } from '../fixtures/feed-server.ts'
 
@@ -17,17 +16,17 @@ describe('serveFeed under pressure', () => {
     expect(event?.id).toBe(String(head))
     expect(parseElementsPatch(event as SseEvent).elements).toBe(s.currentView())
     expect(await feed.next(200)).toBeNull()
-    expect(feedCounters(s.bus).lagged).toBeGreaterThanOrEqual(1)
+    expect(s.feeds.counters().lagged).toBeGreaterThanOrEqual(1)
   })
 
   it('renders once per change and writes the same bytes to every connection of a view', async () => {
     const s = await start()
     const feeds = await Promise.all(Array.from({ length: 20 }, () => connect(s, '?since=0')))
     await Bun.sleep(100)
-    const before = feedCounters(s.bus).renders
+    const before = s.feeds.counters().renders
     await s.addNote('shared')
     const events = await Promise.all(feeds.map((feed) => feed.next()))
-    expect(feedCounters(s.bus).renders - before).toBe(1)
+    expect(s.feeds.counters().renders - before).toBe(1)
     expect(new Set(events.map((event) => `${event?.id}|${event?.data}`)).size).toBe(1)
   })
 
@@ -74,7 +73,7 @@ describe('serveFeed under pressure', () => {
     expect(second.response.headers.get('content-encoding')).toBeNull()
     expect((await second.next())?.event).toBe('datastar-patch-elements')
     first.close()
-    await waitUntil(() => feedCounters(s.bus).compressed === 0)
+    await waitUntil(() => s.feeds.counters().compressed === 0)
     const third = await connect(s, '', { 'Accept-Encoding': 'br' })
     expect(third.response.headers.get('content-encoding')).toBe('br')
   })
@@ -85,11 +84,11 @@ describe('serveFeed under pressure', () => {
     await new Promise<void>((resolve) => socket.once('connect', () => resolve()))
     socket.write('GET /board/feed?since=0 HTTP/1.1\r\nHost: localhost\r\n\r\n')
     socket.pause() // never read again
-    await waitUntil(() => feedCounters(s.bus).connections === 1)
+    await waitUntil(() => s.feeds.counters().connections === 1)
     const big = 'y'.repeat(16 * 1024)
-    for (let i = 0; i < 120 && feedCounters(s.bus).overflows === 0; i++) await s.addNote(`${i} ${big}`)
-    await waitUntil(() => feedCounters(s.bus).overflows === 1)
-    expect(feedCounters(s.bus).connections).toBe(0)
+    for (let i = 0; i < 120 && s.feeds.counters().overflows === 0; i++) await s.addNote(`${i} ${big}`)
+    await waitUntil(() => s.feeds.counters().overflows === 1)
+    expect(s.feeds.counters().connections).toBe(0)
     socket.destroy()
   }, 20_000)
 
@@ -109,7 +108,7 @@ describe('serveFeed under pressure', () => {
     s.bus.close()
     await Promise.all(feeds.map((feed) => feed.finished))
     expect(feeds.map((feed) => feed.endedBy)).toEqual(['error', 'error'])
-    expect(feedCounters(s.bus).connections).toBe(0)
+    expect(s.feeds.counters().connections).toBe(0)
     const late = await fetch(s.url('/board/feed'))
     expect(late.status).toBe(503)
   })

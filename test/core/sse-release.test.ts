@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'bun:test'
-import { feedCounters } from '../../src/core/sse.ts'
 import { useFeedServers, waitUntil } from '../fixtures/feed-server.ts'
 
 const { start, connect } = useFeedServers()
@@ -11,7 +10,7 @@ describe('serveFeed releases what it opens', () => {
     expect(head.status).toBe(200)
     expect(head.headers.get('content-type')).toBe('text/event-stream')
     expect(head.headers.get('content-encoding')).toBe('br')
-    expect(feedCounters(s.bus)).toMatchObject({ connections: 0, hubs: 0, opened: 0, renders: 0 })
+    expect(s.feeds.counters()).toMatchObject({ connections: 0, hubs: 0, opened: 0, renders: 0 })
 
     const get = await connect(s)
     expect((await get.next())?.event).toBe('datastar-patch-elements')
@@ -26,9 +25,9 @@ describe('serveFeed releases what it opens', () => {
     const s = await start({ keepAliveMs: 200 })
     const dropped = await Promise.all(Array.from({ length: 50 }, () => fetch(s.url('/board/dropped'))))
     expect(dropped.map((response) => response.status)).toEqual(dropped.map(() => 200))
-    expect(feedCounters(s.bus).connections).toBe(50)
+    expect(s.feeds.counters().connections).toBe(50)
     const live = await connect(s)
-    await waitUntil(() => feedCounters(s.bus).connections === 1, 1_000)
+    await waitUntil(() => s.feeds.counters().connections === 1, 1_000)
     // The feed that was sent stays, and keeps working.
     expect((await live.next())?.event).toBe('datastar-patch-elements')
     const position = await s.addNote('after the sweep')

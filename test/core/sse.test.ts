@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'bun:test'
-import { feedCounters } from '../../src/core/sse.ts'
 import { parseElementsPatch, SseConnection, type SseEvent } from '../../src/core/testing/sse-client.ts'
 import { useFeedServers } from '../fixtures/feed-server.ts'
 
@@ -72,7 +71,7 @@ describe('serveFeed', () => {
     expect(await response.text()).toBe('Cannot resume feed: since "abc" is not a position (a whole number ≥ 0)')
     const header = await fetch(s.url('/board/feed'), { headers: { 'Last-Event-ID': '-4' } })
     expect(header.status).toBe(400)
-    expect(feedCounters(s.bus).connections).toBe(0)
+    expect(s.feeds.counters().connections).toBe(0)
   })
 
   it('survives 1,000 disconnect/reconnect cycles while commands flow: the last patch is the final view', async () => {
@@ -117,7 +116,7 @@ describe('serveFeed', () => {
     expect(view).toBe(s.currentView())
     final.close()
     await Bun.sleep(50)
-    expect(feedCounters(s.bus).connections).toBe(0)
+    expect(s.feeds.counters().connections).toBe(0)
     expect(s.bus.counters().subscribers).toBe(1) // the projection's
   }, 60_000)
 
@@ -129,8 +128,8 @@ describe('serveFeed', () => {
       if (i % 2 === 0) await feed.next(50)
       feed.close()
     }
-    for (let i = 0; i < 50 && feedCounters(s.bus).connections > 0; i++) await Bun.sleep(20)
-    expect(feedCounters(s.bus)).toMatchObject({ connections: 0, hubs: 0, opened: 1_000 })
+    for (let i = 0; i < 50 && s.feeds.counters().connections > 0; i++) await Bun.sleep(20)
+    expect(s.feeds.counters()).toMatchObject({ connections: 0, hubs: 0, opened: 1_000 })
     expect(s.bus.counters().subscribers).toBe(1) // the projection's own
   }, 30_000)
 })

@@ -1,6 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
-import { feedRegistry } from '../../src/core/sse/feed-registry.ts'
-import { feedCounters } from '../../src/core/sse.ts'
 import { SseConnection } from '../../src/core/testing/sse-client.ts'
 import { analytics } from '../../src/features/analytics/index.ts'
 import { counter } from '../../src/features/counter/index.ts'
@@ -33,7 +31,7 @@ afterAll(async () => {
   await app.close()
 })
 
-const counters = () => feedCounters(app.server.app.bus)
+const counters = () => app.server.app.feeds.counters()
 /** Session rows once the store's write queue (flushed every 50 ms) has been written. */
 async function sessionRows(): Promise<number> {
   await Bun.sleep(150)
@@ -135,7 +133,7 @@ describe('feeds through the real server', () => {
   }, 60_000)
 
   it('bounds the feeds of one session: past the bound a 429 with Retry-After, other sessions unaffected', async () => {
-    const { maxPerSession } = feedRegistry(app.server.app).limits
+    const { maxPerSession } = app.server.app.feeds.limits
     const cookie = await sessionCookie()
     const mine = await Promise.all(
       Array.from({ length: maxPerSession }, (_, i) => feed(FEEDS[i % 4] as string, { Cookie: cookie })),

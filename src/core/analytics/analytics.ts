@@ -1,6 +1,7 @@
 import type { DuckDBValue } from '@duckdb/node-api'
 import type { BroadcastRing } from '../bus.ts'
-import { metrics } from '../metrics.ts'
+import { createLogger, type Logger } from '../log.ts'
+import { MetricsRegistry } from '../metrics.ts'
 import type { EventStore } from '../store/event-store.ts'
 import { AnalyticsDb, type AnalyticsDbOptions } from './analytics-db.ts'
 import { COMMAND_SAMPLES, COMMANDS_TABLE, CommandSamples } from './command-samples.ts'
@@ -19,6 +20,10 @@ export interface AnalyticsOptions extends AnalyticsDbOptions {
   transactionEvents?: number
   /** Ingest each batch as packed column strings (default) or value by value (the bench's comparison). */
   packed?: boolean
+  /** The server's metrics registry. @default a registry of its own */
+  metrics?: MetricsRegistry
+  /** The server's logger. @default JSON to stdout/stderr */
+  log?: Logger
 }
 
 /**
@@ -40,6 +45,7 @@ export class Analytics {
 
   static async start(store: EventStore, bus: BroadcastRing, options: AnalyticsOptions = {}): Promise<Analytics> {
     const { tables = [], cache: cacheOptions, batchSize, transactionEvents, packed } = options
+    const { metrics = new MetricsRegistry(), log = createLogger() } = options
     const all = [EVENTS_TABLE, COMMANDS_TABLE, ...tables]
     const db = await AnalyticsDb.open({ ...options, exploreTables: all }, (writer) => createTables(writer, all))
     const cache = new ResultCache<QueryResult>({ sizeOf: (result) => result.bytes, ...cacheOptions })
@@ -49,15 +55,17 @@ export class Analytics {
       ...(batchSize ? { batchSize } : {}),
       ...(transactionEvents ? { transactionEvents } : {}),
       ...(packed === undefined ? {} : { packed }),
+      registry: metrics,
+      log,
       onBatch: (batch) => {
         cache.evictFor(batch.types)
-        notify(listeners, batch)
+        notify(listeners, batch, log)
       },
     })
-    const samples = new CommandSamples(await db.connect(), { onFlush: () => cache.evictFor([COMMAND_SAMPLES]) })
+    const samples = new CommandSamples(await db.connect(), { log, onFlush: () => cache.evictFor([COMMAND_SAMPLES]) })
     const analytics = new Analytics(db, ingestion, samples, cache, db.explore.sampleViews, listeners)
     await ingestion.start()
-    analytics.#uncollect = collectMetrics(analytics)
+    analytics.#uncollect = collectMetrics(analytics, metrics)
     return analytics
   }
 
@@ -79,18 +87,18 @@ export class Analytics {
   }
 }
 
-function notify(listeners: ReadonlySet<(batch: IngestedBatch) => void>, batch: IngestedBatch): void {
+function notify(listeners: ReadonlySet<(batch: IngestedBatch) => void>, batch: IngestedBatch, log: Logger): void {
   for (const listener of listeners) {
     try {
       listener(batch)
     } catch (error) {
-      console.error('Analytics batch listener failed', error)
+      log.error('Analytics batch listener failed', { error })
     }
   }
 }
 
 /** Scrape-time gauges and counters on /metrics; nothing is counted on the ingestion path itself. */
-function collectMetrics(analytics: Analytics): () => void {
+function collectMetrics(analytics: Analytics, metrics: MetricsRegistry): () => void {
   const cache = () => analytics.cache.counters()
   const removers = [
     metrics.collect('ironstar_analytics_position', 'gauge', () => [{ value: analytics.ingestion.position }], {

@@ -1,5 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api'
 import type { CommandOutcome } from '../commands.ts'
+import type { Logger } from '../log.ts'
 import { type AppendedTable, appendRows, type Cell } from './event-tables.ts'
 
 /**
@@ -23,19 +24,7 @@ export interface CommandSamplesOptions {
   now?: () => number
   /** Called after samples were written (the result cache evicts COMMAND_SAMPLES). */
   onFlush?: () => void
-}
-
-// The CommandHandler is built before the analytics service opens (and may outlive it), so the
-// server's `observe` hook forwards here and samples go to whichever service is open. Commands
-// handled while it is still opening wait in a small bounded buffer instead of being lost.
-let active: CommandSamples | null = null
-const EARLY_LIMIT = 1_000
-const early: { readonly outcome: CommandOutcome; readonly at: number }[] = []
-
-/** For the CommandHandler's `observe` option: records the outcome for analytics. */
-export function observeCommandSample(outcome: CommandOutcome): void {
-  if (active) active.record(outcome)
-  else if (early.length < EARLY_LIMIT) early.push({ outcome, at: Date.now() })
+  log: Logger
 }
 
 export class CommandSamples {
@@ -43,22 +32,22 @@ export class CommandSamples {
   readonly #maxPending: number
   readonly #now: () => number
   readonly #onFlush: (() => void) | undefined
+  readonly #log: Logger
   readonly #timer: ReturnType<typeof setInterval>
   #pending: (readonly [number, readonly Cell[]])[] = []
   #sequence = 0
   #dropped = 0
   #flushing: Promise<void> | null = null
 
-  constructor(connection: DuckDBConnection, options: CommandSamplesOptions = {}) {
-    const { maxPending = 10_000, flushMs = 1000, now = Date.now, onFlush } = options
+  constructor(connection: DuckDBConnection, options: CommandSamplesOptions) {
+    const { maxPending = 10_000, flushMs = 1000, now = Date.now, onFlush, log } = options
+    this.#log = log
     this.#connection = connection
     this.#maxPending = maxPending
     this.#now = now
     this.#onFlush = onFlush
     this.#timer = setInterval(() => void this.flush(), flushMs)
     this.#timer.unref?.()
-    active = this
-    for (const { outcome, at } of early.splice(0)) this.record(outcome, at)
   }
 
   get dropped(): number {
@@ -84,7 +73,6 @@ export class CommandSamples {
   }
 
   async close(): Promise<void> {
-    if (active === this) active = null
     clearInterval(this.#timer)
     await this.flush()
     this.#connection.closeSync()
@@ -100,7 +88,7 @@ export class CommandSamples {
       appender.closeSync()
       this.#onFlush?.()
     } catch (error) {
-      console.error('Cannot record command samples in analytics', error)
+      this.#log.error('Cannot record command samples in analytics', { error })
     }
   }
 }

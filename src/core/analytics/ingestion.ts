@@ -1,8 +1,8 @@
 import type { DuckDBAppender, DuckDBConnection, DuckDBPreparedStatement } from '@duckdb/node-api'
 import type { BroadcastRing, BusSubscription } from '../bus.ts'
 import type { StoredEvent } from '../events.ts'
-import { log as defaultLog, type Logger } from '../log.ts'
-import { metrics as defaultMetrics, type MetricsRegistry } from '../metrics.ts'
+import { createLogger, type Logger } from '../log.ts'
+import { MetricsRegistry } from '../metrics.ts'
 import type { EventStore } from '../store/event-store.ts'
 import {
   appendRows,
@@ -34,9 +34,9 @@ export interface EventIngestionOptions {
   retryMs?: number
   /** Send each batch as packed column strings (see packChunk) rather than value by value. @default true */
   packed?: boolean
-  /** Where skipped events are counted. @default the process-wide registry */
+  /** Where skipped events are counted: the server's registry. @default a registry of its own */
   registry?: MetricsRegistry
-  /** Where each skipped event is reported, one line each. @default the process log */
+  /** Where each skipped event and every failure is reported: the server's logger. @default JSON to stdout/stderr */
   log?: Logger
 }
 
@@ -62,6 +62,7 @@ export class EventIngestion {
   readonly #packed: boolean
   readonly #onBatch: ((batch: IngestedBatch) => void) | undefined
   readonly #reportSkipped: (event: StoredEvent, error: Error) => void
+  readonly #log: Logger
   readonly #stop = new AbortController()
   #appender: DuckDBAppender | null = null
   #insert: DuckDBPreparedStatement | null = null
@@ -77,9 +78,10 @@ export class EventIngestion {
       retryMs = 1000,
       onBatch,
       packed = true,
-      registry = defaultMetrics,
-      log = defaultLog,
+      registry = new MetricsRegistry(),
+      log = createLogger(),
     } = options
+    this.#log = log
     this.#transactionEvents = transactionEvents
     this.#packed = packed
     this.#writer = writer
@@ -308,7 +310,7 @@ export class EventIngestion {
     try {
       await this.#isolate(batch)
     } catch (error) {
-      console.error('Cannot ingest events into analytics; catching up from the store', error)
+      this.#log.error('Cannot ingest events into analytics; catching up from the store', { error })
       await this.#recover('failed')
     }
   }
@@ -321,7 +323,7 @@ export class EventIngestion {
         await this.#catchUp()
         return
       } catch (error) {
-        console.error('Cannot catch analytics up from the store; retrying', error)
+        this.#log.error('Cannot catch analytics up from the store; retrying', { error })
       }
     }
   }

@@ -1,6 +1,6 @@
 import { existsSync, type FSWatcher, watch } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { log } from '../log.ts'
+import { type Logger, loggerFor } from '../log.ts'
 import { type DevProblem, formatProblem, problemsFromBuildLogs, problemsFromError } from './dev-problems.ts'
 
 /** A built file held in memory; dev builds never touch the disk, so parallel servers and tests cannot race. */
@@ -29,6 +29,8 @@ export interface DevBuilderOptions {
   production?: boolean
   /** Called after each build, the first included, with what it changed (the dev reload channel listens). */
   onBuild?: (build: DevBuild, change: DevBuildChange) => void
+  /** Where web/ errors are reported. @default a development logger */
+  log?: Logger
 }
 
 /** The browser entries every Ironstar app has: `web/app.ts` and `web/styles/app.css`. */
@@ -84,14 +86,16 @@ export class DevAssetBuilder {
   readonly #webDir: string
   readonly #production: boolean
   readonly #onBuild: DevBuilderOptions['onBuild']
+  readonly #log: Logger
   /** Per entry, the last good output and the latest problems; separate builds so one broken entry spares the other. */
   readonly #entries = new Map<string, EntryOutput>()
   #current: Promise<DevBuild> | null = null
   #watcher: FSWatcher | null = null
   #timer: ReturnType<typeof setTimeout> | null = null
 
-  constructor(webDir: string, { production = false, onBuild }: DevBuilderOptions = {}) {
+  constructor(webDir: string, { production = false, onBuild, log = loggerFor('development') }: DevBuilderOptions = {}) {
     this.#webDir = webDir
+    this.#log = log
     this.#production = production
     this.#onBuild = onBuild
   }
@@ -162,7 +166,8 @@ export class DevAssetBuilder {
   /** The terminal hears of web/ errors too, once when they appear and once when they are fixed. */
   #report(entry: string, before: readonly DevProblem[], after: readonly DevProblem[]): void {
     const text = (problems: readonly DevProblem[]) => problems.map(formatProblem).join('\n  ')
-    if (after.length > 0 && text(after) !== text(before)) log.error(`Cannot build web/${entry}:\n  ${text(after)}`)
-    else if (after.length === 0 && before.length > 0) log.info(`Built web/${entry} again: its errors are fixed`)
+    if (after.length > 0 && text(after) !== text(before))
+      this.#log.error(`Cannot build web/${entry}:\n  ${text(after)}`)
+    else if (after.length === 0 && before.length > 0) this.#log.info(`Built web/${entry} again: its errors are fixed`)
   }
 }

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { log } from '../log.ts'
+import { type Logger, loggerFor } from '../log.ts'
 import { type DevProblem, formatProblem, MAX_PROBLEMS_PER_SOURCE } from './dev-problems.ts'
 
 /** Where tsc keeps what it learnt, so a check after one changed file takes a fraction of a full one. */
@@ -55,6 +55,8 @@ function tscPath(root: string): string | null {
 export interface DevTypeCheckerOptions {
   /** Called after each check with its problems (empty when the project type-checks). */
   onResult: (result: TypeCheckResult) => void
+  /** Where type errors are reported. @default a development logger */
+  log?: Logger
 }
 
 /**
@@ -65,14 +67,16 @@ export class DevTypeChecker {
   readonly #root: string
   readonly #tsc: string | null
   readonly #onResult: DevTypeCheckerOptions['onResult']
+  readonly #log: Logger
   #child: ChildProcess | null = null
   #isQueued = false
   #timer: ReturnType<typeof setTimeout> | null = null
   #closed = false
   #lastReport = ''
 
-  constructor(root: string, { onResult }: DevTypeCheckerOptions) {
+  constructor(root: string, { onResult, log = loggerFor('development') }: DevTypeCheckerOptions) {
     this.#root = root
+    this.#log = log
     this.#tsc = tscPath(root)
     this.#onResult = onResult
   }
@@ -132,8 +136,8 @@ export class DevTypeChecker {
     if (result.total > 0) {
       const more =
         result.total > result.problems.length ? `\n  … and ${result.total - result.problems.length} more` : ''
-      log.error(`Type errors (${result.total}):\n  ${text}${more}`)
-    } else if (this.#lastReport !== '') log.info('Type check: no errors')
+      this.#log.error(`Type errors (${result.total}):\n  ${text}${more}`)
+    } else if (this.#lastReport !== '') this.#log.info('Type check: no errors')
     this.#lastReport = text
   }
 }

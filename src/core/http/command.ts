@@ -1,6 +1,7 @@
 import type { z } from 'zod'
 import { RuleViolation } from '../errors.ts'
 import type { Html } from '../html.ts'
+import type { AnyProjectionDefinition } from '../projections.ts'
 import type { Handler, RequestContext } from './context.ts'
 import { InputError, parseInput } from './input.ts'
 
@@ -35,8 +36,13 @@ export function commandRejected(ctx: RequestContext, views: RejectionViews): Res
 export interface CommandRouteOptions<Schema extends z.ZodType> {
   /** Parses the input; failures are shown next to their fields. */
   input: Schema
-  /** Runs the command; may return a string: where a plain form should be redirected. */
+  /**
+   * Runs the command; may return a string (where a plain form should be redirected) or the
+   * command's result (what `waitFor` waits for).
+   */
   handle: (input: z.output<Schema>, ctx: RequestContext, req: Request) => Promise<unknown>
+  /** The read model to wait for before answering, so the next page shows the change (read-your-writes). */
+  waitFor?: AnyProjectionDefinition
   /** Where a plain form goes after success. @default the request's own path */
   redirect?: string | ((ctx: RequestContext) => string)
   /** Views for a refusal; without them a refusal is a plain error (400/409). */
@@ -50,13 +56,15 @@ export interface CommandRouteOptions<Schema extends z.ZodType> {
  * write nothing.
  */
 export function commandRoute<Schema extends z.ZodType>(options: CommandRouteOptions<Schema>): Handler {
-  const { input, handle, redirect, rejected } = options
+  const { input, handle, redirect, rejected, waitFor } = options
   return async function command(req, ctx) {
     let values: Readonly<Record<string, unknown>> = {}
     try {
       const parsed = await parseInput(req, ctx, input)
       values = parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {}
       const target = await handle(parsed, ctx, req)
+      const position = positionOf(target)
+      if (waitFor && position > 0) await ctx.app.projection(waitFor).waitFor(position, { signal: req.signal })
       const fallback = typeof redirect === 'function' ? redirect(ctx) : redirect
       return commandAccepted(ctx, (typeof target === 'string' && target) || fallback || ctx.url.pathname)
     } catch (error) {
@@ -69,4 +77,10 @@ export function commandRoute<Schema extends z.ZodType>(options: CommandRouteOpti
       throw error
     }
   }
+}
+
+/** The position a command's result is visible at (0 when it wrote nothing, or is not a result). */
+function positionOf(outcome: unknown): number {
+  if (typeof outcome !== 'object' || outcome === null || !('position' in outcome)) return 0
+  return typeof outcome.position === 'number' ? outcome.position : 0
 }

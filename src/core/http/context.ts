@@ -9,6 +9,8 @@ export interface NavItem {
   readonly icon?: string
   /** One line for the landing page. */
   readonly description?: string
+  /** What the example shows, in two or three words (a badge on the landing page). */
+  readonly badge?: string
 }
 
 export type Theme = 'system' | 'light' | 'dark'

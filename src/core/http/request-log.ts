@@ -1,3 +1,5 @@
+import type { Logger } from '../log.ts'
+
 /** One structured line per request. */
 export interface RequestLogLine {
   readonly time: string
@@ -14,16 +16,7 @@ export interface RequestLogLine {
 
 export type RequestLogger = (line: RequestLogLine) => void
 
-/** Writes each line as JSON to stdout: greppable by humans, parseable by log shippers. */
-export const jsonLineLogger: RequestLogger = function logRequest(line) {
-  process.stdout.write(`${JSON.stringify({ level: 'info', msg: 'request', ...line })}\n`)
-}
-
 /** Logs an unexpected error with its stack under the id the user sees; never sent to the client. */
-export function logUnexpectedError(errorId: string, requestId: string, error: unknown): void {
-  const stack = error instanceof Error ? (error.stack ?? error.message) : String(error)
-  const cause = error instanceof Error && error.cause instanceof Error ? error.cause.stack : undefined
-  process.stderr.write(
-    `${JSON.stringify({ level: 'error', msg: 'unexpected error', errorId, requestId, stack, cause })}\n`,
-  )
+export function logUnexpectedError(log: Logger, errorId: string, requestId: string, error: unknown): void {
+  log.error('unexpected error', { errorId, requestId, error })
 }

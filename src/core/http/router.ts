@@ -178,7 +178,7 @@ export function createShell({ app, slices, sessions, platform = {}, log }: Shell
       const described = describeError(error)
       if (described.errorId) {
         errorId = described.errorId
-        logUnexpectedError(errorId, requestId, error)
+        logUnexpectedError(app.log, errorId, requestId, error)
       }
       const isCommand = !isSafeMethod(req.method)
       const layoutCtx = { url: url ?? UNREADABLE_URL, nav, theme }
@@ -218,7 +218,7 @@ export function createShell({ app, slices, sessions, platform = {}, log }: Shell
     fetch: (req, server) => serve(req, server, null, {}),
     error(error) {
       const errorId = crypto.randomUUID()
-      logUnexpectedError(errorId, 'unknown', error)
+      logUnexpectedError(app.log, errorId, 'unknown', error)
       const response = lastResortPage(errorId)
       applySecurityHeaders(response.headers, { kind: 'page', isDatastarVendored: isDatastarVendored(), isHttpsOnly })
       return response

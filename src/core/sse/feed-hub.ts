@@ -1,5 +1,6 @@
 import type { BroadcastRing, BusSubscription } from '../bus.ts'
 import type { StoredEvent } from '../events.ts'
+import type { Logger } from '../log.ts'
 import type { EventStore } from '../store/event-store.ts'
 import { encodePatch } from './encode.ts'
 import type { FeedConnection } from './feed-connection.ts'
@@ -8,6 +9,8 @@ import { type ChangedSinceOptions, hasChangedSince } from './resume.ts'
 /** The read model a view renders from: the feed waits for it before rendering. */
 export interface ViewSource {
   readonly position: number
+  /** The events it folds, when it declares them (a projection's `canHandle`). */
+  readonly canHandle?: (event: StoredEvent) => boolean
   waitFor(position: number, options?: { timeoutMs?: number }): Promise<void>
 }
 
@@ -22,6 +25,7 @@ export interface FeedView {
 
 export interface FeedHubOptions {
   readonly onEmpty: (hub: FeedHub) => void
+  readonly log: Logger
   readonly scan?: ChangedSinceOptions
   /** How long a render waits for lagging projections before it renders what they have. @default 5000 */
   readonly waitTimeoutMs?: number
@@ -122,7 +126,7 @@ export class FeedHub {
         if (snapshot) for (const connection of this.#live) connection.sendPatch(snapshot.bytes, snapshot.position)
       }
     } catch (error) {
-      console.error(`Feed "${this.key}" stopped`, error)
+      this.#options.log.error(`Feed "${this.key}" stopped`, { error })
     } finally {
       // The bus closed (shutdown) or the hub emptied: end what is left so browsers reconnect.
       for (const connection of [...this.#live, ...this.#joining]) connection.end('shutdown')
@@ -134,7 +138,7 @@ export class FeedHub {
       return this.#view.isRelevant(event)
     } catch (error) {
       // Unsure means relevant: an extra fat morph is harmless, a missed one is not.
-      console.error(`Feed "${this.key}" could not classify event at ${event.position}`, error)
+      this.#options.log.error(`Feed "${this.key}" could not classify event at ${event.position}`, { error })
       return true
     }
   }
@@ -144,7 +148,7 @@ export class FeedHub {
     try {
       await Promise.all(this.#view.sources.map((source) => source.waitFor(position, { timeoutMs })))
     } catch (error) {
-      console.error(`Feed "${this.key}" renders without waiting for its projections`, error)
+      this.#options.log.error(`Feed "${this.key}" renders without waiting for its projections`, { error })
     }
   }
 
@@ -162,7 +166,7 @@ export class FeedHub {
     try {
       bytes = encodePatch(this.#view.render(), position)
     } catch (error) {
-      console.error(`Feed "${this.key}" failed to render at ${position}`, error)
+      this.#options.log.error(`Feed "${this.key}" failed to render at ${position}`, { error })
       return null
     }
     this.#renders++

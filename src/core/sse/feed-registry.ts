@@ -1,5 +1,7 @@
 import type { BroadcastRing } from '../bus.ts'
+import { createLogger, type Logger } from '../log.ts'
 import type { EventStore } from '../store/event-store.ts'
+import { ClockHub, type ClockView } from './clock-hub.ts'
 import type { CompressorOptions, FeedEncoding } from './compression.ts'
 import { KEEP_ALIVE } from './encode.ts'
 import { FeedConnection, type FeedEndReason } from './feed-connection.ts'
@@ -24,11 +26,21 @@ export interface FeedLimits {
   scan?: ChangedSinceOptions
 }
 
-/** What the feeds of one server share: its bus and store, and the feed limits from its config. */
-export interface FeedApp {
+/** What the feeds of one server share: its bus and store, its logger, and the limits from its config. */
+export interface FeedRegistryOptions {
   readonly bus: BroadcastRing
   readonly store: EventStore
-  readonly config?: { readonly keepAliveMs?: number; readonly feeds?: FeedLimits }
+  readonly limits?: FeedLimits
+  /** @default JSON lines to stderr */
+  readonly log?: Logger
+}
+
+/** A hub as the registry sees it: driven by events (FeedHub) or by a clock (ClockHub). */
+interface Hub {
+  readonly key: string
+  readonly connections: number
+  leave(connection: FeedConnection): void
+  counters(): { readonly lagged: number; readonly renders: number }
 }
 
 /** Why a feed cannot open now. */
@@ -48,23 +60,23 @@ export interface FeedCounters {
 
 type ResolvedLimits = Required<Omit<FeedLimits, 'compression' | 'scan'>> & Pick<FeedLimits, 'compression' | 'scan'>
 
-/** Where an open connection is counted: its hub (none for a stream outside one) and its session. */
+/** Where an open connection is counted: its hub and its session. */
 interface Registration {
-  readonly hub: FeedHub | null
+  readonly hub: Hub
   readonly owner: string | null
-  readonly onEnd?: (connection: FeedConnection) => void
 }
 
 /**
- * All open feeds of one bus: hubs by view key, the connection bounds (in all and per session),
- * and one keep-alive timer for every connection (a timer per connection would cost memory at
- * ten thousand clients).
+ * The feeds of one server (`app.feeds`): hubs by view key, the connection bounds (in all and
+ * per session), and one keep-alive timer for every connection (a timer per connection would
+ * cost memory at ten thousand clients). The server makes it from its config and closes it.
  */
 export class FeedRegistry {
   readonly #bus: BroadcastRing
   readonly #store: EventStore
+  readonly #log: Logger
   readonly #limits: ResolvedLimits
-  readonly #hubs = new Map<string, FeedHub>()
+  readonly #hubs = new Map<string, Hub>()
   readonly #registrations = new Map<FeedConnection, Registration>()
   /** Open connections per session; an entry lives only while its session has one. */
   readonly #perOwner = new Map<string, number>()
@@ -75,9 +87,8 @@ export class FeedRegistry {
   #renders = 0
   #closed = false
   #compressed = 0
-  readonly #closeListeners = new Set<() => void>()
 
-  constructor(bus: BroadcastRing, store: EventStore, limits: FeedLimits = {}) {
+  constructor({ bus, store, limits = {}, log = createLogger() }: FeedRegistryOptions) {
     const {
       keepAliveMs = 15_000,
       maxBufferedBytes = 1_048_576,
@@ -88,7 +99,13 @@ export class FeedRegistry {
     } = limits
     this.#bus = bus
     this.#store = store
+    this.#log = log
     this.#limits = { keepAliveMs, maxBufferedBytes, maxConnections, maxPerSession, maxCompressed, ...rest }
+  }
+
+  /** The server's logger, for failures of the feeds it serves. */
+  get log(): Logger {
+    return this.#log
   }
 
   get limits(): Readonly<ResolvedLimits> {
@@ -104,27 +121,6 @@ export class FeedRegistry {
     if (this.#closed) return
     this.#closed = true
     for (const connection of [...this.#registrations.keys()]) connection.end('shutdown')
-    for (const listener of this.#closeListeners) {
-      try {
-        listener()
-      } catch (error) {
-        console.error('Feed close listener failed', error)
-      }
-    }
-    this.#closeListeners.clear()
-  }
-
-  /**
-   * For work outside the feeds that must stop with them (the monitor's clock): called at
-   * shutdown, or the server would wait its whole grace period. Returns an unsubscribe.
-   */
-  onClose(listener: () => void): () => void {
-    if (this.#closed) {
-      listener()
-      return () => {}
-    }
-    this.#closeListeners.add(listener)
-    return () => this.#closeListeners.delete(listener)
   }
 
   /** Why a connection for `owner` (a session, or null without one) cannot open now; null if it can. */
@@ -164,24 +160,39 @@ export class FeedRegistry {
     accepted: FeedEncoding | null,
     owner: string | null,
   ): { connection: FeedConnection; hub: FeedHub } {
-    let hub = this.#hubs.get(view.key)
-    if (!hub) {
-      hub = new FeedHub(this.#bus, this.#store, view, {
+    const hub = this.#hubFor(view.key, FeedHub, () => {
+      return new FeedHub(this.#bus, this.#store, view, {
         onEmpty: (empty) => this.#forget(empty),
         scan: this.#limits.scan,
+        log: this.#log,
       })
-      this.#hubs.set(view.key, hub)
-    }
+    })
     return { connection: this.#connect(accepted, { hub, owner }), hub }
   }
 
-  /** Opens a connection outside any hub, for a stream its caller writes (the monitor's clock-driven feed). */
-  openStream(
+  /** Opens a connection on a view the clock drives (the monitor): one render per tick for all its clients. */
+  openClock(
+    view: ClockView,
     accepted: FeedEncoding | null,
     owner: string | null,
-    onEnd?: (connection: FeedConnection) => void,
-  ): FeedConnection {
-    return this.#connect(accepted, { hub: null, owner, onEnd })
+  ): { connection: FeedConnection; hub: ClockHub } {
+    const hub = this.#hubFor(view.key, ClockHub, () => {
+      return new ClockHub(view, {
+        position: () => this.#bus.position,
+        onEmpty: (empty) => this.#forget(empty),
+        log: this.#log,
+      })
+    })
+    return { connection: this.#connect(accepted, { hub, owner }), hub }
+  }
+
+  #hubFor<H extends Hub>(key: string, kind: abstract new (...args: never[]) => H, create: () => H): H {
+    const found = this.#hubs.get(key)
+    if (found instanceof kind) return found
+    if (found) throw new Error(`Cannot open feed "${key}": a feed of another kind has that key`)
+    const hub = create()
+    this.#hubs.set(key, hub)
+    return hub
   }
 
   #connect(accepted: FeedEncoding | null, registration: Registration): FeedConnection {
@@ -217,65 +228,23 @@ export class FeedRegistry {
     this.#registrations.delete(connection)
     if (connection.encoding) this.#compressed--
     if (reason === 'overflow') this.#overflows++
-    const { owner, hub, onEnd } = registration
+    const { owner, hub } = registration
     if (owner !== null) {
       const left = (this.#perOwner.get(owner) ?? 1) - 1
       if (left > 0) this.#perOwner.set(owner, left)
       else this.#perOwner.delete(owner)
     }
-    hub?.leave(connection)
+    hub.leave(connection)
     if (this.#registrations.size === 0 && this.#timer) {
       clearInterval(this.#timer)
       this.#timer = null
     }
-    try {
-      onEnd?.(connection)
-    } catch (error) {
-      console.error('Feed end listener failed', error)
-    }
   }
 
-  #forget(hub: FeedHub): void {
+  #forget(hub: Hub): void {
     // Keep the totals of hubs that emptied so the counters only ever grow.
     this.#lagged += hub.counters().lagged
     this.#renders += hub.counters().renders
     if (this.#hubs.get(hub.key) === hub) this.#hubs.delete(hub.key)
   }
-}
-
-const registries = new WeakMap<BroadcastRing, FeedRegistry>()
-
-/** The feed registry of a server (one per bus), made on first use with the limits from its config. */
-export function feedRegistry(app: FeedApp): FeedRegistry {
-  let registry = registries.get(app.bus)
-  if (!registry) {
-    registry = new FeedRegistry(app.bus, app.store, { keepAliveMs: app.config?.keepAliveMs, ...app.config?.feeds })
-    registries.set(app.bus, registry)
-  }
-  return registry
-}
-
-/** Ends every feed on a bus and refuses new ones (graceful shutdown, before the bus closes). */
-export function closeFeeds(bus: BroadcastRing): void {
-  registries.get(bus)?.close()
-}
-
-/** Calls `listener` when the feeds of this server close (shutdown); see `FeedRegistry.onClose`. */
-export function onFeedsClose(app: FeedApp, listener: () => void) {
-  return feedRegistry(app).onClose(listener)
-}
-
-/** Counters of the feeds on a bus, for metrics; zeros if none was ever opened. */
-export function feedCounters(bus: BroadcastRing): FeedCounters {
-  return (
-    registries.get(bus)?.counters() ?? {
-      connections: 0,
-      compressed: 0,
-      hubs: 0,
-      opened: 0,
-      lagged: 0,
-      renders: 0,
-      overflows: 0,
-    }
-  )
 }

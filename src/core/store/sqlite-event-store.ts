@@ -1,6 +1,7 @@
 import type { Database } from 'bun:sqlite'
 import { OverloadedError, UnexpectedError, ValidationError } from '../errors.ts'
 import type { NewEvent, StoredEvent, StreamRef } from '../events.ts'
+import { createLogger, type Logger } from '../log.ts'
 import type { EventRegistry } from '../upcast.ts'
 import { appendInTransaction, type PreparedAppend } from './append.ts'
 import type {
@@ -22,6 +23,8 @@ export interface SqliteEventStoreOptions {
   maxPending?: number
   /** Appends committed in one transaction at most. @default 1000 */
   maxBatch?: number
+  /** Where a failing commit listener is reported. @default JSON lines to stderr */
+  log?: Logger
 }
 
 interface PendingAppend {
@@ -38,6 +41,7 @@ interface PendingAppend {
  */
 export class SqliteEventStore implements EventStore {
   readonly #db: Database
+  readonly #log: Logger
   readonly #registry: EventRegistry
   readonly #maxPayloadBytes: number
   readonly #maxPending: number
@@ -50,7 +54,8 @@ export class SqliteEventStore implements EventStore {
   #stats = { commits: 0, appends: 0, events: 0 }
 
   constructor(db: Database, registry: EventRegistry, options: SqliteEventStoreOptions = {}) {
-    const { maxPayloadBytes = 1_048_576, maxPending = 10_000, maxBatch = 1_000 } = options
+    const { maxPayloadBytes = 1_048_576, maxPending = 10_000, maxBatch = 1_000, log = createLogger() } = options
+    this.#log = log
     this.#db = db
     this.#registry = registry
     this.#maxPayloadBytes = maxPayloadBytes
@@ -206,7 +211,7 @@ export class SqliteEventStore implements EventStore {
         listener(events)
       } catch (error) {
         // A faulty listener must not turn a durable commit into a failed append.
-        console.error('Commit listener failed', error)
+        this.#log.error('Commit listener failed', { error })
       }
     }
   }

@@ -20,19 +20,17 @@ export interface DashboardModelOptions {
  * a burst of events costs one set of (mostly cached) queries and one render per second.
  */
 export class DashboardModel {
-  readonly #service: () => Promise<Analytics>
+  readonly #analytics: Analytics
   readonly #intervalMs: number
   readonly #now: () => number
   #snapshot: DashboardSnapshot = { data: [], position: 0 }
-  /** The service the snapshot came from: a restarted server (tests) starts from an empty one. */
-  #source: Analytics | null = null
   #lastRefresh = Number.NEGATIVE_INFINITY
   #refreshing: Promise<DashboardSnapshot> | null = null
   #refreshes = 0
 
-  constructor(service: () => Promise<Analytics>, options: DashboardModelOptions = {}) {
+  constructor(analytics: Analytics, options: DashboardModelOptions = {}) {
     const { intervalMs = 1000, now = Date.now } = options
-    this.#service = service
+    this.#analytics = analytics
     this.#intervalMs = intervalMs
     this.#now = now
   }
@@ -52,7 +50,6 @@ export class DashboardModel {
 
   /** The data at least as new as `position`, refreshing now if needed (page renders). */
   async current(position = 0): Promise<DashboardSnapshot> {
-    await this.#follow()
     if (this.#snapshot.data.length > 0 && this.#snapshot.position >= position) return this.#snapshot
     return this.#refresh(position, false)
   }
@@ -60,7 +57,6 @@ export class DashboardModel {
   /** For the feed: resolves once a (debounced) refresh covers `position`. */
   async waitFor(position: number, options: { timeoutMs?: number } = {}): Promise<void> {
     const { timeoutMs = 5_000 } = options
-    await this.#follow()
     let timer: ReturnType<typeof setTimeout> | undefined
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
@@ -75,14 +71,6 @@ export class DashboardModel {
     }
   }
 
-  async #follow(): Promise<void> {
-    const analytics = await this.#service()
-    if (analytics === this.#source) return
-    this.#source = analytics
-    this.#snapshot = { data: [], position: 0 }
-    this.#lastRefresh = Number.NEGATIVE_INFINITY
-  }
-
   #refresh(position: number, debounce: boolean): Promise<DashboardSnapshot> {
     this.#refreshing ??= this.#load(position, debounce).finally(() => {
       this.#refreshing = null
@@ -93,7 +81,7 @@ export class DashboardModel {
   async #load(position: number, debounce: boolean): Promise<DashboardSnapshot> {
     const wait = debounce ? this.#lastRefresh + this.#intervalMs - this.#now() : 0
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
-    const analytics = await this.#service()
+    const analytics = this.#analytics
     // Queries read DuckDB, so first let ingestion catch up with the position asked for.
     await analytics.ingestion.waitFor(position)
     const covered = analytics.ingestion.position

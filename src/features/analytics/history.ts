@@ -82,10 +82,12 @@ export function applyQueryEvent(state: QueryHistory, event: StoredEvent): QueryH
 
 export const queryHistoryProjection = defineProjection<QueryHistory>({
   name: 'analytics-query-history',
+  events: QUERY_EVENT_TYPES,
+  streamType: QUERY_STREAM_TYPE,
   initial: () => ({ byOwner: new Map(), byId: new Map() }),
   apply: applyQueryEvent,
 })
 
-export function historyOf(owner: string): readonly QueryEntry[] {
-  return queryHistoryProjection.state.byOwner.get(owner) ?? []
+export function historyOf(state: QueryHistory, owner: string): readonly QueryEntry[] {
+  return state.byOwner.get(owner) ?? []
 }

@@ -1,7 +1,6 @@
 import { z } from 'zod'
 import type { Analytics } from '../../core/analytics/analytics.ts'
 import { AnalyticsQueryError } from '../../core/analytics/query-errors.ts'
-import type { AppContext } from '../../core/app-context.ts'
 import { NotFoundError, OverloadedError, RuleViolation, ValidationError } from '../../core/errors.ts'
 import type { StoredEvent } from '../../core/events.ts'
 import { htmlResponse } from '../../core/html.ts'
@@ -11,11 +10,9 @@ import { parseParams } from '../../core/http/input.ts'
 import { sessionKey } from '../../core/session-key.ts'
 import { serveFeed } from '../../core/sse.ts'
 import { layout } from '../../core/ui/layout.ts'
-import { DashboardModel } from './dashboard-model.ts'
 import { queryDecider, queryStream, runQueryInput } from './domain.ts'
 import { historyOf, isQueryEvent, queryHistoryProjection } from './history.ts'
-import { queryRunner } from './runner.ts'
-import { analyticsService, currentAnalytics, openAnalytics } from './service.ts'
+import { analyticsOf } from './service.ts'
 import { dashboardPage, dashboardRegion } from './views/dashboard.ts'
 import {
   type ExploreView,
@@ -26,7 +23,6 @@ import {
   type ResultView,
 } from './views/explore.ts'
 
-const dashboard = new DashboardModel(analyticsService)
 const idParams = z.object({ id: z.uuid() })
 const pageQuery = z.object({
   q: z.uuid().optional().catch(undefined),
@@ -39,13 +35,15 @@ const showDashboard: Handler = async function showDashboard(_req, ctx) {
   // Render at the log's head (read-your-writes without JS); if DuckDB trails too far, show what it has.
   const head = await ctx.app.store.headPosition()
   // Latency samples are written once a second; write the pending ones so this render has them.
-  await (await analyticsService()).commandSamples.flush()
+  const { analytics, dashboard } = analyticsOf(ctx)
+  await analytics.commandSamples.flush()
   const snapshot = await dashboard.current(head).catch(() => dashboard.current())
   return htmlResponse(layout(ctx, { title: 'Analytics', body: dashboardPage(snapshot) }))
 }
 
 /** One view for everyone: every event may move a chart; the model debounces to once a second. */
 const dashboardFeed: Handler = function dashboardFeed(req, ctx) {
+  const { dashboard } = analyticsOf(ctx)
   return serveFeed(req, ctx, {
     key: 'analytics/dashboard',
     isRelevant: () => true,
@@ -54,60 +52,56 @@ const dashboardFeed: Handler = function dashboardFeed(req, ctx) {
   })
 }
 
-function exploreView(ctx: RequestContext, analytics: Analytics | null, extra: Partial<ExploreView> = {}): ExploreView {
+const queryHistory = (ctx: RequestContext) => ctx.app.projection(queryHistoryProjection)
+
+function exploreView(ctx: RequestContext, extra: Partial<ExploreView> = {}): ExploreView {
+  const { analytics, runner } = analyticsOf(ctx)
   const { q, view } = pageQuery.parse(Object.fromEntries(ctx.url.searchParams))
-  const history = historyOf(sessionKey(ctx.session))
+  const history = historyOf(queryHistory(ctx).state, sessionKey(ctx.session))
   return {
     history,
     selected: q ? history.find((entry) => entry.id === q) : history[0],
     view: view as ResultView,
-    runner: queryRunner,
-    sandbox: analytics?.db.sandbox ?? null,
-    sampleViews: analytics?.sampleViews ?? [],
+    runner,
+    sandbox: analytics.db.sandbox,
+    sampleViews: analytics.sampleViews,
     ...extra,
   }
 }
 
-const showExplore: Handler = async function showExplore(_req, ctx) {
-  const analytics = await analyticsService()
-  return htmlResponse(layout(ctx, { title: 'Explore', body: explorePage(exploreView(ctx, analytics)) }))
+const showExplore: Handler = function showExplore(_req, ctx) {
+  return htmlResponse(layout(ctx, { title: 'Explore', body: explorePage(exploreView(ctx)) }))
 }
 
-function ownerOf(event: StoredEvent): string | undefined {
+function ownerOf(ctx: RequestContext, event: StoredEvent): string | undefined {
   if (event.type === 'QueryRequested') return (event.data as { owner?: string }).owner
-  return queryHistoryProjection.state.byId.get(event.stream.id)?.owner
+  return queryHistory(ctx).state.byId.get(event.stream.id)?.owner
 }
 
 /** Per visitor (and per selected query and view): only this visitor's query events matter. */
-const exploreFeed: Handler = async function exploreFeed(req, ctx) {
-  const analytics = await analyticsService()
+const exploreFeed: Handler = function exploreFeed(req, ctx) {
   const owner = sessionKey(ctx.session)
   const { q, view } = pageQuery.parse(Object.fromEntries(ctx.url.searchParams))
   return serveFeed(req, ctx, {
     key: `analytics/explore/${owner}/${q ?? 'latest'}/${view}`,
-    isRelevant: (event) => isQueryEvent(event) && ownerOf(event) === owner,
-    projections: [queryHistoryProjection],
-    render: () => exploreRegion(exploreView(ctx, analytics)).value,
+    isRelevant: (event) => isQueryEvent(event) && ownerOf(ctx, event) === owner,
+    projections: [queryHistory(ctx)],
+    render: () => exploreRegion(exploreView(ctx)).value,
   })
 }
 
 function rejected(ctx: RequestContext, rejection: Rejection) {
   const sql = typeof rejection.values.sql === 'string' ? rejection.values.sql : ''
   const error = rejection.issues.sql ?? rejection.issues._form ?? 'Check the query'
-  const analytics = currentAnalytics()
-  const sandbox = analytics?.db.sandbox ?? null
-  const sampleViews = analytics?.sampleViews ?? []
+  const { analytics } = analyticsOf(ctx)
   return {
-    page: () => layout(ctx, { title: 'Explore', body: explorePage(exploreView(ctx, analytics, { sql, error })) }),
-    region: () => editorForm({ sql, error, sandbox, sampleViews }),
+    page: () => layout(ctx, { title: 'Explore', body: explorePage(exploreView(ctx, { sql, error })) }),
+    region: () => editorForm({ sql, error, sandbox: analytics.db.sandbox, sampleViews: analytics.sampleViews }),
   }
 }
 
 /** DuckDB's verdict on the visitor's SQL, before anything is recorded; its message belongs next to the field. */
-async function checkedSql(sql: string): Promise<string> {
-  const analytics = await analyticsService().catch(() => {
-    throw new OverloadedError('Cannot run query: analytics is not available')
-  })
+async function checkedSql(analytics: Analytics, sql: string): Promise<string> {
   try {
     return await analytics.db.checkUntrusted(sql)
   } catch (error) {
@@ -122,16 +116,17 @@ const runQuery = commandRoute({
   rejected,
   async handle({ sql }, ctx) {
     // The place is taken first and synchronously: a request refused with 503 records nothing.
-    const slot = queryRunner.reserve()
+    const { analytics, runner } = analyticsOf(ctx)
+    const slot = runner.reserve()
     let queryId: string
     try {
-      const query = await checkedSql(sql)
+      const query = await checkedSql(analytics, sql)
       queryId = crypto.randomUUID()
       const command = { type: 'RequestQuery', queryId, owner: sessionKey(ctx.session), sql: query, at: now() } as const
       const result = await ctx.app.commands.handle(queryDecider, queryStream(queryId), command)
       // Runs in the background: the page (or its feed) shows progress, then the outcome event.
       void slot.start(ctx.app, queryId, query)
-      await queryHistoryProjection.waitFor(result.position)
+      await queryHistory(ctx).waitFor(result.position)
     } finally {
       slot.release()
     }
@@ -142,7 +137,7 @@ const runQuery = commandRoute({
 /** The session's own query, else 404: another session's query ids are not this one's business. */
 function ownQuery(ctx: RequestContext, action: string) {
   const { id } = parseParams(ctx, idParams)
-  const entry = queryHistoryProjection.state.byId.get(id)
+  const entry = queryHistory(ctx).state.byId.get(id)
   if (!entry || entry.owner !== sessionKey(ctx.session)) {
     throw new NotFoundError(`Cannot ${action} query "${id}": this session has no such query`)
   }
@@ -150,25 +145,22 @@ function ownQuery(ctx: RequestContext, action: string) {
 }
 
 const queryProgress: Handler = function queryProgress(_req, ctx) {
-  return htmlResponse(progressBox(ownQuery(ctx, 'show progress of'), queryRunner))
+  return htmlResponse(progressBox(ownQuery(ctx, 'show progress of'), analyticsOf(ctx).runner))
 }
 
 const cancelQuery: Handler = async function cancelQuery(_req, ctx) {
   const { id } = ownQuery(ctx, 'cancel')
   const result = await ctx.app.commands.handle(queryDecider, queryStream(id), { type: 'CancelQuery', at: now() })
-  queryRunner.cancel(id)
-  if (result.position > 0) await queryHistoryProjection.waitFor(result.position)
+  analyticsOf(ctx).runner.cancel(id)
+  if (result.position > 0) await queryHistory(ctx).waitFor(result.position)
   return commandAccepted(ctx, `/analytics/explore?q=${id}`)
 }
 
-export function analyticsRoutes(app: AppContext): RouteTable {
-  openAnalytics(app)
-  return {
-    '/analytics': { GET: showDashboard },
-    '/analytics/feed': { GET: dashboardFeed },
-    '/analytics/explore': { GET: showExplore, POST: runQuery },
-    '/analytics/explore/feed': { GET: exploreFeed },
-    '/analytics/explore/:id/cancel': { POST: cancelQuery },
-    '/analytics/explore/:id/progress': { GET: queryProgress },
-  }
+export const analyticsRoutes: RouteTable = {
+  '/analytics': { GET: showDashboard },
+  '/analytics/feed': { GET: dashboardFeed },
+  '/analytics/explore': { GET: showExplore, POST: runQuery },
+  '/analytics/explore/feed': { GET: exploreFeed },
+  '/analytics/explore/:id/cancel': { POST: cancelQuery },
+  '/analytics/explore/:id/progress': { GET: queryProgress },
 }

@@ -1,10 +1,11 @@
+import type { Analytics } from '../../core/analytics/analytics.ts'
 import { AnalyticsQueryError } from '../../core/analytics/query-errors.ts'
 import type { QueryResult } from '../../core/analytics/query-result.ts'
 import { ResultCache } from '../../core/analytics/result-cache.ts'
 import type { AppContext } from '../../core/app-context.ts'
 import { OverloadedError, ValidationError } from '../../core/errors.ts'
+import type { Logger } from '../../core/log.ts'
 import { type QueryCommand, queryDecider, queryStream } from './domain.ts'
-import { analyticsService } from './service.ts'
 
 /** Queries running at once across all visitors; more are refused with 503. */
 export const MAX_RUNNING = 8
@@ -33,6 +34,8 @@ interface Running {
  * ran (rows, duration), the rows themselves are a cache you can recompute by running it again.
  */
 export class QueryRunner {
+  readonly #analytics: Analytics
+  readonly #log: Logger
   readonly #running = new Map<string, Running>()
   readonly #results = new ResultCache<QueryResult>({
     maxEntries: MAX_RESULTS,
@@ -42,6 +45,11 @@ export class QueryRunner {
     sizeOf: (result) => result.bytes,
   })
   #reserved = 0
+
+  constructor(analytics: Analytics, log: Logger) {
+    this.#analytics = analytics
+    this.#log = log
+  }
 
   get runningCount(): number {
     return this.#running.size
@@ -101,8 +109,7 @@ export class QueryRunner {
     let outcome: QueryCommand
     const at = () => new Date().toISOString()
     try {
-      const analytics = await analyticsService()
-      const result = await analytics.db.queryUntrusted(sql, {
+      const result = await this.#analytics.db.queryUntrusted(sql, {
         signal: running.controller.signal,
         onStart: (connection) => {
           running.progress = () => connection.progress.percentage
@@ -121,16 +128,14 @@ export class QueryRunner {
       ) {
         outcome = { type: 'FailQuery', message: error.message, at: at() }
       } else {
-        console.error(`Analytics query ${queryId} failed unexpectedly`, error)
+        this.#log.error('Analytics query failed unexpectedly', { queryId, error })
         outcome = { type: 'FailQuery', message: 'The query failed unexpectedly; the server log has details', at: at() }
       }
     }
     try {
       await app.commands.handle(queryDecider, queryStream(queryId), outcome)
     } catch (error) {
-      console.error(`Cannot record the outcome of analytics query ${queryId}`, error)
+      this.#log.error('Cannot record the outcome of an analytics query', { queryId, error })
     }
   }
 }
-
-export const queryRunner = new QueryRunner()

@@ -1,11 +1,9 @@
 import { defineSlice } from '../../core/slice.ts'
-import { COUNTER_EVENT_TYPES } from './domain.ts'
 import { counterProjection } from './projection.ts'
 import { counterRoutes } from './routes.ts'
 
 export const counter = defineSlice({
   name: 'counter',
-  events: Object.fromEntries(COUNTER_EVENT_TYPES.map((type) => [type, {}])),
   projections: [counterProjection],
   routes: counterRoutes,
   nav: {
@@ -13,5 +11,6 @@ export const counter = defineSlice({
     label: 'Counter',
     icon: 'hash',
     description: 'A global and a per-session counter, live across tabs and visitors',
+    badge: 'Optimistic concurrency',
   },
 })

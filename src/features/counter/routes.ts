@@ -1,21 +1,23 @@
 import { z } from 'zod'
-import type { AppContext } from '../../core/app-context.ts'
 import { commandRoute } from '../../core/http/command.ts'
 import type { Handler, RequestContext, RouteTable } from '../../core/http/context.ts'
 import { sessionKey } from '../../core/session-key.ts'
 import { serveFeed } from '../../core/sse.ts'
 import { page } from '../../core/ui/layout.ts'
 import { counterDecider, globalCounterStream, sessionCounterStream } from './domain.ts'
-import { counterProjection, globalCount, isCounterEvent, sessionCount } from './projection.ts'
+import { counterProjection, globalCount, sessionCount } from './projection.ts'
 import { counterPage, counterRegion } from './views.ts'
 
+const ownStream = (ctx: RequestContext) => sessionCounterStream(sessionKey(ctx.session))
+
 const valuesFor = (ctx: RequestContext) => {
-  const state = counterProjection.state
+  const { state } = ctx.app.projection(counterProjection)
   return { global: globalCount(state), session: sessionCount(state, sessionKey(ctx.session)) }
 }
 
 const showCounter: Handler = function showCounter(_req, ctx) {
-  return page(ctx, { title: 'Counter', body: counterPage(valuesFor(ctx), counterProjection.position) })
+  const { position } = ctx.app.projection(counterProjection)
+  return page(ctx, { title: 'Counter', body: counterPage(valuesFor(ctx), position) })
 }
 
 /**
@@ -25,12 +27,11 @@ const showCounter: Handler = function showCounter(_req, ctx) {
  */
 const counterFeed: Handler = function counterFeed(req, ctx) {
   return serveFeed(req, ctx, () => {
-    const own = sessionCounterStream(sessionKey(ctx.session)).id
+    const shown: readonly string[] = [globalCounterStream.id, ownStream(ctx).id]
     return {
-      key: `counter/${own}`,
-      projections: [counterProjection],
-      isRelevant: (event) =>
-        isCounterEvent(event) && (event.stream.id === globalCounterStream.id || event.stream.id === own),
+      key: `counter/${shown[1]}`,
+      projections: [ctx.app.projection(counterProjection)],
+      isRelevant: (event) => event.stream.type === globalCounterStream.type && shown.includes(event.stream.id),
       render: () => counterRegion(valuesFor(ctx)).value,
     }
   })
@@ -40,21 +41,15 @@ function increment(stream: (ctx: RequestContext) => { type: string; id: string }
   return commandRoute({
     input: z.object({}),
     redirect: '/counter',
-    async handle(_input, ctx) {
-      const result = await ctx.app.commands.handle(counterDecider, stream(ctx), {
-        type: 'IncrementCounter',
-        at: new Date().toISOString(),
-      })
-      await counterProjection.waitFor(result.position)
-    },
+    waitFor: counterProjection,
+    handle: (_input, ctx) =>
+      ctx.app.commands.handle(counterDecider, stream(ctx), { type: 'IncrementCounter', at: new Date().toISOString() }),
   })
 }
 
-export function counterRoutes(_app: AppContext): RouteTable {
-  return {
-    '/counter': { GET: showCounter },
-    '/counter/feed': { GET: counterFeed },
-    '/counter/global/increment': { POST: increment(() => globalCounterStream) },
-    '/counter/session/increment': { POST: increment((ctx) => sessionCounterStream(sessionKey(ctx.session))) },
-  }
+export const counterRoutes: RouteTable = {
+  '/counter': { GET: showCounter },
+  '/counter/feed': { GET: counterFeed },
+  '/counter/global/increment': { POST: increment(() => globalCounterStream) },
+  '/counter/session/increment': { POST: increment(ownStream) },
 }

@@ -6,8 +6,8 @@ const showHome: Handler = function showHome(_req, ctx) {
   return page(ctx, {
     title: 'Ironstar',
     description: 'Reactive, event-sourced hypermedia web apps on Bun with Datastar',
-    body: homePage(),
+    body: homePage(ctx.nav),
   })
 }
 
-export const homeRoutes = (): RouteTable => ({ '/': { GET: showHome } })
+export const homeRoutes: RouteTable = { '/': { GET: showHome } }

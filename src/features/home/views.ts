@@ -1,52 +1,6 @@
 import { type Html, html } from '../../core/html.ts'
+import type { NavItem } from '../../core/http/context.ts'
 import { icon } from '../../core/ui/icons.ts'
-
-interface Example {
-  readonly href: string
-  readonly title: string
-  readonly icon: string
-  readonly summary: string
-  readonly shows: string
-}
-
-// The template's own tour; when you build your app, replace this page with yours.
-const EXAMPLES: readonly Example[] = [
-  {
-    href: '/todos',
-    title: 'Todos',
-    icon: 'list-todo',
-    summary: 'Add, complete and clear tasks. Works with JavaScript off; with it, every tab updates live.',
-    shows: 'Forms: 303 vs 204',
-  },
-  {
-    href: '/counter',
-    title: 'Counter',
-    icon: 'hash',
-    summary: 'One shared number, incremented from many tabs at once without a lost update.',
-    shows: 'Optimistic concurrency',
-  },
-  {
-    href: '/monitor',
-    title: 'Monitor',
-    icon: 'activity',
-    summary: 'Server metrics streamed as a live chart: the same feed, rendered once, sent to every viewer.',
-    shows: 'SSE fan-out',
-  },
-  {
-    href: '/sortable',
-    title: 'Sortable',
-    icon: 'arrow-up-down',
-    summary: 'Drag items into order. A Lit component emits an event; the server decides and confirms.',
-    shows: 'Web components',
-  },
-  {
-    href: '/analytics',
-    title: 'Analytics',
-    icon: 'chart-column',
-    summary: 'Query the event log and sample Parquet files with DuckDB, off the write path.',
-    shows: 'DuckDB projections',
-  },
-]
 
 const PRINCIPLES = [
   {
@@ -71,14 +25,14 @@ const PRINCIPLES = [
   },
 ] as const
 
-function exampleCard(example: Example): Html {
+function exampleCard(example: NavItem): Html {
   return html`<li>
     <a class="card card--link example-card" href="${example.href}">
-      <span class="example-card__icon">${icon(example.icon)}</span>
+      <span class="example-card__icon">${icon(example.icon ?? 'arrow-right')}</span>
       <span class="example-card__body">
-        <span class="example-card__title">${example.title}</span>
-        <span class="example-card__summary">${example.summary}</span>
-        <span class="badge">${example.shows}</span>
+        <span class="example-card__title">${example.label}</span>
+        ${example.description ? html`<span class="example-card__summary">${example.description}</span>` : ''}
+        ${example.badge ? html`<span class="badge">${example.badge}</span>` : ''}
       </span>
       <span class="example-card__arrow">${icon('arrow-right')}</span>
     </a>
@@ -104,7 +58,8 @@ function flowCard(): Html {
   </figure>`
 }
 
-export function homePage(): Html {
+/** The landing page; its examples are the slices' nav entries, so a new slice shows up here too. */
+export function homePage(examples: readonly NavItem[]): Html {
   return html`<section class="hero">
     <div class="hero__text">
       <p class="eyebrow">${icon('sparkles')} Template and small framework</p>
@@ -123,7 +78,7 @@ export function homePage(): Html {
   <section id="examples" class="section" aria-labelledby="examples-title">
     <h2 id="examples-title">Examples</h2>
     <p class="section__intro">Each example is a slice: its domain, projection, views and routes in one folder.</p>
-    <ul class="example-grid" role="list">${EXAMPLES.map(exampleCard)}</ul>
+    <ul class="example-grid" role="list">${examples.map(exampleCard)}</ul>
   </section>
 
   <section class="section" aria-labelledby="principles-title">

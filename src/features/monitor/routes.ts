@@ -1,26 +1,35 @@
-import type { AppContext } from '../../core/app-context.ts'
 import type { Handler, RouteTable } from '../../core/http/context.ts'
+import { serveFeed } from '../../core/sse.ts'
 import { page } from '../../core/ui/layout.ts'
-import { monitorTicker } from './ticker.ts'
-import { monitorPage } from './views.ts'
+import { monitorSampler } from './sampler.ts'
+import { monitorPage, monitorRegion } from './views.ts'
+
+/** The tiles change with the clock, not with events: one render a second for every open monitor. */
+const TICK_MS = 1_000
 
 const showMonitor: Handler = function showMonitor(_req, ctx) {
-  const ticker = monitorTicker(ctx.app)
-  ticker.touch()
+  const sampler = ctx.app.resource(monitorSampler)
+  sampler.touch()
   return page(
     ctx,
-    { title: 'Monitor', body: monitorPage(ticker.history) },
+    { title: 'Monitor', body: monitorPage(sampler.history) },
     { headers: { 'Cache-Control': 'no-store' } },
   )
 }
 
 const monitorFeed: Handler = function monitorFeed(req, ctx) {
-  return monitorTicker(ctx.app).connect(req, ctx)
+  const sampler = ctx.app.resource(monitorSampler)
+  return serveFeed(req, ctx, {
+    key: 'monitor',
+    everyMs: TICK_MS,
+    render: () => {
+      sampler.touch()
+      return monitorRegion(sampler.history).value
+    },
+  })
 }
 
-export function monitorRoutes(_app: AppContext): RouteTable {
-  return {
-    '/monitor': { GET: showMonitor },
-    '/monitor/feed': { GET: monitorFeed },
-  }
+export const monitorRoutes: RouteTable = {
+  '/monitor': { GET: showMonitor },
+  '/monitor/feed': { GET: monitorFeed },
 }

@@ -1,11 +1,9 @@
 import { defineSlice } from '../../core/slice.ts'
-import { SORTABLE_EVENT_TYPES } from './domain.ts'
 import { sortableProjection } from './projection.ts'
 import { sortableRoutes } from './routes.ts'
 
 export const sortable = defineSlice({
   name: 'sortable',
-  events: Object.fromEntries(SORTABLE_EVENT_TYPES.map((type) => [type, {}])),
   projections: [sortableProjection],
   routes: sortableRoutes,
   nav: {
@@ -13,5 +11,6 @@ export const sortable = defineSlice({
     label: 'Sortable',
     icon: 'arrow-up-down',
     description: 'Drag and drop through a Lit component; every move is an event',
+    badge: 'Web components',
   },
 })

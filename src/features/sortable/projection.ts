@@ -23,6 +23,8 @@ export function applySortableEvent(state: SortableList, event: StoredEvent): Sor
 
 export const sortableProjection = defineProjection({
   name: 'sortable-list',
+  events: SORTABLE_EVENT_TYPES,
+  streamType: SORTABLE_STREAM_TYPE,
   initial: initialSortableList,
   apply: applySortableEvent,
 })

@@ -1,8 +1,8 @@
 import type { Handler } from '../../core/http/context.ts'
 import { sessionKey } from '../../core/session-key.ts'
 import { serveFeed } from '../../core/sse.ts'
-import { todoFilter } from './domain.ts'
-import { isTodoEvent, listOf, todoProjection } from './projection.ts'
+import { TODO_STREAM_TYPE, todoFilter } from './domain.ts'
+import { listOf, todoProjection } from './projection.ts'
 import { todoRegion } from './views.ts'
 
 /**
@@ -14,11 +14,12 @@ export const todoFeed: Handler = function todoFeed(req, ctx) {
   const filter = todoFilter.parse(ctx.url.searchParams.get('filter') ?? undefined)
   return serveFeed(req, ctx, () => {
     const owner = sessionKey(ctx.session)
+    const lists = ctx.app.projection(todoProjection)
     return {
       key: `todo/${owner}/${filter}`,
-      projections: [todoProjection],
-      isRelevant: (event) => isTodoEvent(event) && event.stream.id === owner,
-      render: () => todoRegion(listOf(todoProjection.state, owner), { filter }).value,
+      projections: [lists],
+      isRelevant: (event) => event.stream.type === TODO_STREAM_TYPE && event.stream.id === owner,
+      render: () => todoRegion(listOf(lists.state, owner), { filter }).value,
     }
   })
 }

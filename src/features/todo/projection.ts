@@ -40,5 +40,11 @@ export function listOf(state: TodoLists, sessionId: string): TodoList {
   return state.lists.get(sessionId) ?? emptyTodoList
 }
 
-/** The running read model the pages and the feed render from (started by the server). */
-export const todoProjection = defineProjection({ name: 'todo-lists', initial: initialTodoLists, apply: applyTodoEvent })
+/** The read model the pages and the feed render from (each server runs its own: `ctx.app.projection`). */
+export const todoProjection = defineProjection({
+  name: 'todo-lists',
+  events: TODO_EVENT_TYPES,
+  streamType: TODO_STREAM_TYPE,
+  initial: initialTodoLists,
+  apply: applyTodoEvent,
+})

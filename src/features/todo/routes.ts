@@ -1,5 +1,4 @@
 import { z } from 'zod'
-import type { AppContext } from '../../core/app-context.ts'
 import { htmlResponse } from '../../core/html.ts'
 import { commandRoute, type Rejection } from '../../core/http/command.ts'
 import type { Handler, RequestContext, RouteTable } from '../../core/http/context.ts'
@@ -17,9 +16,11 @@ const pageQuery = (url: URL) => ({
   editing: url.searchParams.get('edit') ?? undefined,
 })
 
+const listFor = (ctx: RequestContext) => listOf(ctx.app.projection(todoProjection).state, sessionKey(ctx.session))
+
 function pageHtml(ctx: RequestContext, options: TodoViewOptions) {
-  const list = listOf(todoProjection.state, sessionKey(ctx.session))
-  return layout(ctx, { title: 'Todos', body: todoPage(list, todoProjection.position, options) })
+  const { position } = ctx.app.projection(todoProjection)
+  return layout(ctx, { title: 'Todos', body: todoPage(listFor(ctx), position, options) })
 }
 
 const renderPage = (ctx: RequestContext, options: TodoViewOptions): Response => htmlResponse(pageHtml(ctx, options))
@@ -28,11 +29,9 @@ const showTodos: Handler = function showTodos(_req, ctx) {
   return renderPage(ctx, pageQuery(ctx.url))
 }
 
-/** Runs a command on the session's list and waits until the read model shows it (read-your-writes). */
-async function run(ctx: RequestContext, command: TodoCommand): Promise<void> {
-  const result = await ctx.app.commands.handle(todoDecider, todoStream(sessionKey(ctx.session)), command)
-  if (result.position > 0) await todoProjection.waitFor(result.position)
-}
+/** Runs a command on the session's list (the route waits for the read model to show it). */
+const run = (ctx: RequestContext, command: TodoCommand) =>
+  ctx.app.commands.handle(todoDecider, todoStream(sessionKey(ctx.session)), command)
 
 // Forms carry the page's filter in their action, so a plain post comes back to the same view.
 const backToPage = (ctx: RequestContext): string => {
@@ -49,17 +48,16 @@ function rejected(ctx: RequestContext, rejection: Rejection) {
   }
   return {
     page: () => pageHtml(ctx, options),
-    region: () => todoRegion(listOf(todoProjection.state, sessionKey(ctx.session)), options),
+    region: () => todoRegion(listFor(ctx), options),
   }
 }
 
 const addCommand = commandRoute({
   input: addTodoInput,
   redirect: backToPage,
+  waitFor: todoProjection,
   rejected,
-  async handle({ text }, ctx) {
-    await run(ctx, { type: 'AddTodo', id: Bun.randomUUIDv7(), text, at: new Date().toISOString() })
-  },
+  handle: ({ text }, ctx) => run(ctx, { type: 'AddTodo', id: Bun.randomUUIDv7(), text, at: new Date().toISOString() }),
 })
 
 /** After an add through Datastar, a JSON answer merges `text: ''` into the signals: the field clears. */
@@ -76,28 +74,32 @@ function onTodo(
   return commandRoute({
     input,
     redirect: backToPage,
-    async handle(parsed, ctx) {
+    waitFor: todoProjection,
+    handle(parsed, ctx) {
       const { id } = parseParams(ctx, idParams)
-      await run(ctx, command(id, parsed))
+      return run(ctx, command(id, parsed))
     },
   })
 }
 
 /** A command on the whole list. */
 function onList(command: TodoCommand): Handler {
-  return commandRoute({ input: z.object({}), redirect: backToPage, handle: (_input, ctx) => run(ctx, command) })
+  return commandRoute({
+    input: z.object({}),
+    redirect: backToPage,
+    waitFor: todoProjection,
+    handle: (_input, ctx) => run(ctx, command),
+  })
 }
 
 const noInput = z.object({})
 
-export function todoRoutes(_app: AppContext): RouteTable {
-  return {
-    '/todos': { GET: showTodos, POST: addTodo },
-    '/todos/feed': { GET: todoFeed },
-    '/todos/:id/toggle': { POST: onTodo(noInput, (id) => ({ type: 'ToggleTodo', id })) },
-    '/todos/:id/edit': { POST: onTodo(editTodoInput, (id, { text }) => ({ type: 'EditTodo', id, text: text ?? '' })) },
-    '/todos/:id/delete': { POST: onTodo(noInput, (id) => ({ type: 'DeleteTodo', id })) },
-    '/todos/toggle-all': { POST: onList({ type: 'ToggleAll' }) },
-    '/todos/clear-completed': { POST: onList({ type: 'ClearCompleted' }) },
-  }
+export const todoRoutes: RouteTable = {
+  '/todos': { GET: showTodos, POST: addTodo },
+  '/todos/feed': { GET: todoFeed },
+  '/todos/:id/toggle': { POST: onTodo(noInput, (id) => ({ type: 'ToggleTodo', id })) },
+  '/todos/:id/edit': { POST: onTodo(editTodoInput, (id, { text }) => ({ type: 'EditTodo', id, text: text ?? '' })) },
+  '/todos/:id/delete': { POST: onTodo(noInput, (id) => ({ type: 'DeleteTodo', id })) },
+  '/todos/toggle-all': { POST: onList({ type: 'ToggleAll' }) },
+  '/todos/clear-completed': { POST: onList({ type: 'ClearCompleted' }) },
 }

@@ -10,7 +10,7 @@ import type { RequestLogLine } from '../../../src/core/http/request-log.ts'
 import { defineSlice } from '../../../src/core/slice.ts'
 import { layout, page } from '../../../src/core/ui/layout.ts'
 import { type RunningServer, startServer } from '../../../src/server.ts'
-import { type Board, makeBoardProjection, notesDecider } from '../../fixtures/notes.ts'
+import { type Board, boardProjection, notesDecider } from '../../fixtures/notes.ts'
 
 const BOARD = { type: 'board', id: 'main' } as const
 
@@ -41,7 +41,7 @@ function notesPage(board: Board, rejection?: Rejection): Html {
 
 /** A test-only slice: a board of notes behind a command route, plus probes for sessions and errors. */
 export function makeNotesSlice() {
-  const board = makeBoardProjection('http-test-board')
+  const board = boardProjection('http-test-board')
   return defineSlice({
     name: 'notes',
     events: { NoteAdded: {}, BoardRenamed: {} },
@@ -49,15 +49,15 @@ export function makeNotesSlice() {
     nav: { href: '/notes', label: 'Notes', icon: 'list-todo' },
     routes: () => ({
       '/notes': {
-        GET: async (_req, ctx) => page(ctx, { title: 'Notes', body: notesPage(board.state) }),
+        GET: async (_req, ctx) => page(ctx, { title: 'Notes', body: notesPage(ctx.app.projection(board).state) }),
         POST: commandRoute({
           input: AddNote,
           async handle(input, ctx) {
             const result = await ctx.app.commands.handle(notesDecider, BOARD, { type: 'AddNote', text: input.text })
-            await board.waitFor(result.position)
+            await ctx.app.projection(board).waitFor(result.position)
           },
           rejected: (ctx, rejection) => ({
-            page: () => layout(ctx, { title: 'Notes', body: notesPage(board.state, rejection) }),
+            page: () => layout(ctx, { title: 'Notes', body: notesPage(ctx.app.projection(board).state, rejection) }),
             region: () => noteForm(rejection),
           }),
         }),

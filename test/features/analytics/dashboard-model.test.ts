@@ -29,7 +29,7 @@ async function deposit(): Promise<number> {
 
 describe('DashboardModel', () => {
   it('refreshes at most once per interval however many positions it is asked for', async () => {
-    const model = new DashboardModel(async () => analytics, { intervalMs: 400 })
+    const model = new DashboardModel(analytics, { intervalMs: 400 })
     await model.waitFor(await deposit())
     expect(model.refreshes).toBe(1)
     const started = performance.now()
@@ -41,7 +41,7 @@ describe('DashboardModel', () => {
   })
 
   it('reflects the events it waited for in the chart data', async () => {
-    const model = new DashboardModel(async () => analytics, { intervalMs: 0 })
+    const model = new DashboardModel(analytics, { intervalMs: 0 })
     const position = await deposit()
     await model.waitFor(position)
     const perMinute = model.snapshot.data.find((item) => item.query.id === 'events-per-minute')

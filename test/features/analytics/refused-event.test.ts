@@ -34,8 +34,7 @@ async function readyWithin(ms: number): Promise<Response> {
 
 describe('analytics and an event DuckDB cannot ingest', () => {
   it('skips it, counts it on /metrics, becomes ready, and ingests the events after it', async () => {
-    // This server's own analytics, not one an earlier server in this process left behind.
-    const service = await analyticsService()
+    const service = app.server.app.resource(analyticsService).analytics
     expect((await readyWithin(5_000)).status).toBe(200)
     const before = await skipped()
     // Straight into the store, past the HTTP boundary that now refuses such text: an older

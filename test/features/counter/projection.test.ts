@@ -8,19 +8,14 @@ import {
   globalCounterStream,
   sessionCounterStream,
 } from '../../../src/features/counter/domain.ts'
-import {
-  applyCounterEvent,
-  globalCount,
-  initialCounters,
-  sessionCount,
-} from '../../../src/features/counter/projection.ts'
+import { counterProjection, globalCount, sessionCount } from '../../../src/features/counter/projection.ts'
 import { openTestStore, type TestStore } from '../../fixtures/store.ts'
 
 let t: TestStore
 afterEach(() => t?.close())
 
 const at = '2026-01-01T00:00:00.000Z'
-const replay = (events: readonly StoredEvent[]) => events.reduce(applyCounterEvent, initialCounters())
+const replay = (events: readonly StoredEvent[]) => events.reduce(counterProjection.apply, counterProjection.initial())
 
 async function writeHistory(): Promise<StoredEvent[]> {
   t = openTestStore(new EventRegistry().registerAll([...COUNTER_EVENT_TYPES, 'Other']))
