@@ -102,17 +102,16 @@ const projection = (n: FeatureNames) => `import type { StoredEvent } from '../..
 import { defineProjection } from '../../core/projections.ts'
 import { ${constName(n, 'EVENT_TYPES')}, ${constName(n, 'STREAM')}, type ${n.pascal}Event, type ${n.pascal}State, ${n.camel}Decider } from './domain.ts'
 
-const eventTypes: ReadonlySet<string> = new Set(${constName(n, 'EVENT_TYPES')})
-
-export function is${n.pascal}Event(event: StoredEvent): event is StoredEvent & ${n.pascal}Event {
-  return event.stream.type === ${constName(n, 'STREAM')}.type && eventTypes.has(event.type)
-}
-
-/** The read model the page and the feed render: here, the decider's own state, folded by its \`evolve\`. */
-export const ${n.camel}Projection = defineProjection<${n.pascal}State>({
+/**
+ * The read model the page and the feed render: here, the decider's own state, folded by its
+ * \`evolve\`. It declares the events it handles: the slice registers them, and \`apply\` sees no others.
+ */
+export const ${n.camel}Projection = defineProjection<${n.pascal}State, StoredEvent & ${n.pascal}Event>({
   name: '${n.kebab}',
+  events: ${constName(n, 'EVENT_TYPES')},
+  streamType: ${constName(n, 'STREAM')}.type,
   initial: ${n.camel}Decider.initialState,
-  apply: (state, event) => (is${n.pascal}Event(event) ? ${n.camel}Decider.evolve(state, event) : state),
+  apply: ${n.camel}Decider.evolve,
 })
 `
 
@@ -158,50 +157,53 @@ export function ${n.camel}Page(state: ${n.pascal}State, position: number, option
 `
 
 const routes = (n: FeatureNames) => `import { z } from 'zod'
-import type { AppContext } from '../../core/app-context.ts'
 import { commandRoute, type Rejection } from '../../core/http/command.ts'
 import type { Handler, RequestContext, RouteTable } from '../../core/http/context.ts'
 import { parseParams } from '../../core/http/input.ts'
 import { serveFeed } from '../../core/sse.ts'
 import { layout, page } from '../../core/ui/layout.ts'
 import { addItemInput, ${constName(n, 'STREAM')}, type ${n.pascal}Command, ${n.camel}Decider } from './domain.ts'
-import { is${n.pascal}Event, ${n.camel}Projection } from './projection.ts'
+import { ${n.camel}Projection } from './projection.ts'
 import { ${n.camel}Page, ${n.camel}Region } from './views.ts'
 
+/** This server's running read model. */
+const readModel = (ctx: RequestContext) => ctx.app.projection(${n.camel}Projection)
+
 const show: Handler = function show${n.pascal}(_req, ctx) {
-  return page(ctx, { title: '${n.title}', body: ${n.camel}Page(${n.camel}Projection.state, ${n.camel}Projection.position) })
+  const { state, position } = readModel(ctx)
+  return page(ctx, { title: '${n.title}', body: ${n.camel}Page(state, position) })
 }
 
+/** One view for everyone; it re-renders on the events the projection handles. */
 const feed: Handler = function ${n.camel}Feed(req, ctx) {
+  const projection = readModel(ctx)
   return serveFeed(req, ctx, {
     key: '${n.kebab}',
-    projections: [${n.camel}Projection],
-    isRelevant: is${n.pascal}Event,
-    render: () => ${n.camel}Region(${n.camel}Projection.state).value,
+    projections: [projection],
+    render: () => ${n.camel}Region(projection.state).value,
   })
 }
 
-/** Runs a command, then waits until the read model shows it, so the redirected page does too. */
-async function run(ctx: RequestContext, command: ${n.pascal}Command): Promise<void> {
-  const result = await ctx.app.commands.handle(${n.camel}Decider, ${constName(n, 'STREAM')}, command)
-  if (result.position > 0) await ${n.camel}Projection.waitFor(result.position)
-}
+const run = (ctx: RequestContext, command: ${n.pascal}Command) =>
+  ctx.app.commands.handle(${n.camel}Decider, ${constName(n, 'STREAM')}, command)
 
 function rejected(ctx: RequestContext, rejection: Rejection) {
   const options = {
     error: rejection.issues.text ?? rejection.issues._form,
     text: typeof rejection.values.text === 'string' ? rejection.values.text : '',
   }
-  const state = ${n.camel}Projection.state
+  const { state, position } = readModel(ctx)
   return {
-    page: () => layout(ctx, { title: '${n.title}', body: ${n.camel}Page(state, ${n.camel}Projection.position, options) }),
+    page: () => layout(ctx, { title: '${n.title}', body: ${n.camel}Page(state, position, options) }),
     region: () => ${n.camel}Region(state, options),
   }
 }
 
+// \`waitFor\`: the answer waits until the read model shows the change, so the redirected page does too.
 const add = commandRoute({
   input: addItemInput,
   redirect: '/${n.kebab}',
+  waitFor: ${n.camel}Projection,
   rejected,
   handle: ({ text }, ctx) => run(ctx, { type: 'Add${n.pascal}Item', id: Bun.randomUUIDv7(), text, at: new Date().toISOString() }),
 })
@@ -209,29 +211,26 @@ const add = commandRoute({
 const remove = commandRoute({
   input: z.object({}),
   redirect: '/${n.kebab}',
-  async handle(_input, ctx) {
+  waitFor: ${n.camel}Projection,
+  handle(_input, ctx) {
     const { id } = parseParams(ctx, z.object({ id: z.string().min(1).max(64) }))
-    await run(ctx, { type: 'Remove${n.pascal}Item', id })
+    return run(ctx, { type: 'Remove${n.pascal}Item', id })
   },
 })
 
-export function ${n.camel}Routes(_app: AppContext): RouteTable {
-  return {
-    '/${n.kebab}': { GET: show, POST: add },
-    '/${n.kebab}/feed': { GET: feed },
-    '/${n.kebab}/:id/remove': { POST: remove },
-  }
+export const ${n.camel}Routes: RouteTable = {
+  '/${n.kebab}': { GET: show, POST: add },
+  '/${n.kebab}/feed': { GET: feed },
+  '/${n.kebab}/:id/remove': { POST: remove },
 }
 `
 
 const index = (n: FeatureNames) => `import { defineSlice } from '../../core/slice.ts'
-import { ${constName(n, 'EVENT_TYPES')} } from './domain.ts'
 import { ${n.camel}Projection } from './projection.ts'
 import { ${n.camel}Routes } from './routes.ts'
 
 export const ${n.camel} = defineSlice({
   name: '${n.kebab}',
-  events: Object.fromEntries(${constName(n, 'EVENT_TYPES')}.map((type) => [type, {}])),
   projections: [${n.camel}Projection],
   routes: ${n.camel}Routes,
   nav: { href: '/${n.kebab}', label: '${n.title}' },
