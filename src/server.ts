@@ -3,17 +3,16 @@ import { join } from 'node:path'
 import { slices as appSlices } from './app.ts'
 import { type Config, ConfigError } from './config.ts'
 import type { AppContext } from './core/app-context.ts'
-import { type AssetRoute, createAssetServer } from './core/assets.ts'
+import { createAssetServer } from './core/assets.ts'
 import { BroadcastRing } from './core/bus.ts'
 import { CommandHandler } from './core/commands.ts'
 import { openDatabase } from './core/database.ts'
-import type { RouteTable } from './core/http/context.ts'
 import type { RequestLogger } from './core/http/request-log.ts'
-import { createShell } from './core/http/router.ts'
+import { createShell } from './core/http/shell.ts'
 import { type Logger, loggerFor } from './core/log.ts'
 import { MetricsRegistry } from './core/metrics.ts'
 import { migrate } from './core/migrations.ts'
-import { createOps, metricsRequestLogger, observeCommand } from './core/ops.ts'
+import { createOps, observeCommand } from './core/ops.ts'
 import { Runtime } from './core/runtime.ts'
 import { SessionStore } from './core/session.ts'
 import type { Slice } from './core/slice.ts'
@@ -26,8 +25,11 @@ import { migrations } from './migrations.ts'
 const SHUTDOWN_GRACE_MS = 10_000
 
 export interface RunningServer {
+  /** Where it listens; without a listener, the origin `fetch` answers as (`http://localhost/`). */
   readonly url: URL
   readonly app: AppContext
+  /** The whole request pipeline without a socket: route tests call it directly. */
+  fetch(req: Request): Promise<Response>
   /** Stops accepting, ends feeds, lets in-flight commands finish, closes the database. */
   stop(): Promise<void>
 }
@@ -39,16 +41,16 @@ export interface StartServerOptions {
   log?: RequestLogger
   /** Every line the server writes. @default JSON in production, readable lines otherwise */
   logger?: Logger
+  /** False serves no port: requests come only through `fetch`. @default true */
+  listen?: boolean
 }
 
-/** Asset handlers serve GET (and HEAD through it); any other method gets the shell's 405. */
-function assetRoutes(routes: Readonly<Record<string, AssetRoute>>): RouteTable {
-  return Object.fromEntries(Object.entries(routes).map(([path, handle]) => [path, { GET: handle }]))
-}
+/** The origin a server without a listener answers as (its `url`): the port a browser would leave out. */
+const UNBOUND_URL = 'http://localhost/'
 
 /** The composition root: config → db → store → bus → projections → routes → Bun.serve. */
 export async function startServer(config: Config, options: StartServerOptions = {}): Promise<RunningServer> {
-  const { slices = appSlices } = options
+  const { slices = appSlices, listen = true } = options
   if (config.env === 'production' && (config.publicOrigins ?? []).length === 0) {
     // Guessing the public address from requests is what CSRF and DNS rebinding exploit.
     throw new ConfigError(
@@ -58,10 +60,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
   const logger = options.logger ?? loggerFor(config.env)
   const metrics = new MetricsRegistry()
   const requestLine: RequestLogger = (line) => logger.info('request', { ...line })
-  const log = metricsRequestLogger({
-    forward: options.log ?? (config.env === 'test' ? undefined : requestLine),
-    registry: metrics,
-  })
+  const log = options.log ?? (config.env === 'test' ? undefined : requestLine)
   mkdirSync(config.dataDir, { recursive: true })
   const db = openDatabase(join(config.dataDir, 'ironstar.sqlite'))
   migrate(db, migrations)
@@ -106,36 +105,41 @@ export async function startServer(config: Config, options: StartServerOptions = 
   )
   const sessions = new SessionStore(db, { maxAgeSeconds: config.sessionMaxAgeSeconds })
   const ops = createOps({ db, store, bus, feeds, readers: app.readers, registry: metrics })
-  const platform = { ...assetRoutes(assets.routes), ...ops.routes }
-  const shell = createShell({ app, slices, sessions, platform, log })
-
-  const server = Bun.serve({
-    port: config.port,
-    hostname: config.host,
-    // Every route goes through the shell, so every response gets its checks, headers and log line.
-    routes: { ...shell.routes, ...assets.upgradeRoutes },
-    websocket: assets.websocket, // the dev reload channel, in development only
-    fetch: shell.fetch,
-    error: shell.error,
-    // Never Bun's development error page (stack, source lines, cwd), whatever NODE_ENV says.
-    development: false,
-    // Bun turns SO_REUSEPORT on with development: false; a second server on the port must fail instead.
-    reusePort: false,
-  })
+  const platform = { ...assets.routes, ...ops.routes }
+  let server: ReturnType<typeof Bun.serve> | undefined
+  const shell = createShell({ app, slices, sessions, platform, metrics, log, port: () => server?.port ?? 80 })
+  if (listen) {
+    server = Bun.serve({
+      port: config.port,
+      hostname: config.host,
+      // Bun's router for the routes (the fast path), the same table matched again for the rest;
+      // both go through the one pipeline, so every response gets its checks, headers and log line.
+      // The dev reload WebSocket upgrade alone is Bun's own.
+      routes: { ...shell.routes, ...assets.upgradeRoutes },
+      websocket: assets.websocket, // the dev reload channel, in development only
+      fetch: (req, bun) => shell.fetch(req, bun),
+      error: shell.error,
+      // Never Bun's development error page (stack, source lines, cwd), whatever NODE_ENV says.
+      development: false,
+      // Bun turns SO_REUSEPORT on with development: false; a second server on the port must fail instead.
+      reusePort: false,
+    })
+  }
 
   return {
-    url: server.url,
+    url: server?.url ?? new URL(UNBOUND_URL),
     app,
+    fetch: (req) => shell.fetch(req),
     async stop() {
       // The one place shutdown is ordered:
       // 1. Stop accepting. 2. End feeds with a reset so browsers reconnect (to the next process).
       // 3. Let in-flight requests finish, forcing after a grace period. 4. Drain the store's queue,
       //    so every command still queued gets its real outcome (projections still apply it).
       // 5. Stop the slices' resources, then the projections. 6. Close the bus, sessions, database.
-      const draining = server.stop()
+      const draining = server?.stop() ?? Promise.resolve()
       feeds.close()
       const drained = await Promise.race([draining.then(() => true), Bun.sleep(SHUTDOWN_GRACE_MS).then(() => false)])
-      if (!drained) await server.stop(true)
+      if (!drained) await server?.stop(true)
       await store.close()
       await runtime.stopResources()
       await runtime.stopProjections()

@@ -53,6 +53,7 @@ export function devReloadScriptTag(): string {
   return activeDevReload?.scriptTag() ?? ''
 }
 
+/** An asset handler needs only the request: it fits the shell's route table and Bun.serve's alike. */
 export type AssetRoute = (req: Request) => Response | Promise<Response>
 
 export interface AssetServerOptions {
@@ -68,8 +69,8 @@ export interface AssetServerOptions {
 }
 
 export interface AssetServer {
-  /** Routes the shell serves: `/assets/*`, plus the dev reload client script when active. */
-  readonly routes: Readonly<Record<string, AssetRoute>>
+  /** Routes the shell serves (GET, which serves HEAD): `/assets/*`, plus the dev reload client script when active. */
+  readonly routes: Readonly<Record<string, { readonly GET: AssetRoute }>>
   /** Routes Bun.serve answers itself, outside the shell: the dev reload WebSocket upgrade when active. */
   readonly upgradeRoutes: Readonly<Record<string, (req: Request, server: Server<undefined>) => Response | undefined>>
   /** For Bun.serve's `websocket`: the dev reload channel's handler when active; else nothing upgrades, and this refuses. */
@@ -166,8 +167,11 @@ export function createAssetServer({
     return serveSource(req, name)
   }
 
+  const routes: Record<string, { GET: AssetRoute }> = { [`${ASSETS_PREFIX}*`]: { GET: handle } }
+  for (const [path, serve] of Object.entries(reload?.scriptRoutes ?? {})) routes[path] = { GET: serve }
+
   return {
-    routes: { [`${ASSETS_PREFIX}*`]: handle, ...reload?.scriptRoutes },
+    routes,
     upgradeRoutes: reload?.upgradeRoutes ?? {},
     websocket: reload?.websocket ?? NO_SOCKETS,
     handle,

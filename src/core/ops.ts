@@ -1,7 +1,7 @@
 import type { Database } from 'bun:sqlite'
 import type { BroadcastRing } from './bus.ts'
 import type { CommandOutcome } from './commands.ts'
-import type { RequestLogger, RequestLogLine } from './http/request-log.ts'
+import type { RouteTable } from './http/context.ts'
 import { type MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from './metrics.ts'
 import type { ObservedReader } from './runtime.ts'
 import type { FeedRegistry } from './sse/feed-registry.ts'
@@ -18,8 +18,8 @@ export interface OpsOptions {
 }
 
 export interface Ops {
-  /** `/healthz` (liveness + position), `/readyz` (projections caught up) and `/metrics` for Bun.serve. */
-  readonly routes: Readonly<Record<string, { GET: (req: Request) => Promise<Response> | Response }>>
+  /** `/healthz` (liveness + position), `/readyz` (projections caught up) and `/metrics`, for the shell's route table. */
+  readonly routes: RouteTable
   close(): void
 }
 
@@ -83,7 +83,7 @@ export function createOps({ db, store, bus, feeds, readers, registry }: OpsOptio
     }),
   )
 
-  const routes = {
+  const routes: RouteTable = {
     '/healthz': {
       GET: async () => Response.json({ status: 'ok', position: await store.headPosition() }, { headers: NO_STORE }),
     },
@@ -123,24 +123,4 @@ export function observeCommand(outcome: CommandOutcome, registry: MetricsRegistr
       { help: 'Command latency from load to durable commit' },
     )
     .observe(outcome.durationMs / 1000)
-}
-
-export interface MetricsRequestLoggerOptions {
-  /** Where each line goes after it is counted (a test's capture, or the server's logger). */
-  forward?: RequestLogger
-  registry: MetricsRegistry
-}
-
-/** Wraps the shell's request log: counts requests by route and status and times them, then forwards the line. */
-export function metricsRequestLogger(options: MetricsRequestLoggerOptions): RequestLogger {
-  const { forward, registry } = options
-  return (line: RequestLogLine) => {
-    const route = line.route ?? 'unmatched'
-    const labels = { route, method: line.method, status: line.status }
-    registry.counter('ironstar_http_requests_total', labels, { help: 'HTTP requests by route and status' }).inc()
-    registry
-      .histogram('ironstar_http_request_duration_seconds', { route }, { help: 'Time to the response headers' })
-      .observe(line.durationMs / 1000)
-    forward?.(line)
-  }
 }

@@ -41,7 +41,8 @@ export interface RequestContext {
   readonly nav: readonly NavItem[]
   /** The theme chosen with the toggle (a cookie); `system` follows the OS. */
   readonly theme: Theme
-  readonly server: ServerHandle
+  /** Bun's server, when Bun.serve delivered the request; none for a call to the app's `fetch` without a port. */
+  readonly server?: ServerHandle
 }
 
 export type Handler = (req: Request, ctx: RequestContext) => Response | Promise<Response>
