@@ -117,7 +117,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
       // The dev reload WebSocket upgrade alone is Bun's own.
       routes: { ...shell.routes, ...assets.upgradeRoutes },
       websocket: assets.websocket, // the dev reload channel, in development only
-      fetch: (req, bun) => shell.fetch(req, bun),
+      fetch: shell.unrouted,
       error: shell.error,
       // Never Bun's development error page (stack, source lines, cwd), whatever NODE_ENV says.
       development: false,

@@ -35,12 +35,15 @@ type BunRoute = (req: BunRequest, server: Server<undefined>) => Promise<Response
 
 export interface Shell {
   /**
-   * The whole app as a function: any Request in, its Response out, through the same pipeline
-   * as a served request. Without `server` (a call without a port) a feed has no idle timeout to lift.
+   * The whole app as a function, called in process: a Request in, its Response out, through the
+   * same pipeline as a served request. A Request without `Host` gets its URL's (what an HTTP
+   * client sends); a feed has no idle timeout to lift.
    */
-  fetch(req: Request, server?: ServerHandle): Promise<Response>
+  fetch(req: Request): Promise<Response>
   /** For Bun.serve's `routes`: the same routes, matched by Bun's router, into the same pipeline. */
   readonly routes: Readonly<Record<string, BunRoute>>
+  /** For Bun.serve's `fetch`: what Bun's router did not match, matched against the same table. */
+  unrouted(req: Request, server: ServerHandle): Promise<Response>
   /** For Bun.serve's `error`, and the pipeline's own last resort: never Bun's page, never detail. */
   error(error: unknown): Response
 }
@@ -90,12 +93,21 @@ export function createShell({ app, slices, sessions, platform = {}, metrics, log
   for (const route of router.routes.values()) {
     routes[route.pattern] = (req, server) => run(req, parseTarget(req), { route, params: req.params }, server)
   }
+  function route(req: Request, server: ServerHandle | undefined) {
+    const url = parseTarget(req)
+    return run(req, url, url ? router.match(url.pathname) : null, server)
+  }
+
   return {
-    fetch(req, server) {
-      const url = parseTarget(req)
-      return run(req, url, url ? router.match(url.pathname) : null, server)
+    fetch(req) {
+      const url = req.headers.has('host') ? undefined : parseTarget(req)
+      if (!url) return route(req, undefined)
+      const headers = new Headers(req.headers)
+      headers.set('Host', url.host)
+      return route(new Request(req, { headers }), undefined)
     },
     routes,
+    unrouted: route,
     error,
   }
 }

@@ -99,12 +99,15 @@ export interface TestServer {
   stop(): Promise<void>
 }
 
-/** Starts the real server (PORT 0, temp DATA_DIR) with the notes slice and a captured request log. */
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+/**
+ * Starts the real server (PORT 0, temp DATA_DIR) with the notes slice and a captured request log;
+ * `listen: false` binds no port (requests go to `server.fetch`).
+ */
+export async function startTestServer(env: Record<string, string> = {}, { listen = true } = {}): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ironstar-http-'))
   const config = loadConfig({ PORT: '0', DATA_DIR: dataDir, IRONSTAR_ENV: 'test', ...env })
   const logs: RequestLogLine[] = []
-  const server = await startServer(config, { slices: [makeNotesSlice()], log: (line) => logs.push(line) })
+  const server = await startServer(config, { slices: [makeNotesSlice()], log: (line) => logs.push(line), listen })
   return {
     server,
     url: server.url,
