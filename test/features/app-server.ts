@@ -23,20 +23,30 @@ export interface Client {
 export interface AppServer {
   readonly server: RunningServer
   client(): Client
+  /** A bare request, with no cookie or origin headers (a non-browser client). */
+  send(path: string, init?: RequestInit): Promise<Response>
   /** The newest global position in the store (to check that bad input wrote nothing). */
   head(): Promise<number>
   close(): Promise<void>
 }
 
-/** A real server on an ephemeral port over a temporary directory, serving only `slices`. */
-export async function startAppServer(slices: readonly Slice[]): Promise<AppServer> {
+type Send = (url: string, init?: RequestInit) => Promise<Response>
+
+/**
+ * A real server over a temporary directory, serving only `slices`: on an ephemeral port, or with
+ * `listen: false` on none, its client then calling the app's `fetch` (the same pipeline, no socket).
+ */
+export async function startAppServer(slices: readonly Slice[], { listen = true } = {}): Promise<AppServer> {
   const dir = mkdtempSync(join(tmpdir(), 'ironstar-features-'))
-  const server = await startServer(loadConfig({ PORT: '0', DATA_DIR: dir, IRONSTAR_ENV: 'test' }), { slices })
+  const config = loadConfig({ PORT: '0', DATA_DIR: dir, IRONSTAR_ENV: 'test' })
+  const server = await startServer(config, { slices, listen })
   const base = server.url.origin
+  const send: Send = listen ? fetch : (url, init) => server.fetch(new Request(url, init))
   return {
     server,
     head: () => server.app.store.headPosition(),
-    client: () => makeClient(base),
+    client: () => makeClient(base, send),
+    send: (path, init) => send(base + path, init),
     async close() {
       await server.stop()
       rmSync(dir, { recursive: true, force: true })
@@ -44,7 +54,7 @@ export async function startAppServer(slices: readonly Slice[]): Promise<AppServe
   }
 }
 
-function makeClient(base: string): Client {
+function makeClient(base: string, send: Send): Client {
   let cookie = ''
   const remember = (response: Response) => {
     const set = response.headers.get('set-cookie')
@@ -58,7 +68,7 @@ function makeClient(base: string): Client {
   })
   return {
     async get(path, extra) {
-      return remember(await fetch(base + path, { headers: headers(extra), redirect: 'manual' }))
+      return remember(await send(base + path, { headers: headers(extra), redirect: 'manual' }))
     },
     async post(path, body = {}, { datastar = false, json = false } = {}) {
       const init: RequestInit = { method: 'POST', redirect: 'manual' }
@@ -71,14 +81,14 @@ function makeClient(base: string): Client {
         extra['Content-Type'] = 'application/x-www-form-urlencoded'
       }
       init.headers = headers(extra)
-      return remember(await fetch(base + path, init))
+      return remember(await send(base + path, init))
     },
     open(path, extra) {
       return SseConnection.open(base + path, { headers: headers(extra) })
     },
     async feed(path, ms = 300) {
       const controller = new AbortController()
-      const response = await fetch(base + path, { headers: headers(), signal: controller.signal })
+      const response = await send(base + path, { headers: headers(), signal: controller.signal })
       const parser = new SseParser()
       const events: SseEvent[] = []
       if (!response.ok || !response.body) return events

@@ -4,7 +4,7 @@ import { type AppServer, startAppServer } from '../app-server.ts'
 
 let app: AppServer
 beforeAll(async () => {
-  app = await startAppServer([counter])
+  app = await startAppServer([counter], { listen: false })
 })
 afterAll(() => app.close())
 
@@ -31,7 +31,7 @@ describe('counter routes', () => {
   it('refuses a body that is not an object, and a GET on a command path, writing nothing', async () => {
     const before = await app.head()
     const client = app.client()
-    const bad = await fetch(`${app.server.url.origin}/counter/global/increment`, {
+    const bad = await app.send('/counter/global/increment', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: '[1,2]',
@@ -42,7 +42,7 @@ describe('counter routes', () => {
   })
 
   it('refuses a cross-site post', async () => {
-    const response = await fetch(`${app.server.url.origin}/counter/global/increment`, {
+    const response = await app.send('/counter/global/increment', {
       method: 'POST',
       headers: { 'Sec-Fetch-Site': 'cross-site' },
     })

@@ -5,7 +5,7 @@ import { type AppServer, startAppServer } from '../app-server.ts'
 
 let app: AppServer
 beforeAll(async () => {
-  app = await startAppServer([todos])
+  app = await startAppServer([todos], { listen: false })
 })
 afterAll(() => app.close())
 
