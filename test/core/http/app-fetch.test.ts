@@ -80,4 +80,29 @@ describe('app.fetch without a port', () => {
     const metrics = await (await request('/metrics')).text()
     expect(metrics).toMatch(/ironstar_http_requests_total\{method="GET",route="\/probe\/items\/:id",status="200"\} \d+/)
   })
+
+  it.each([
+    ['validation', 400],
+    ['too-large', 413],
+    ['not-found', 404],
+    ['rule', 409],
+    ['conflict', 409],
+    ['overloaded', 503],
+    ['http', 415],
+  ])('answers a thrown %s error with %d from the one error table, without an error id', async (kind, status) => {
+    const response = await request(`/probe/throw/${kind}`)
+    expect(response.status).toBe(status)
+    expect(response.headers.get('retry-after')).toBe(status === 503 ? '1' : null)
+    expect(await response.text()).not.toContain('Error id')
+    expect(t.logs.at(-1)).toMatchObject({ route: '/probe/throw/:kind', status })
+    expect(t.logs.at(-1)?.errorId).toBeUndefined()
+  })
+
+  it.each(['unexpected', 'plain'])('answers a thrown %s error with a 500 and a logged error id', async (kind) => {
+    const response = await request(`/probe/throw/${kind}`)
+    expect(response.status).toBe(500)
+    const errorId = /Error id <code>([0-9a-f-]{36})<\/code>/.exec(await response.text())?.[1]
+    expect(errorId).toBeDefined()
+    expect(t.logs.at(-1)).toMatchObject({ status: 500, errorId })
+  })
 })

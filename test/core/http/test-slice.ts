@@ -3,8 +3,18 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { z } from 'zod'
 import { loadConfig } from '../../../src/config.ts'
+import {
+  NotFoundError,
+  OverloadedError,
+  PayloadTooLargeError,
+  RuleViolation,
+  UnexpectedError,
+  ValidationError,
+  VersionConflict,
+} from '../../../src/core/errors.ts'
 import { type Html, html, js, signals } from '../../../src/core/html.ts'
 import { commandRoute, type Rejection } from '../../../src/core/http/command.ts'
+import { HttpError } from '../../../src/core/http/errors.ts'
 import { parseParams, parseQuery } from '../../../src/core/http/input.ts'
 import type { RequestLogLine } from '../../../src/core/http/request-log.ts'
 import { defineSlice } from '../../../src/core/slice.ts'
@@ -37,6 +47,21 @@ function notesPage(board: Board, rejection?: Rejection): Html {
       html`<li id="note-${note.id}" data-signals="${signals({ draft: note.text })}" data-on:click="@post(${js(`/notes/${note.text}`)})">${note.text}</li>`,
   )
   return html`<h1>Notes</h1><ul id="notes">${notes}</ul>${noteForm(rejection)}`
+}
+
+/** One of each error class a handler may throw, by name (`/probe/throw/:kind`). */
+function makeError(kind: string): unknown {
+  const errors: Record<string, () => unknown> = {
+    validation: () => new ValidationError('Cannot read the input: bad'),
+    'too-large': () => new PayloadTooLargeError('Cannot take a payload this large', 10),
+    'not-found': () => new NotFoundError('Cannot find the thing'),
+    rule: () => new RuleViolation('Cannot do that now'),
+    conflict: () => new VersionConflict({ type: 'board', id: 'main' }, 1, 2),
+    overloaded: () => new OverloadedError('Cannot append: queue full'),
+    http: () => new HttpError(415, 'Cannot read this content type'),
+    unexpected: () => new UnexpectedError('Cannot open the file'),
+  }
+  return (errors[kind] ?? (() => new Error('a plain error')))()
 }
 
 /** A test-only slice: a board of notes behind a command route, plus probes for sessions and errors. */
@@ -83,6 +108,11 @@ export function makeNotesSlice() {
       },
       '/probe/query': {
         GET: (_req, ctx) => Response.json(parseQuery(ctx, z.object({ page: z.coerce.number().int().min(1) }))),
+      },
+      '/probe/throw/:kind': {
+        GET: (_req, ctx) => {
+          throw makeError(ctx.params.kind ?? '')
+        },
       },
       '/probe/redirect': {
         GET: () => Response.redirect('/notes', 303),
