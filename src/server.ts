@@ -107,6 +107,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
   const ops = createOps({ db, store, bus, feeds, readers: app.readers, registry: metrics })
   const platform = { ...assets.routes, ...ops.routes }
   let server: ReturnType<typeof Bun.serve> | undefined
+  // The origin policy's port: the bound one, else UNBOUND_URL's (80, which browsers leave out).
   const shell = createShell({ app, slices, sessions, platform, metrics, log, port: () => server?.port ?? 80 })
   if (listen) {
     server = Bun.serve({

@@ -57,7 +57,7 @@ export function createExchange(
   }
 }
 
-/** The request target as a URL; null when Bun could not make one (no or malformed Host, CONNECT). */
+/** The request target as a URL; undefined when Bun could not make one (no or malformed Host, CONNECT). */
 export function parseTarget(req: Request): URL | undefined {
   try {
     return new URL(req.url)
