@@ -1,6 +1,6 @@
 import type { BroadcastRing, BusSubscription } from './bus.ts'
 import type { StoredEvent } from './events.ts'
-import { log as defaultLog, type Logger } from './log.ts'
+import { createLogger, type Logger } from './log.ts'
 import type { EventStore } from './store/event-store.ts'
 import type { Watermark } from './watermark.ts'
 
@@ -80,7 +80,7 @@ export class Follower {
   #failures = 0
 
   constructor(name: string, handler: BatchHandler, options: FollowerOptions = {}) {
-    const { retryMs = 1_000, log = defaultLog } = options
+    const { retryMs = 1_000, log = createLogger() } = options
     this.name = name
     this.#handler = handler
     this.#retryMs = retryMs

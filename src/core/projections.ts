@@ -1,7 +1,9 @@
-import type { BroadcastRing, BusSubscription } from './bus.ts'
+import type { BroadcastRing } from './bus.ts'
 import type { StoredEvent } from './events.ts'
+import { type Batch, Follower } from './follower.ts'
 import { createLogger, type Logger } from './log.ts'
 import type { EventStore } from './store/event-store.ts'
+import { type WaitOptions, Watermark } from './watermark.ts'
 
 /**
  * A read model: pure `initial` + `apply`, named so logs and metrics can tell them apart. A
@@ -37,11 +39,7 @@ export interface StartProjectionOptions {
   pageSize?: number
 }
 
-export interface WaitForOptions {
-  /** Rejects when the projection has not reached the position by then. @default 5000 */
-  timeoutMs?: number
-  signal?: AbortSignal
-}
+export type WaitForOptions = WaitOptions
 
 export interface ProjectionCounters {
   readonly name: string
@@ -52,16 +50,11 @@ export interface ProjectionCounters {
   readonly failures: number
 }
 
-interface Waiter {
-  readonly position: number
-  readonly resolve: () => void
-}
-
 /**
  * A running projection: the server makes one per definition, and handlers reach it with
  * `ctx.app.projection(definition)`: `.state`, `.position`, `.waitFor(position)`. `start()` rebuilds it from the
- * store (paging by position) and then follows the bus; after a `lagged` message it catches
- * up from the store, so it never misses an event. One run at a time per object.
+ * store and follows the bus (the Follower's rule: it never misses an event); all it adds is
+ * applying a batch. One run at a time per object.
  */
 export class Projection<State> implements ProjectionDefinition<State> {
   readonly name: string
@@ -70,10 +63,9 @@ export class Projection<State> implements ProjectionDefinition<State> {
   readonly events?: readonly string[]
   readonly canHandle?: (event: StoredEvent) => boolean
   #state: State
-  #position = 0
-  #waiters: Waiter[] = []
-  #run: { subscription: BusSubscription; sources: ProjectionSources; loop: Promise<void> } | null = null
-  #lagged = 0
+  readonly #watermark: Watermark
+  readonly #follower: Follower
+  #bus: BroadcastRing | null = null
   #failures = 0
   readonly #log: Logger
 
@@ -85,6 +77,12 @@ export class Projection<State> implements ProjectionDefinition<State> {
     this.canHandle = definition.canHandle
     this.#state = definition.initial()
     this.#log = options.log ?? createLogger()
+    this.#watermark = new Watermark(`projection "${this.name}"`)
+    this.#follower = new Follower(
+      `projection "${this.name}"`,
+      { handle: (batch) => this.#applyBatch(batch) },
+      { log: this.#log },
+    )
   }
 
   get state(): State {
@@ -93,20 +91,21 @@ export class Projection<State> implements ProjectionDefinition<State> {
 
   /** The global position of the last event this state reflects. */
   get position(): number {
-    return this.#position
+    return this.#watermark.position
   }
 
   get isRunning(): boolean {
-    return this.#run !== null
+    return this.#follower.isRunning
   }
 
   counters(): ProjectionCounters {
-    const head = this.#run?.sources.bus.position ?? this.#position
+    const position = this.position
+    const head = this.isRunning ? (this.#bus?.position ?? position) : position
     return {
       name: this.name,
-      position: this.#position,
-      lag: Math.max(0, head - this.#position),
-      lagged: this.#lagged,
+      position,
+      lag: Math.max(0, head - position),
+      lagged: this.#follower.counters().lagged,
       failures: this.#failures,
     }
   }
@@ -114,110 +113,40 @@ export class Projection<State> implements ProjectionDefinition<State> {
   /** Rebuilds from the store, then follows the bus until `stop()` or the bus closes. */
   async start(sources: ProjectionSources, options: StartProjectionOptions = {}): Promise<void> {
     const { pageSize = 1_000 } = options
-    if (this.#run) throw new Error(`Cannot start projection "${this.name}": it is already running`)
-    // Subscribe before replay: whatever commits while we page through the store is in the cursor.
-    const subscription = sources.bus.subscribe()
+    if (this.isRunning) throw new Error(`Cannot start projection "${this.name}": it is already running`)
+    this.#bus = sources.bus
     this.#state = this.initial()
-    this.#position = 0
-    const run = { subscription, sources, loop: Promise.resolve() }
-    this.#run = run
-    try {
-      await this.#catchUp(sources.store, pageSize)
-    } catch (error) {
-      subscription.close()
-      this.#run = null
-      throw error
-    }
-    run.loop = this.#follow(subscription, sources.store, pageSize)
+    this.#watermark.open(0)
+    await this.#follower.start({ ...sources, watermark: this.#watermark }, { batchSize: pageSize })
   }
 
-  /** Stops following the bus; pending `waitFor` calls reject. */
+  /** Stops following the bus; pending `waitFor` calls reject (see Watermark). */
   async stop(): Promise<void> {
-    const run = this.#run
-    if (!run) return
-    run.subscription.close()
-    await run.loop
+    await this.#follower.stop()
   }
 
   /** Resolves once the state reflects `position` (read-your-writes after a command). */
   waitFor(position: number, options: WaitForOptions = {}): Promise<void> {
-    const { timeoutMs = 5_000, signal } = options
-    if (this.#position >= position) return Promise.resolve()
-    if (!this.#run) return Promise.reject(new Error(`Cannot wait for projection "${this.name}": it is not running`))
-    return new Promise<void>((resolve, reject) => {
-      const fail = (reason: string) => {
-        this.#waiters = this.#waiters.filter((waiter) => waiter !== entry)
-        signal?.removeEventListener('abort', onAbort)
-        reject(new Error(`Cannot wait for projection "${this.name}" to reach ${position}: ${reason}`))
+    return this.#watermark.waitFor(position, options)
+  }
+
+  #applyBatch(batch: Batch): void {
+    if (batch.kind === 'lagged') return // a follower with a store catches up instead
+    for (const event of batch.events) {
+      try {
+        this.#state = this.apply(this.#state, event)
+      } catch (error) {
+        // A faulty apply must not stall every reader waiting on this projection; it is counted and logged.
+        this.#failures++
+        this.#log.error(`Projection "${this.name}" failed to apply an event: skipped it`, {
+          position: event.position,
+          type: event.type,
+          error,
+        })
       }
-      const onAbort = () => fail('the request was aborted')
-      const timer = setTimeout(() => fail(`still at ${this.#position} after ${timeoutMs} ms`), timeoutMs)
-      const entry: Waiter = {
-        position,
-        resolve: () => {
-          clearTimeout(timer)
-          signal?.removeEventListener('abort', onAbort)
-          resolve()
-        },
-      }
-      signal?.addEventListener('abort', onAbort, { once: true })
-      this.#waiters.push(entry)
-    })
-  }
-
-  async #follow(subscription: BusSubscription, store: EventStore, pageSize: number): Promise<void> {
-    try {
-      while (await subscription.ready()) {
-        for (let message = subscription.poll(); message; message = subscription.poll()) {
-          if (message.kind === 'event') this.#applyOne(message.event)
-          else {
-            this.#lagged++
-            await this.#catchUp(store, pageSize)
-          }
-        }
-        this.#release()
-      }
-    } finally {
-      this.#run = null
-      const waiters = this.#waiters
-      this.#waiters = []
-      // Waiters must not hang past shutdown; resolving lets a request render what there is.
-      for (const waiter of waiters) waiter.resolve()
     }
-  }
-
-  async #catchUp(store: EventStore, pageSize: number): Promise<void> {
-    for (;;) {
-      const page = await store.readAll({ after: this.#position, limit: pageSize })
-      for (const event of page) this.#applyOne(event)
-      this.#release()
-      if (page.length < pageSize) return
-    }
-  }
-
-  #applyOne(event: StoredEvent): void {
-    // Events already covered by the store replay come round again on the bus: skip them.
-    if (event.position <= this.#position) return
-    try {
-      this.#state = this.apply(this.#state, event)
-    } catch (error) {
-      // A faulty apply must not stall every reader waiting on this projection; it is counted and logged.
-      this.#failures++
-      this.#log.error(`Projection "${this.name}" failed to apply event`, {
-        position: event.position,
-        type: event.type,
-        error,
-      })
-    }
-    this.#position = event.position
-  }
-
-  #release(): void {
-    if (this.#waiters.length === 0) return
-    const ready = this.#waiters.filter((waiter) => waiter.position <= this.#position)
-    if (ready.length === 0) return
-    this.#waiters = this.#waiters.filter((waiter) => waiter.position > this.#position)
-    for (const waiter of ready) waiter.resolve()
+    const last = batch.events.at(-1)
+    if (last) this.#watermark.advance(last.position)
   }
 }
 

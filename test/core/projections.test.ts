@@ -80,6 +80,20 @@ describe('Projection', () => {
     await projection.stop()
   })
 
+  it('rejects a pending waitFor when stopped, and accepts waits again after a restart', async () => {
+    const { store, bus } = setup()
+    const projection = makeBoardProjection()
+    await projection.start({ store, bus })
+    const pending = projection.waitFor(5)
+    await projection.stop()
+    await expect(pending).rejects.toThrow('Cannot wait for projection "board" to reach 5: it is not running')
+    await projection.start({ store, bus })
+    const { position } = await store.append(board, 'any', [note('again')])
+    await projection.waitFor(position)
+    expect(projection.state.notes.map((n) => n.text)).toEqual(['again'])
+    await projection.stop()
+  })
+
   it('refuses a second concurrent start', async () => {
     const { store, bus } = setup()
     const projection = makeBoardProjection()
