@@ -1,9 +1,11 @@
 import type { DuckDBAppender, DuckDBConnection, DuckDBPreparedStatement } from '@duckdb/node-api'
-import type { BroadcastRing, BusSubscription } from '../bus.ts'
+import type { BroadcastRing } from '../bus.ts'
 import type { StoredEvent } from '../events.ts'
+import { type Batch, Follower, type LogReader } from '../follower.ts'
 import { createLogger, type Logger } from '../log.ts'
 import { MetricsRegistry } from '../metrics.ts'
 import type { EventStore } from '../store/event-store.ts'
+import { type WaitOptions, Watermark } from '../watermark.ts'
 import {
   appendRows,
   type DerivedTable,
@@ -49,7 +51,8 @@ const WRITE_CHECKPOINT = `INSERT INTO ingest_checkpoint VALUES ($1, $2)
  * The analytics projection: copies every committed event into DuckDB in batches. Each batch
  * (rows of every table plus the checkpoint) is one DuckDB transaction, so after a crash the
  * tables and the checkpoint agree and ingestion resumes exactly where it stopped. It reads
- * history through the EventStore port and never opens the SQLite file from DuckDB.
+ * history through the EventStore port and never opens the SQLite file from DuckDB. The Follower
+ * reads (replay, follow, catch up after a lag or a failed write, retrying); this class writes.
  */
 export class EventIngestion {
   readonly #writer: DuckDBConnection
@@ -58,17 +61,13 @@ export class EventIngestion {
   readonly #derive: readonly string[]
   readonly #batchSize: number
   readonly #transactionEvents: number
-  readonly #retryMs: number
   readonly #packed: boolean
   readonly #onBatch: ((batch: IngestedBatch) => void) | undefined
   readonly #reportSkipped: (event: StoredEvent, error: Error) => void
-  readonly #log: Logger
-  readonly #stop = new AbortController()
+  readonly #watermark = new Watermark('analytics')
+  readonly #follower: Follower
   #appender: DuckDBAppender | null = null
   #insert: DuckDBPreparedStatement | null = null
-  readonly #waiters = new Set<{ position: number; resolve: () => void }>()
-  #position = 0
-  #loop: Promise<void> | null = null
 
   constructor(writer: DuckDBConnection, store: EventStore, bus: BroadcastRing, options: EventIngestionOptions = {}) {
     const {
@@ -81,7 +80,6 @@ export class EventIngestion {
       registry = new MetricsRegistry(),
       log = createLogger(),
     } = options
-    this.#log = log
     this.#transactionEvents = transactionEvents
     this.#packed = packed
     this.#writer = writer
@@ -89,52 +87,35 @@ export class EventIngestion {
     this.#bus = bus
     this.#derive = tables.map(deriveSql)
     this.#batchSize = batchSize
-    this.#retryMs = retryMs
     this.#onBatch = onBatch
     this.#reportSkipped = skippedEventReporter(registry, log)
+    const handler = {
+      handle: (batch: Batch) => this.#writeLive(batch),
+      catchUp: (pages: LogReader) => this.#catchUp(pages),
+    }
+    this.#follower = new Follower('analytics ingestion', handler, { retryMs, log })
   }
 
   /** The global position of the last event committed to DuckDB. */
   get position(): number {
-    return this.#position
+    return this.#watermark.position
   }
 
-  /** Subscribes, catches up from the store, then follows the bus in the background. */
+  /** Catches up from the store from the checkpoint, then follows the bus in the background. */
   async start(): Promise<void> {
     const row = (await this.#writer.runAndReadAll(READ_CHECKPOINT, [CHECKPOINT])).getRows()[0]
-    this.#position = row ? Number(row[0]) : 0
-    // Subscribe before replay: whatever commits during catch-up waits in the ring.
-    const messages = this.#bus.subscribe({ signal: this.#stop.signal })
-    await this.#catchUp()
-    this.#loop = this.#follow(messages)
+    this.#watermark.open(row ? Number(row[0]) : 0)
+    const sources = { bus: this.#bus, store: this.#store, watermark: this.#watermark }
+    await this.#follower.start(sources, { batchSize: this.#batchSize })
   }
 
-  /** Resolves once events up to `position` are queryable in DuckDB; rejects after `timeoutMs`. */
-  waitFor(position: number, options: { timeoutMs?: number } = {}): Promise<void> {
-    const { timeoutMs = 5_000 } = options
-    if (position <= this.#position) return Promise.resolve()
-    return new Promise((resolve, reject) => {
-      const waiter = {
-        position,
-        resolve: () => {
-          clearTimeout(timer)
-          resolve()
-        },
-      }
-      // A stuck ingestion must not collect waiters forever: each one gives up and leaves.
-      const timer = setTimeout(() => {
-        this.#waiters.delete(waiter)
-        reject(
-          new Error(`Cannot wait for analytics to reach ${position}: still at ${this.#position} after ${timeoutMs} ms`),
-        )
-      }, timeoutMs)
-      this.#waiters.add(waiter)
-    })
+  /** Resolves once events up to `position` are queryable in DuckDB (the Watermark's rule). */
+  waitFor(position: number, options: WaitOptions = {}): Promise<void> {
+    return this.#watermark.waitFor(position, options)
   }
 
   async stop(): Promise<void> {
-    this.#stop.abort()
-    await this.#loop
+    await this.#follower.stop()
     this.#appender?.closeSync()
     this.#appender = null
     this.#insert?.destroySync()
@@ -153,7 +134,7 @@ export class EventIngestion {
    * written once, just before the commit, so they agree with `events` after a crash.
    */
   async #transaction(fill: (write: (events: readonly StoredEvent[]) => Promise<void>) => Promise<void>): Promise<void> {
-    const previous = this.#position
+    const previous = this.#watermark.position
     let last = previous
     let count = 0
     let begun = false
@@ -187,7 +168,7 @@ export class EventIngestion {
       this.#appender = null
       throw error
     }
-    this.#advance(last)
+    this.#watermark.advance(last)
     this.#onBatch?.({ count, position: last, types })
   }
 
@@ -228,16 +209,6 @@ export class EventIngestion {
     this.#appender.flushSync()
   }
 
-  #advance(position: number): void {
-    this.#position = position
-    for (const waiter of this.#waiters) {
-      if (waiter.position <= position) {
-        this.#waiters.delete(waiter)
-        waiter.resolve()
-      }
-    }
-  }
-
   /** Writes a batch so that an event DuckDB refuses is skipped rather than failing it for good. */
   #isolate(events: readonly StoredEvent[]): Promise<void> {
     return writeIsolating(
@@ -251,80 +222,43 @@ export class EventIngestion {
   async #skip(event: StoredEvent, error: Error): Promise<void> {
     await this.#writer.run(WRITE_CHECKPOINT, [CHECKPOINT, event.position])
     this.#reportSkipped(event, error)
-    this.#advance(event.position)
+    this.#watermark.advance(event.position)
   }
 
   /**
-   * Reads the store from the checkpoint in pages, up to `transactionEvents` per transaction.
-   * A transaction DuckDB refuses is done again page by page, isolating the event at fault.
+   * Writes the catch-up's pages, up to `transactionEvents` per transaction. A transaction DuckDB
+   * refuses is done again page by page from the checkpoint, isolating the event at fault.
    */
-  async #catchUp(): Promise<void> {
+  async #catchUp(log: LogReader): Promise<void> {
     for (let more = true; more; ) {
       try {
         await this.#transaction(async (write) => {
-          more = await this.#readPages(write)
+          more = await this.#readPages(log, write)
         })
       } catch (error) {
         if (!isRefusedData(error)) throw error
-        more = await this.#readPages((page) => this.#isolate(page))
+        log.rewind()
+        more = await this.#readPages(log, (page) => this.#isolate(page))
       }
     }
   }
 
-  /** Hands `write` pages from the checkpoint, up to `transactionEvents`; false once the log is read to its end. */
-  async #readPages(write: (page: readonly StoredEvent[]) => Promise<void>): Promise<boolean> {
-    let after = this.#position
+  /** Hands `write` up to `transactionEvents` of the log; false once the log is read to its end. */
+  async #readPages(log: LogReader, write: (page: readonly StoredEvent[]) => Promise<void>): Promise<boolean> {
     for (let written = 0; written < this.#transactionEvents; ) {
-      const page = await this.#store.readAll({ after, limit: this.#batchSize })
-      const end = page.at(-1)
-      if (!end) return false
+      const page = await log.read()
+      if (!page) return false
       await write(page)
       written += page.length
-      after = end.position
     }
     return true
   }
 
   /**
-   * Drains the bus into batches: after each wake-up everything the ring already holds is
-   * taken at once (up to the batch size), so the batch grows with the load while a write is
-   * running. A lag, or a failed write, falls back to reading the store from the checkpoint,
-   * which is always exact.
+   * A live batch: whatever the ring held at a wake-up (up to the batch size), so the batch grows
+   * with the load while a write runs. A failed write is the Follower's to retry from the store.
    */
-  async #follow(subscription: BusSubscription): Promise<void> {
-    while (await subscription.ready()) {
-      const batch: StoredEvent[] = []
-      let lagged = false
-      while (batch.length < this.#batchSize) {
-        const message = subscription.poll()
-        if (!message) break
-        if (message.kind === 'event') batch.push(message.event)
-        else lagged = true
-      }
-      if (lagged) await this.#recover('lagged')
-      else if (batch.length > 0) await this.#write(batch)
-    }
-  }
-
-  async #write(batch: StoredEvent[]): Promise<void> {
-    try {
-      await this.#isolate(batch)
-    } catch (error) {
-      this.#log.error('Cannot ingest events into analytics; catching up from the store', { error })
-      await this.#recover('failed')
-    }
-  }
-
-  /** Re-reads the log from the checkpoint, retrying until it works or ingestion stops. */
-  async #recover(why: 'lagged' | 'failed'): Promise<void> {
-    for (let attempt = 0; !this.#stop.signal.aborted; attempt++) {
-      try {
-        if (why === 'failed' || attempt > 0) await new Promise((resolve) => setTimeout(resolve, this.#retryMs))
-        await this.#catchUp()
-        return
-      } catch (error) {
-        this.#log.error('Cannot catch analytics up from the store; retrying', { error })
-      }
-    }
+  async #writeLive(batch: Batch): Promise<void> {
+    if (batch.kind !== 'lagged') await this.#isolate(batch.events)
   }
 }

@@ -187,6 +187,16 @@ describe('EventIngestion', () => {
     )
   })
 
+  it('rejects a pending wait as soon as it stops, rather than at the timeout', async () => {
+    test = openTestStore()
+    const analytics = await start(new BroadcastRing(16))
+    const pending = analytics.ingestion.waitFor(10_000, { timeoutMs: 5_000 })
+    const started = performance.now()
+    await analytics.close()
+    await expect(pending).rejects.toThrow('Cannot wait for analytics to reach 10000: it is not running (stopped at 0)')
+    expect(performance.now() - started).toBeLessThan(1_000)
+  })
+
   it('evicts cached results that depend on an ingested event type', async () => {
     test = openTestStore()
     const bus = new BroadcastRing(64)
