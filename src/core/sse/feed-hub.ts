@@ -1,7 +1,9 @@
-import type { BroadcastRing, BusSubscription } from '../bus.ts'
+import type { BroadcastRing } from '../bus.ts'
 import type { StoredEvent } from '../events.ts'
+import { type Batch, Follower } from '../follower.ts'
 import type { Logger } from '../log.ts'
 import type { EventStore } from '../store/event-store.ts'
+import type { WaitOptions } from '../watermark.ts'
 import { encodePatch } from './encode.ts'
 import type { FeedConnection } from './feed-connection.ts'
 import { type ChangedSinceOptions, hasChangedSince } from './resume.ts'
@@ -11,7 +13,7 @@ export interface ViewSource {
   readonly position: number
   /** The events it folds, when it declares them (a projection's `canHandle`). */
   readonly canHandle?: (event: StoredEvent) => boolean
-  waitFor(position: number, options?: { timeoutMs?: number }): Promise<void>
+  waitFor(position: number, options?: WaitOptions): Promise<void>
 }
 
 /** What a feed shows. One `key` means one view: same relevance, same bytes for every client. */
@@ -38,8 +40,9 @@ interface Snapshot {
 
 /**
  * Every connection showing one view (one `key`) shares a hub: one bus subscription, one render
- * per change, and the same encoded bytes written to each connection. The hub subscribes before
- * any of its connections reads state or history, so nothing falls between replay and live.
+ * per change, and the same encoded bytes written to each connection. The hub's Follower
+ * subscribes before any of its connections reads state or history, so nothing falls between
+ * replay and live; a lag is answered with one fat morph of current state.
  */
 export class FeedHub {
   readonly key: string
@@ -47,11 +50,10 @@ export class FeedHub {
   readonly #bus: BroadcastRing
   readonly #store: EventStore
   readonly #options: FeedHubOptions
-  readonly #subscription: BusSubscription
+  readonly #follower: Follower
   readonly #live = new Set<FeedConnection>()
   readonly #joining = new Set<FeedConnection>()
   #last: Snapshot | null = null
-  #lagged = 0
   #renders = 0
   #emptied = false
 
@@ -61,8 +63,19 @@ export class FeedHub {
     this.#bus = bus
     this.#store = store
     this.#options = options
-    this.#subscription = bus.subscribe()
-    void this.#follow() // runs until the bus closes or the hub empties; it catches its own errors
+    this.#follower = new Follower(
+      `feed "${this.key}"`,
+      { handle: (batch) => this.#broadcast(batch) },
+      { log: options.log },
+    )
+    // Subscribes at once; follows until the bus closes (shutdown) or the hub empties, then ends
+    // what is left so browsers reconnect.
+    void this.#follower
+      .start({ bus })
+      .then(() => this.#follower.finished)
+      .finally(() => {
+        for (const connection of [...this.#live, ...this.#joining]) connection.end('shutdown')
+      })
   }
 
   get connections(): number {
@@ -70,7 +83,7 @@ export class FeedHub {
   }
 
   counters(): { readonly lagged: number; readonly renders: number } {
-    return { lagged: this.#lagged, renders: this.#renders }
+    return { lagged: this.#follower.counters().lagged, renders: this.#renders }
   }
 
   /** Brings a new connection up to date from `since` (null: it has no view yet), then makes it live. */
@@ -102,35 +115,21 @@ export class FeedHub {
     this.#joining.delete(connection)
     if (this.connections === 0 && !this.#emptied) {
       this.#emptied = true
-      this.#subscription.close()
+      void this.#follower.stop() // unsubscribes at once
       this.#options.onEmpty(this)
     }
   }
 
-  async #follow(): Promise<void> {
-    const subscription = this.#subscription
-    try {
-      while (await subscription.ready()) {
-        let target = 0
-        for (let message = subscription.poll(); message; message = subscription.poll()) {
-          if (message.kind === 'lagged') {
-            // The missed events may have changed the view: one fat morph of current state resyncs.
-            this.#lagged++
-            target = Math.max(target, message.position)
-          } else if (this.#isRelevant(message.event)) target = Math.max(target, message.event.position)
-        }
-        if (target === 0) continue
-        await this.#waitForSources(target)
-        if (subscription.isClosed) break
-        const snapshot = this.#snapshot()
-        if (snapshot) for (const connection of this.#live) connection.sendPatch(snapshot.bytes, snapshot.position)
-      }
-    } catch (error) {
-      this.#options.log.error(`Feed "${this.key}" stopped`, { error })
-    } finally {
-      // The bus closed (shutdown) or the hub emptied: end what is left so browsers reconnect.
-      for (const connection of [...this.#live, ...this.#joining]) connection.end('shutdown')
-    }
+  /** Renders once for what changed and sends the same bytes to every live connection. */
+  async #broadcast(batch: Batch): Promise<void> {
+    // After a lag the missed events may have changed the view: one fat morph of current state resyncs.
+    let target = batch.kind === 'lagged' ? batch.position : 0
+    if (batch.kind === 'live') for (const event of batch.events) if (this.#isRelevant(event)) target = event.position
+    if (target === 0) return
+    await this.#waitForSources(target)
+    if (this.#emptied || this.#bus.isClosed) return
+    const snapshot = this.#snapshot()
+    if (snapshot) for (const connection of this.#live) connection.sendPatch(snapshot.bytes, snapshot.position)
   }
 
   #isRelevant = (event: StoredEvent): boolean => {
@@ -138,7 +137,7 @@ export class FeedHub {
       return this.#view.isRelevant(event)
     } catch (error) {
       // Unsure means relevant: an extra fat morph is harmless, a missed one is not.
-      this.#options.log.error(`Feed "${this.key}" could not classify event at ${event.position}`, { error })
+      this.#options.log.error(`Feed "${this.key}" could not classify an event`, { position: event.position, error })
       return true
     }
   }
@@ -148,7 +147,7 @@ export class FeedHub {
     try {
       await Promise.all(this.#view.sources.map((source) => source.waitFor(position, { timeoutMs })))
     } catch (error) {
-      this.#options.log.error(`Feed "${this.key}" renders without waiting for its projections`, { error })
+      this.#options.log.warn(`Feed "${this.key}" renders without waiting for its projections`, { error })
     }
   }
 
@@ -166,7 +165,7 @@ export class FeedHub {
     try {
       bytes = encodePatch(this.#view.render(), position)
     } catch (error) {
-      this.#options.log.error(`Feed "${this.key}" failed to render at ${position}`, { error })
+      this.#options.log.error(`Feed "${this.key}" failed to render`, { position, error })
       return null
     }
     this.#renders++
