@@ -1,4 +1,5 @@
 import type { Analytics } from '../../core/analytics/analytics.ts'
+import { type WaitOptions, Watermark } from '../../core/watermark.ts'
 import { type DashboardData, loadDashboard } from './dashboard-queries.ts'
 
 export interface DashboardSnapshot {
@@ -24,6 +25,8 @@ export class DashboardModel {
   readonly #intervalMs: number
   readonly #now: () => number
   #snapshot: DashboardSnapshot = { data: [], position: 0 }
+  /** The snapshot's position, and the one rule for waiting on it (timeout, abort). */
+  readonly #watermark = new Watermark('the dashboard')
   #lastRefresh = Number.NEGATIVE_INFINITY
   #refreshing: Promise<DashboardSnapshot> | null = null
   #refreshes = 0
@@ -33,6 +36,7 @@ export class DashboardModel {
     this.#analytics = analytics
     this.#intervalMs = intervalMs
     this.#now = now
+    this.#watermark.open()
   }
 
   get snapshot(): DashboardSnapshot {
@@ -54,20 +58,16 @@ export class DashboardModel {
     return this.#refresh(position, false)
   }
 
-  /** For the feed: resolves once a (debounced) refresh covers `position`. */
-  async waitFor(position: number, options: { timeoutMs?: number } = {}): Promise<void> {
-    const { timeoutMs = 5_000 } = options
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`Cannot refresh the dashboard to ${position} within ${timeoutMs} ms`)),
-        timeoutMs,
-      )
-    })
+  /** For the feed: resolves once a (debounced) refresh covers `position`; a failed refresh rejects. */
+  async waitFor(position: number, options: WaitOptions = {}): Promise<void> {
+    const done = new AbortController() // a refresh that fails first leaves the wait at once
+    const signal = options.signal ? AbortSignal.any([options.signal, done.signal]) : done.signal
+    const reached = this.#watermark.waitFor(position, { ...options, signal })
+    reached.catch(() => undefined) // raced below; a refresh that fails first is the error to report
     try {
-      while (this.#snapshot.position < position) await Promise.race([this.#refresh(position, true), timeout])
+      while (this.#snapshot.position < position) await Promise.race([this.#refresh(position, true), reached])
     } finally {
-      clearTimeout(timer)
+      done.abort()
     }
   }
 
@@ -88,7 +88,10 @@ export class DashboardModel {
     const data = await loadDashboard(analytics, this.#now())
     this.#refreshes++
     this.#lastRefresh = this.#now()
-    if (covered >= this.#snapshot.position) this.#snapshot = { data, position: covered }
+    if (covered >= this.#snapshot.position) {
+      this.#snapshot = { data, position: covered }
+      this.#watermark.advance(covered)
+    }
     return this.#snapshot
   }
 }

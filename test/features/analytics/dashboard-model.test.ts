@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { Analytics } from '../../../src/core/analytics/analytics.ts'
 import { BroadcastRing } from '../../../src/core/bus.ts'
+import { WaitError } from '../../../src/core/watermark.ts'
 import { DashboardModel } from '../../../src/features/analytics/dashboard-model.ts'
 import { todoLifecycle } from '../../../src/features/analytics/tables.ts'
 import { openTestStore, type TestStore } from '../../fixtures/store.ts'
@@ -47,5 +48,17 @@ describe('DashboardModel', () => {
     const perMinute = model.snapshot.data.find((item) => item.query.id === 'events-per-minute')
     const total = perMinute?.result?.rows.reduce((sum, row) => sum + Number(row[2]), 0)
     expect(total).toBe(position)
+  })
+  it('gives up on a position never reached with the one wait rule: timeout or abort', async () => {
+    const model = new DashboardModel(analytics, { intervalMs: 0 })
+    const timedOut = await model.waitFor(1_000_000, { timeoutMs: 50 }).catch((error: unknown) => error)
+    expect(timedOut).toBeInstanceOf(WaitError)
+    expect((timedOut as WaitError).message).toMatch(
+      /^Cannot wait for the dashboard to reach 1000000: still at \d+ after 50 ms$/,
+    )
+    const controller = new AbortController()
+    const aborted = model.waitFor(1_000_000, { signal: controller.signal }).catch((error: unknown) => error)
+    controller.abort()
+    expect(await aborted).toMatchObject({ name: 'WaitError', reason: 'aborted' })
   })
 })
