@@ -1,28 +1,16 @@
-import { afterEach, describe, expect, it } from 'bun:test'
-import { BroadcastRing } from '../../src/core/bus.ts'
+import { describe, expect, it } from 'bun:test'
 import { type Batch, Follower } from '../../src/core/follower.ts'
 import { createLogger } from '../../src/core/log.ts'
 import { WaitError, Watermark } from '../../src/core/watermark.ts'
-import { notesRegistry } from '../fixtures/notes.ts'
-import { openTestStore, type TestStore } from '../fixtures/store.ts'
+import { board, boardBus, note } from './board-bus.ts'
 
-const board = { type: 'board', id: 'b1' }
-const note = (text: string) => ({ type: 'NoteAdded', data: { text } })
-
-let opened: TestStore | null = null
-afterEach(async () => {
-  await opened?.close()
-  opened = null
-})
+const openBoard = boardBus()
 
 function setup(capacity = 256) {
-  opened = openTestStore(notesRegistry())
-  const bus = new BroadcastRing(capacity)
-  opened.store.onCommit((events) => bus.publish(events))
-  return { store: opened.store, bus, watermark: new Watermark('test reader') }
+  return { ...openBoard(capacity), watermark: new Watermark('test reader') }
 }
 
-async function appendMany(store: TestStore['store'], count: number, prefix = 'n'): Promise<number> {
+async function appendMany(store: ReturnType<typeof openBoard>['store'], count: number, prefix = 'n'): Promise<number> {
   // Appends that arrive together are one group commit: published at once, faster than a reader wakes.
   const results = await Promise.all(
     Array.from({ length: count }, (_, i) => store.append(board, 'any', [note(`${prefix}${i}`)])),
