@@ -138,7 +138,7 @@ export class Projection<State> implements ProjectionDefinition<State> {
       } catch (error) {
         // A faulty apply must not stall every reader waiting on this projection; it is counted and logged.
         this.#failures++
-        this.#log.error(`Projection "${this.name}" failed to apply an event: skipped it`, {
+        this.#log.error(`Projection "${this.name}" failed to apply event`, {
           position: event.position,
           type: event.type,
           error,
