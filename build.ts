@@ -6,7 +6,7 @@ import { join, relative, resolve } from 'node:path'
 import { duckdbPlugin } from './scripts/build/duckdb-plugin.ts'
 import { writeEmbeddingModule, writeEntryModule } from './scripts/build/embed.ts'
 import { buildWeb } from './scripts/build/web.ts'
-import { describeDatastar, inspectVendoredDatastar } from './src/core/datastar-pin.ts'
+import { describeDatastar, inspectVendoredDatastar } from './src/core/web/datastar-pin.ts'
 
 const USAGE = `Usage: bun build.ts [--outfile <path>] [--work-dir <dir>] [--web-only]
 

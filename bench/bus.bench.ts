@@ -1,8 +1,8 @@
 // Broadcast ring: the cost of publish() itself against the number of waiting subscribers
 // (it should not grow), and the time until every subscriber has read the event (it must).
 // Baseline in the same run: a naive bus that pushes into one array per subscriber.
-import { BroadcastRing } from '../src/core/bus.ts'
-import type { StoredEvent } from '../src/core/events.ts'
+import { BroadcastRing } from '../src/core/eventsourcing/bus.ts'
+import type { StoredEvent } from '../src/core/eventsourcing/events.ts'
 import { printTable } from './table.ts'
 
 const EVENTS = 2_000

@@ -17,14 +17,14 @@ import {
   DATASTAR_PIN,
   type DatastarPin,
   type DatastarRecord,
-} from '../src/core/datastar-pin.ts'
+} from '../src/core/web/datastar-pin.ts'
 
 export class BundleRefused extends Error {
   override readonly name = 'BundleRefused'
 }
 
 export interface VendorOptions {
-  /** @default the pin in src/core/datastar-pin.ts */
+  /** @default the pin in src/core/web/datastar-pin.ts */
   pin?: DatastarPin & { readonly version?: string }
   /** Accept a 1.0.x bundle whose hash is not the pin's; its hash is recorded instead. */
   isUnpinned?: boolean
@@ -59,7 +59,7 @@ function refuseMismatch(
       `  its first line says ${version ? `v${version}` : 'no version'}`,
       'Nothing was written. If this is a Datastar 1.0.x bundle you trust (an offline copy of another release),',
       'run again with --unpinned: its hash is recorded, and doctor and the server report it as unpinned.',
-      'If the release changed on purpose, update the pin in src/core/datastar-pin.ts.',
+      'If the release changed on purpose, update the pin in src/core/web/datastar-pin.ts.',
     ].join('\n'),
   )
 }

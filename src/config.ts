@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { parseOrigin } from './core/http/origin.ts'
+import { parseOrigin } from './core/web/http/origin.ts'
 
 const port = z.coerce.number().int().min(0).max(65_535)
 const positiveInt = z.coerce.number().int().positive()

@@ -4,8 +4,8 @@ import { CliError, EXIT } from './cli/cli-error.ts'
 import { databasePath, ensureWritableDataDir } from './cli/data-dir.ts'
 import { COMMANDS, type CommandName, usage } from './cli/help.ts'
 import { type Config, ConfigError, loadConfig } from './config.ts'
-import { buildInfo } from './core/build-info.ts'
-import { type Logger, loggerFor } from './core/log.ts'
+import { buildInfo } from './core/ops/build-info.ts'
+import { type Logger, loggerFor } from './core/ops/log.ts'
 import type { RunningServer } from './server.ts'
 
 // The CLI: `ironstar [serve|migrate|backup <file>|rebuild|doctor|version|help]`, also `bun src/main.ts …`.
@@ -48,7 +48,7 @@ async function waitForFix(config: Config, log: Logger, error: unknown): Promise<
   console.error(error)
   log.error('The server cannot start: fix the file and save, it restarts by itself')
   try {
-    const { serveLoadError } = await import('./core/assets/dev-fallback.ts')
+    const { serveLoadError } = await import('./core/web/assets/dev-fallback.ts')
     const fallback = serveLoadError({ hostname: config.host, port: config.port, root: ROOT, error })
     log.info(`The error is shown on ${fallback.url}`)
   } catch (fallbackError) {
@@ -77,7 +77,7 @@ async function serve(config: Config): Promise<number> {
     if (isWatchedDevelopment(config)) return waitForFix(config, log, error)
     throw error
   }
-  const { datastarSource, describeDatastar } = await import('./core/datastar-pin.ts')
+  const { datastarSource, describeDatastar } = await import('./core/web/datastar-pin.ts')
   const datastar = datastarSource()
   const started = `Ironstar listening on ${running.url}; Datastar: ${describeDatastar(datastar)}`
   log.info(started, { env: config.env, dataDir: config.dataDir, ...buildInfo() })
@@ -98,8 +98,8 @@ async function serve(config: Config): Promise<number> {
 async function migrateOnly(config: Config): Promise<number> {
   ensureWritableDataDir(config.dataDir)
   const [{ openDatabase }, { migrate }, { migrations }] = await Promise.all([
-    import('./core/database.ts'),
-    import('./core/migrations.ts'),
+    import('./core/eventsourcing/database.ts'),
+    import('./core/eventsourcing/migrations.ts'),
     import('./migrations.ts'),
   ])
   const db = openDatabase(databasePath(config.dataDir))
@@ -115,8 +115,8 @@ async function migrateOnly(config: Config): Promise<number> {
 async function rebuild(config: Config): Promise<number> {
   ensureWritableDataDir(config.dataDir)
   const [{ openDatabase }, { migrate }, { migrations }, { slices }, { rebuildProjections }] = await Promise.all([
-    import('./core/database.ts'),
-    import('./core/migrations.ts'),
+    import('./core/eventsourcing/database.ts'),
+    import('./core/eventsourcing/migrations.ts'),
     import('./migrations.ts'),
     import('./app.ts'),
     import('./cli/rebuild.ts'),

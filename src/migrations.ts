@@ -3,7 +3,7 @@
 import events from '../migrations/0001_events.sql' with { type: 'text' }
 import commandLog from '../migrations/0002_command_log.sql' with { type: 'text' }
 import sessions from '../migrations/0003_sessions.sql' with { type: 'text' }
-import { type Migration, parseMigrations } from './core/migrations.ts'
+import { type Migration, parseMigrations } from './core/eventsourcing/migrations.ts'
 
 export const migrations: readonly Migration[] = parseMigrations({
   '0001_events.sql': events,

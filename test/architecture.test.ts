@@ -42,7 +42,7 @@ describe('module boundaries', () => {
   })
 
   it('domain.ts files import nothing from http, html, storage or bun:*', async () => {
-    const forbidden = /^(bun:|node:|src\/core\/(http|html|store|session|sse|assets|database))/
+    const forbidden = /^(bun:|node:|src\/core\/(web\/(http|html|session|sse|assets)|eventsourcing\/(store|database)))/
     const offenders = (await sources('src/features/**/domain.ts')).flatMap(([file, imports]) =>
       imports.filter((i) => forbidden.test(i)).map((i) => `${file} → ${i}`),
     )

@@ -1,5 +1,5 @@
-import type { StoredEvent } from '../../src/core/events.ts'
-import { defineProjection } from '../../src/core/projections.ts'
+import type { StoredEvent } from '../../src/core/eventsourcing/events.ts'
+import { defineProjection } from '../../src/core/eventsourcing/projections.ts'
 
 /** The fan-out view: a small counter-like region (~200 bytes), the same in both servers. */
 export interface Tally {

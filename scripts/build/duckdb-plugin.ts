@@ -50,7 +50,7 @@ export function duckdbPlugin(root: string, outDir: string): { plugin: BunPlugin;
   )
   const loader = [
     `const { duckdbFiles, duckdbKey } = require(${JSON.stringify(filesModule)})`,
-    `const { extractNativeFiles } = require(${JSON.stringify(join(root, 'src/core/native-cache.ts'))})`,
+    `const { extractNativeFiles } = require(${JSON.stringify(join(root, 'src/core/ops/native-cache.ts'))})`,
     "const { join } = require('node:path')",
     'const dir = extractNativeFiles(duckdbKey, duckdbFiles)',
     'const binding = { exports: {} }',

@@ -1,7 +1,7 @@
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { basename, dirname, extname, join, relative } from 'node:path'
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib'
-import { browserDefines } from '../../src/core/assets/dev-build.ts'
+import { browserDefines } from '../../src/core/web/assets/dev-build.ts'
 
 /** One servable file on disk, as the generated embedding module will describe it. */
 export interface BuiltFile {

@@ -16,7 +16,7 @@ export function sliceFiles(n: FeatureNames): Record<string, string> {
 }
 
 const domain = ({ kebab, pascal, title }: FeatureNames) => `import { z } from 'zod'
-import type { Decider } from '../../core/decider.ts'
+import type { Decider } from '../../core/eventsourcing/decider.ts'
 import { NotFoundError, RuleViolation } from '../../core/errors.ts'
 
 /**
@@ -98,8 +98,8 @@ export const ${pascal[0]?.toLowerCase()}${pascal.slice(1)}Decider: Decider<${pas
 
 const constName = (n: FeatureNames, suffix: string) => `${n.kebab.toUpperCase().replaceAll('-', '_')}_${suffix}`
 
-const projection = (n: FeatureNames) => `import type { StoredEvent } from '../../core/events.ts'
-import { defineProjection } from '../../core/projections.ts'
+const projection = (n: FeatureNames) => `import type { StoredEvent } from '../../core/eventsourcing/events.ts'
+import { defineProjection } from '../../core/eventsourcing/projections.ts'
 import { ${constName(n, 'EVENT_TYPES')}, ${constName(n, 'STREAM')}, type ${n.pascal}Event, type ${n.pascal}State, ${n.camel}Decider } from './domain.ts'
 
 /**
@@ -115,7 +115,7 @@ export const ${n.camel}Projection = defineProjection<${n.pascal}State, StoredEve
 })
 `
 
-const views = (n: FeatureNames) => `import { type Html, html, js } from '../../core/html.ts'
+const views = (n: FeatureNames) => `import { type Html, html, js } from '../../core/web/html.ts'
 import { MAX_TEXT_LENGTH, type ${n.pascal}State } from './domain.ts'
 
 export interface ${n.pascal}ViewOptions {
@@ -157,11 +157,11 @@ export function ${n.camel}Page(state: ${n.pascal}State, position: number, option
 `
 
 const routes = (n: FeatureNames) => `import { z } from 'zod'
-import { commandRoute, type Rejection } from '../../core/http/command.ts'
-import type { Handler, RequestContext, RouteTable } from '../../core/http/context.ts'
-import { parseParams } from '../../core/http/input.ts'
-import { serveFeed } from '../../core/sse.ts'
-import { layout, page } from '../../core/ui/layout.ts'
+import { commandRoute, type Rejection } from '../../core/web/http/command.ts'
+import type { Handler, RequestContext, RouteTable } from '../../core/web/http/context.ts'
+import { parseParams } from '../../core/web/http/input.ts'
+import { serveFeed } from '../../core/web/sse.ts'
+import { layout, page } from '../../core/web/ui/layout.ts'
 import { addItemInput, ${constName(n, 'STREAM')}, type ${n.pascal}Command, ${n.camel}Decider } from './domain.ts'
 import { ${n.camel}Projection } from './projection.ts'
 import { ${n.camel}Page, ${n.camel}Region } from './views.ts'

@@ -1,7 +1,7 @@
 import type { Config } from '../config.ts'
-import { hasAsset, isBuiltMode } from '../core/assets.ts'
-import { openDatabase } from '../core/database.ts'
-import { datastarSource, describeDatastar } from '../core/datastar-pin.ts'
+import { openDatabase } from '../core/eventsourcing/database.ts'
+import { hasAsset, isBuiltMode } from '../core/web/assets.ts'
+import { datastarSource, describeDatastar } from '../core/web/datastar-pin.ts'
 import { databasePath, ensureWritableDataDir } from './data-dir.ts'
 
 export interface Check {

@@ -1,9 +1,9 @@
 import type { Database } from 'bun:sqlite'
-import { BroadcastRing } from '../core/bus.ts'
-import { Projection } from '../core/projections.ts'
+import { BroadcastRing } from '../core/eventsourcing/bus.ts'
+import { Projection } from '../core/eventsourcing/projections.ts'
+import { SqliteEventStore } from '../core/eventsourcing/store/sqlite-event-store.ts'
+import { EventRegistry } from '../core/eventsourcing/upcast.ts'
 import type { Slice } from '../core/slice.ts'
-import { SqliteEventStore } from '../core/store/sqlite-event-store.ts'
-import { EventRegistry } from '../core/upcast.ts'
 
 export interface RebuiltProjection {
   readonly slice: string

@@ -1,14 +1,14 @@
 import type { Database } from 'bun:sqlite'
 import type { Config } from '../config.ts'
-import type { BroadcastRing } from './bus.ts'
-import type { CommandHandler } from './commands.ts'
-import type { Logger } from './log.ts'
-import type { MetricsRegistry } from './metrics.ts'
-import type { Projection, ProjectionDefinition } from './projections.ts'
+import type { BroadcastRing } from './eventsourcing/bus.ts'
+import type { CommandHandler } from './eventsourcing/commands.ts'
+import type { Projection, ProjectionDefinition } from './eventsourcing/projections.ts'
+import type { EventStore } from './eventsourcing/store/event-store.ts'
+import type { EventRegistry } from './eventsourcing/upcast.ts'
+import type { Logger } from './ops/log.ts'
+import type { MetricsRegistry } from './ops/metrics.ts'
 import type { ObservedReader, ResourceDefinition } from './runtime.ts'
-import type { FeedRegistry } from './sse/feed-registry.ts'
-import type { EventStore } from './store/event-store.ts'
-import type { EventRegistry } from './upcast.ts'
+import type { FeedRegistry } from './web/sse/feed-registry.ts'
 
 /**
  * The one dependency object the core hands to every slice (no per-slice wiring). Everything

@@ -1,6 +1,6 @@
 import type { AppContext } from './app-context.ts'
-import type { Logger } from './log.ts'
-import { Projection, type ProjectionDefinition, type ProjectionSources } from './projections.ts'
+import { Projection, type ProjectionDefinition, type ProjectionSources } from './eventsourcing/projections.ts'
+import type { Logger } from './ops/log.ts'
 
 /**
  * Something a slice runs for as long as the server does (a DuckDB service, a sampler): made by

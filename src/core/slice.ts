@@ -1,8 +1,8 @@
 import type { AppContext } from './app-context.ts'
-import type { NavItem, RouteTable } from './http/context.ts'
-import type { AnyProjectionDefinition } from './projections.ts'
+import type { AnyProjectionDefinition } from './eventsourcing/projections.ts'
+import type { EventSchemaOptions } from './eventsourcing/upcast.ts'
 import type { ResourceDefinition } from './runtime.ts'
-import type { EventSchemaOptions } from './upcast.ts'
+import type { NavItem, RouteTable } from './web/http/context.ts'
 
 /** A vertical feature slice: its event types, read models, resources, routes and nav entry. */
 export interface Slice {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { brotliDecompressSync } from 'node:zlib'
 import { slices } from '../../src/app.ts'
-import { describeDatastar, inspectVendoredDatastar } from '../../src/core/datastar-pin.ts'
+import { describeDatastar, inspectVendoredDatastar } from '../../src/core/web/datastar-pin.ts'
 import { runProcess } from '../fixtures/process.ts'
 
 // Builds the real binary, copies ONLY that file into an empty directory and runs it there: what a VPS gets.

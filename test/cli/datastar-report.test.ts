@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'bun:test'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { checkDatastarBundle } from '../../src/core/datastar-pin.ts'
+import { checkDatastarBundle } from '../../src/core/web/datastar-pin.ts'
 import { runProcess } from '../fixtures/process.ts'
 import { APP_FILES, copyProject } from '../fixtures/project-copy.ts'
 

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { BundleRefused, recordPathFor, vendorBundle } from '../../scripts/vendor-datastar.ts'
-import { checkDatastarBundle, DATASTAR_PIN, inspectVendoredDatastar } from '../../src/core/datastar-pin.ts'
+import { checkDatastarBundle, DATASTAR_PIN, inspectVendoredDatastar } from '../../src/core/web/datastar-pin.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'ironstar-vendor-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))

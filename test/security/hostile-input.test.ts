@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Subprocess } from 'bun'
 import { SKIPPED_METRIC } from '../../src/core/analytics/refused-events.ts'
-import { assertValidText } from '../../src/core/http/valid-text.ts'
+import { assertValidText } from '../../src/core/web/http/valid-text.ts'
 import {
   describeRequest,
   encodeRequest,

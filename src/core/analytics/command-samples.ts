@@ -1,6 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api'
-import type { CommandOutcome } from '../commands.ts'
-import type { Logger } from '../log.ts'
+import type { CommandOutcome } from '../eventsourcing/commands.ts'
+import type { Logger } from '../ops/log.ts'
 import { type AppendedTable, appendRows, type Cell } from './event-tables.ts'
 
 /**

@@ -1,5 +1,5 @@
 import { type DuckDBAppender, type DuckDBConnection, DuckDBTimestampValue } from '@duckdb/node-api'
-import type { StoredEvent } from '../events.ts'
+import type { StoredEvent } from '../eventsourcing/events.ts'
 
 export type ColumnKind = 'BIGINT' | 'INTEGER' | 'DOUBLE' | 'VARCHAR' | 'TIMESTAMP' | 'BOOLEAN'
 /** A cell as a table's `toRow` gives it; TIMESTAMP cells are ISO strings or epoch milliseconds. */

@@ -1,11 +1,11 @@
 import type { DuckDBAppender, DuckDBConnection, DuckDBPreparedStatement } from '@duckdb/node-api'
-import type { BroadcastRing } from '../bus.ts'
-import type { StoredEvent } from '../events.ts'
-import { type Batch, Follower, type LogReader } from '../follower.ts'
-import { createLogger, type Logger } from '../log.ts'
-import { MetricsRegistry } from '../metrics.ts'
-import type { EventStore } from '../store/event-store.ts'
-import { type WaitOptions, Watermark } from '../watermark.ts'
+import type { BroadcastRing } from '../eventsourcing/bus.ts'
+import type { StoredEvent } from '../eventsourcing/events.ts'
+import { type Batch, Follower, type LogReader } from '../eventsourcing/follower.ts'
+import type { EventStore } from '../eventsourcing/store/event-store.ts'
+import { type WaitOptions, Watermark } from '../eventsourcing/watermark.ts'
+import { createLogger, type Logger } from '../ops/log.ts'
+import { MetricsRegistry } from '../ops/metrics.ts'
 import {
   appendRows,
   type DerivedTable,

@@ -1,5 +1,5 @@
 import { type DuckDBResult, DuckDBTypeId, JsonDuckDBValueConverter } from '@duckdb/node-api'
-import type { Json } from '../events.ts'
+import type { Json } from '../eventsourcing/events.ts'
 
 export interface QueryColumn {
   readonly name: string

@@ -1,6 +1,6 @@
-import type { StoredEvent } from '../events.ts'
-import type { Logger } from '../log.ts'
-import type { Counter, MetricsRegistry } from '../metrics.ts'
+import type { StoredEvent } from '../eventsourcing/events.ts'
+import type { Logger } from '../ops/log.ts'
+import type { Counter, MetricsRegistry } from '../ops/metrics.ts'
 
 /** Events analytics skipped because DuckDB refused them; on /metrics from the start (0). */
 export const SKIPPED_METRIC = 'ironstar_analytics_events_skipped_total'

@@ -1,5 +1,5 @@
-import { type Decider, decideAll, fold } from '../decider.ts'
-import type { NewEvent } from '../events.ts'
+import { type Decider, decideAll, fold } from '../eventsourcing/decider.ts'
+import type { NewEvent } from '../eventsourcing/events.ts'
 
 type ErrorCheck = (new (...args: never[]) => Error) | ((error: unknown) => boolean)
 

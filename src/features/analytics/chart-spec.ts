@@ -1,5 +1,5 @@
 import type { QueryResult } from '../../core/analytics/query-result.ts'
-import type { Json } from '../../core/events.ts'
+import type { Json } from '../../core/eventsourcing/events.ts'
 
 /** What `<ironstar-chart>` draws; serialised into its `spec` attribute. */
 export interface ChartSpec {

@@ -1,5 +1,5 @@
 import type { Analytics } from '../../core/analytics/analytics.ts'
-import { type WaitOptions, Watermark } from '../../core/watermark.ts'
+import { type WaitOptions, Watermark } from '../../core/eventsourcing/watermark.ts'
 import { type DashboardData, loadDashboard } from './dashboard-queries.ts'
 
 export interface DashboardSnapshot {

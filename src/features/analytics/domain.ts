@@ -1,6 +1,6 @@
 import { z } from 'zod'
-import type { Decider } from '../../core/decider.ts'
 import { RuleViolation } from '../../core/errors.ts'
+import type { Decider } from '../../core/eventsourcing/decider.ts'
 
 /**
  * One query a visitor runs on the explore page, as an aggregate on `query-session/<queryId>`.

@@ -1,5 +1,5 @@
-import type { StoredEvent } from '../../core/events.ts'
-import { defineProjection } from '../../core/projections.ts'
+import type { StoredEvent } from '../../core/eventsourcing/events.ts'
+import { defineProjection } from '../../core/eventsourcing/projections.ts'
 import { QUERY_EVENT_TYPES, QUERY_STREAM_TYPE, type QueryEvent, type QueryStatus } from './domain.ts'
 
 /** Queries remembered per visitor, newest first. */

@@ -4,7 +4,7 @@ import type { QueryResult } from '../../core/analytics/query-result.ts'
 import { ResultCache } from '../../core/analytics/result-cache.ts'
 import type { AppContext } from '../../core/app-context.ts'
 import { OverloadedError, ValidationError } from '../../core/errors.ts'
-import type { Logger } from '../../core/log.ts'
+import type { Logger } from '../../core/ops/log.ts'
 import { type QueryCommand, queryDecider, queryStream } from './domain.ts'
 
 /** Queries running at once across all visitors; more are refused with 503. */

@@ -1,5 +1,5 @@
-import type { Decider } from '../../core/decider.ts'
 import { RuleViolation } from '../../core/errors.ts'
+import type { Decider } from '../../core/eventsourcing/decider.ts'
 
 /**
  * Two counters with one decider: a global one every visitor shares (`counter/global`) and one

@@ -1,5 +1,5 @@
-import type { Handler, RouteTable } from '../../core/http/context.ts'
-import { page } from '../../core/ui/layout.ts'
+import type { Handler, RouteTable } from '../../core/web/http/context.ts'
+import { page } from '../../core/web/ui/layout.ts'
 import { homePage } from './views.ts'
 
 const showHome: Handler = function showHome(_req, ctx) {

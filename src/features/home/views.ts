@@ -1,6 +1,6 @@
-import { type Html, html } from '../../core/html.ts'
-import type { NavItem } from '../../core/http/context.ts'
-import { icon } from '../../core/ui/icons.ts'
+import { type Html, html } from '../../core/web/html.ts'
+import type { NavItem } from '../../core/web/http/context.ts'
+import { icon } from '../../core/web/ui/icons.ts'
 
 const PRINCIPLES = [
   {

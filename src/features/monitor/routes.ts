@@ -1,6 +1,6 @@
-import type { Handler, RouteTable } from '../../core/http/context.ts'
-import { serveFeed } from '../../core/sse.ts'
-import { page } from '../../core/ui/layout.ts'
+import type { Handler, RouteTable } from '../../core/web/http/context.ts'
+import { serveFeed } from '../../core/web/sse.ts'
+import { page } from '../../core/web/ui/layout.ts'
 import { monitorSampler } from './sampler.ts'
 import { monitorPage, monitorRegion } from './views.ts'
 

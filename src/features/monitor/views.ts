@@ -1,4 +1,4 @@
-import { type Html, html, js } from '../../core/html.ts'
+import { type Html, html, js } from '../../core/web/html.ts'
 import { formatBytes, formatDuration, type Sample, sparklinePoints } from './samples.ts'
 
 interface Tile {

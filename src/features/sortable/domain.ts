@@ -1,7 +1,7 @@
 import { z } from 'zod'
-import type { Decider } from '../../core/decider.ts'
 import { NotFoundError, RuleViolation } from '../../core/errors.ts'
-import { wholeNumber } from '../../core/input-fields.ts'
+import type { Decider } from '../../core/eventsourcing/decider.ts'
+import { wholeNumber } from '../../core/web/input-fields.ts'
 
 /**
  * One shared list, reordered by drag and drop or by move-up/move-down buttons, on the stream

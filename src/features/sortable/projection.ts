@@ -1,5 +1,5 @@
-import type { StoredEvent } from '../../core/events.ts'
-import { defineProjection } from '../../core/projections.ts'
+import type { StoredEvent } from '../../core/eventsourcing/events.ts'
+import { defineProjection } from '../../core/eventsourcing/projections.ts'
 import {
   SORTABLE_EVENT_TYPES,
   SORTABLE_STREAM_TYPE,

@@ -1,5 +1,5 @@
-import { type Html, html, js } from '../../core/html.ts'
-import { icon } from '../../core/ui/icons.ts'
+import { type Html, html, js } from '../../core/web/html.ts'
+import { icon } from '../../core/web/ui/icons.ts'
 import type { Item, SortableList } from './domain.ts'
 
 function moveButton(item: Item, direction: 'up' | 'down', isDisabled: boolean, label: string): Html {

@@ -1,6 +1,6 @@
 import { z } from 'zod'
-import type { Decider } from '../../core/decider.ts'
 import { NotFoundError, RuleViolation } from '../../core/errors.ts'
+import type { Decider } from '../../core/eventsourcing/decider.ts'
 
 /**
  * One todo list per session, on the stream `todo-list/<sessionId>`.

@@ -1,5 +1,5 @@
-import type { StoredEvent } from '../../core/events.ts'
-import { defineProjection } from '../../core/projections.ts'
+import type { StoredEvent } from '../../core/eventsourcing/events.ts'
+import { defineProjection } from '../../core/eventsourcing/projections.ts'
 import {
   emptyTodoList,
   TODO_EVENT_TYPES,

@@ -1,5 +1,5 @@
-import { type Html, html, js } from '../../core/html.ts'
-import { icon } from '../../core/ui/icons.ts'
+import { type Html, html, js } from '../../core/web/html.ts'
+import { icon } from '../../core/web/ui/icons.ts'
 import { MAX_TEXT_LENGTH, type Todo, type TodoFilter, type TodoList } from './domain.ts'
 
 /** What a todo page shows besides the list: the filter, a field error, the text to keep, the item in edit. */

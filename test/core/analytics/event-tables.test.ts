@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'bun:test'
 import { deriveSql, packChunk } from '../../../src/core/analytics/event-tables.ts'
-import type { StoredEvent } from '../../../src/core/events.ts'
+import type { StoredEvent } from '../../../src/core/eventsourcing/events.ts'
 
 function event(position: number, data: unknown, id = `s-${position}`): StoredEvent {
   return {

@@ -4,7 +4,7 @@ import { join, relative } from 'node:path'
 import { DuckDBInstance } from '@duckdb/node-api'
 import { Analytics } from '../../../src/core/analytics/analytics.ts'
 import type { DerivedTable } from '../../../src/core/analytics/event-tables.ts'
-import { BroadcastRing } from '../../../src/core/bus.ts'
+import { BroadcastRing } from '../../../src/core/eventsourcing/bus.ts'
 import { openTestStore, type TestStore } from '../../fixtures/store.ts'
 
 /** What one session typed: must never reach another visitor through Explore. */

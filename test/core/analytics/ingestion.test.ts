@@ -4,7 +4,7 @@ import { DuckDBInstance } from '@duckdb/node-api'
 import { Analytics } from '../../../src/core/analytics/analytics.ts'
 import { createTables, type DerivedTable, EVENTS_TABLE } from '../../../src/core/analytics/event-tables.ts'
 import { EventIngestion } from '../../../src/core/analytics/ingestion.ts'
-import { BroadcastRing } from '../../../src/core/bus.ts'
+import { BroadcastRing } from '../../../src/core/eventsourcing/bus.ts'
 import { openTestStore, type TestStore } from '../../fixtures/store.ts'
 
 const deposits: DerivedTable = {

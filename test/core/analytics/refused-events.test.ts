@@ -4,9 +4,9 @@ import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api'
 import { createTables, type DerivedTable, EVENTS_TABLE } from '../../../src/core/analytics/event-tables.ts'
 import { EventIngestion } from '../../../src/core/analytics/ingestion.ts'
 import { SKIPPED_METRIC } from '../../../src/core/analytics/refused-events.ts'
-import { BroadcastRing } from '../../../src/core/bus.ts'
-import { createLogger } from '../../../src/core/log.ts'
-import { MetricsRegistry } from '../../../src/core/metrics.ts'
+import { BroadcastRing } from '../../../src/core/eventsourcing/bus.ts'
+import { createLogger } from '../../../src/core/ops/log.ts'
+import { MetricsRegistry } from '../../../src/core/ops/metrics.ts'
 import { openTestStore, type TestStore } from '../../fixtures/store.ts'
 
 // DuckDB refuses both in the derived table's SQL: a lone surrogate is malformed JSON to it, and

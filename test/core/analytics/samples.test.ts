@@ -3,8 +3,8 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Analytics } from '../../../src/core/analytics/analytics.ts'
 import { resolveSamplesDir, useEmbeddedSamples } from '../../../src/core/analytics/samples-dir.ts'
-import { createAssetServer } from '../../../src/core/assets.ts'
-import { BroadcastRing } from '../../../src/core/bus.ts'
+import { BroadcastRing } from '../../../src/core/eventsourcing/bus.ts'
+import { createAssetServer } from '../../../src/core/web/assets.ts'
 import { makeTempDir, openTestStore, type TestStore } from '../../fixtures/store.ts'
 
 let test: TestStore

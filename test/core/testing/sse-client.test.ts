@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'bun:test'
-import { encodePatch } from '../../../src/core/sse/encode.ts'
 import { parseElementsPatch, SseParser } from '../../../src/core/testing/sse-client.ts'
+import { encodePatch } from '../../../src/core/web/sse/encode.ts'
 
 describe('SseParser', () => {
   it('dispatches events at blank lines whatever the chunking and line endings', () => {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'bun:test'
-import { CommandHandler } from '../../../src/core/commands.ts'
-import type { StoredEvent } from '../../../src/core/events.ts'
-import { EventRegistry } from '../../../src/core/upcast.ts'
+import { CommandHandler } from '../../../src/core/eventsourcing/commands.ts'
+import type { StoredEvent } from '../../../src/core/eventsourcing/events.ts'
+import { EventRegistry } from '../../../src/core/eventsourcing/upcast.ts'
 import {
   COUNTER_EVENT_TYPES,
   counterDecider,

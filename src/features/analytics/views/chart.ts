@@ -1,5 +1,5 @@
 import type { QueryResult } from '../../../core/analytics/query-result.ts'
-import { type Html, html } from '../../../core/html.ts'
+import { type Html, html } from '../../../core/web/html.ts'
 import { type ChartChoice, chartSpec } from '../chart-spec.ts'
 import { resultTable } from './result-table.ts'
 

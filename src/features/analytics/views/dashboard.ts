@@ -1,6 +1,6 @@
 import type { QueryResult } from '../../../core/analytics/query-result.ts'
-import { type Html, html, js } from '../../../core/html.ts'
-import { icon } from '../../../core/ui/icons.ts'
+import { type Html, html, js } from '../../../core/web/html.ts'
+import { icon } from '../../../core/web/ui/icons.ts'
 import type { DashboardSnapshot } from '../dashboard-model.ts'
 import { WINDOW_MINUTES } from '../dashboard-queries.ts'
 import { chartFigure } from './chart.ts'

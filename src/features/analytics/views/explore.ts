@@ -1,6 +1,6 @@
 import type { SandboxStatus } from '../../../core/analytics/sandbox.ts'
-import { type Html, html, js } from '../../../core/html.ts'
-import { icon } from '../../../core/ui/icons.ts'
+import { type Html, html, js } from '../../../core/web/html.ts'
+import { icon } from '../../../core/web/ui/icons.ts'
 import type { QueryEntry } from '../history.ts'
 import type { QueryRunner } from '../runner.ts'
 import { chartFigure } from './chart.ts'

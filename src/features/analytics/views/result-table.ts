@@ -1,5 +1,5 @@
 import type { QueryResult } from '../../../core/analytics/query-result.ts'
-import { type Html, html } from '../../../core/html.ts'
+import { type Html, html } from '../../../core/web/html.ts'
 
 /** Rows rendered into HTML at most; the rest of a large result is summarised, not sent. */
 export const MAX_TABLE_ROWS = 500

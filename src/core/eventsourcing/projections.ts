@@ -1,0 +1,184 @@
+import { createLogger, type Logger } from '../ops/log.ts'
+import type { BroadcastRing } from './bus.ts'
+import type { StoredEvent } from './events.ts'
+import { type Batch, Follower } from './follower.ts'
+import type { EventStore } from './store/event-store.ts'
+import { type WaitOptions, Watermark } from './watermark.ts'
+
+/**
+ * A read model: pure `initial` + `apply`, named so logs and metrics can tell them apart. A
+ * definition holds no state: each server runs its own instance (`app.projection(definition)`).
+ */
+export interface ProjectionDefinition<State> {
+  readonly name: string
+  readonly initial: () => State
+  /** Pure and synchronous; may return the same object mutated or a new one. */
+  readonly apply: (state: State, event: StoredEvent) => State
+  /** The event types it handles, registered with the store by the slice that lists it. */
+  readonly events?: readonly string[]
+  /** True for the events `apply` folds (feeds use it as their default relevance). */
+  readonly canHandle?: (event: StoredEvent) => boolean
+}
+
+/** A definition of any state type, where only its name and events matter (lists of projections). */
+// biome-ignore lint/suspicious/noExplicitAny: `apply` takes its own state type; `unknown` would refuse every one
+export type AnyProjectionDefinition = ProjectionDefinition<any>
+
+export interface ProjectionOptions {
+  /** Where a failing `apply` is reported. @default JSON lines to stderr */
+  log?: Logger
+}
+
+export interface ProjectionSources {
+  readonly store: EventStore
+  readonly bus: BroadcastRing
+}
+
+export interface StartProjectionOptions {
+  /** Events read from the store per page while rebuilding or catching up. @default 1000 */
+  pageSize?: number
+}
+
+export type WaitForOptions = WaitOptions
+
+export interface ProjectionCounters {
+  readonly name: string
+  readonly position: number
+  /** Head of the bus minus this projection's position: how far the read model trails. */
+  readonly lag: number
+  readonly lagged: number
+  readonly failures: number
+}
+
+/**
+ * A running projection: the server makes one per definition, and handlers reach it with
+ * `ctx.app.projection(definition)`: `.state`, `.position`, `.waitFor(position)`. `start()` rebuilds it from the
+ * store and follows the bus (the Follower's rule: it never misses an event); all it adds is
+ * applying a batch. One run at a time per object.
+ */
+export class Projection<State> implements ProjectionDefinition<State> {
+  readonly name: string
+  readonly initial: () => State
+  readonly apply: (state: State, event: StoredEvent) => State
+  readonly events?: readonly string[]
+  readonly canHandle?: (event: StoredEvent) => boolean
+  #state: State
+  readonly #watermark: Watermark
+  readonly #follower: Follower
+  #bus: BroadcastRing | null = null
+  #failures = 0
+  readonly #log: Logger
+
+  constructor(definition: ProjectionDefinition<State>, options: ProjectionOptions = {}) {
+    this.name = definition.name
+    this.initial = definition.initial
+    this.apply = definition.apply
+    this.events = definition.events
+    this.canHandle = definition.canHandle
+    this.#state = definition.initial()
+    this.#log = options.log ?? createLogger()
+    this.#watermark = new Watermark(`projection "${this.name}"`)
+    this.#follower = new Follower(
+      `projection "${this.name}"`,
+      { handle: (batch) => this.#applyBatch(batch) },
+      { log: this.#log },
+    )
+  }
+
+  get state(): State {
+    return this.#state
+  }
+
+  /** The global position of the last event this state reflects. */
+  get position(): number {
+    return this.#watermark.position
+  }
+
+  get isRunning(): boolean {
+    return this.#follower.isRunning
+  }
+
+  counters(): ProjectionCounters {
+    const position = this.position
+    const head = this.isRunning ? (this.#bus?.position ?? position) : position
+    return {
+      name: this.name,
+      position,
+      lag: Math.max(0, head - position),
+      lagged: this.#follower.counters().lagged,
+      failures: this.#failures,
+    }
+  }
+
+  /** Rebuilds from the store, then follows the bus until `stop()` or the bus closes. */
+  async start(sources: ProjectionSources, options: StartProjectionOptions = {}): Promise<void> {
+    const { pageSize = 1_000 } = options
+    if (this.isRunning) throw new Error(`Cannot start projection "${this.name}": it is already running`)
+    this.#bus = sources.bus
+    this.#state = this.initial()
+    this.#watermark.open(0)
+    await this.#follower.start({ ...sources, watermark: this.#watermark }, { batchSize: pageSize })
+  }
+
+  /** Stops following the bus; pending `waitFor` calls reject (see Watermark). */
+  async stop(): Promise<void> {
+    await this.#follower.stop()
+  }
+
+  /** Resolves once the state reflects `position` (read-your-writes after a command). */
+  waitFor(position: number, options: WaitForOptions = {}): Promise<void> {
+    return this.#watermark.waitFor(position, options)
+  }
+
+  #applyBatch(batch: Batch): void {
+    if (batch.kind === 'lagged') return // a follower with a store catches up instead
+    for (const event of batch.events) {
+      try {
+        this.#state = this.apply(this.#state, event)
+      } catch (error) {
+        // A faulty apply must not stall every reader waiting on this projection; it is counted and logged.
+        this.#failures++
+        this.#log.error(`Projection "${this.name}" failed to apply event`, {
+          position: event.position,
+          type: event.type,
+          error,
+        })
+      }
+    }
+    const last = batch.events.at(-1)
+    if (last) this.#watermark.advance(last.position)
+  }
+}
+
+export interface ProjectionDeclaration<State, Event extends StoredEvent> {
+  readonly name: string
+  readonly initial: () => State
+  /** Folds one event it handles; never called with other events. */
+  readonly apply: (state: State, event: Event) => State
+  /** The event types it folds; with none, `apply` sees every event. */
+  readonly events?: readonly Event['type'][]
+  /** With `events`: only events of streams of this type. */
+  readonly streamType?: string
+}
+
+/**
+ * Declares a projection (a definition, no state): the slice lists it in `projections`, the
+ * server runs it, handlers read it through `ctx.app.projection(definition)`. Declaring the
+ * event types it handles (like Emmett's `canHandle`) registers them and filters `apply`.
+ */
+export function defineProjection<State, Event extends StoredEvent = StoredEvent>(
+  declaration: ProjectionDeclaration<State, Event>,
+): ProjectionDefinition<State> {
+  const { name, initial, apply, events, streamType } = declaration
+  if (!events) return { name, initial, apply: apply as ProjectionDefinition<State>['apply'] }
+  const types: ReadonlySet<string> = new Set(events)
+  const canHandle = (event: StoredEvent): event is Event =>
+    types.has(event.type) && (streamType === undefined || event.stream.type === streamType)
+  return {
+    name,
+    initial,
+    events,
+    canHandle,
+    apply: (state, event) => (canHandle(event) ? apply(state, event) : state),
+  }
+}

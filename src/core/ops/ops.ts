@@ -1,0 +1,126 @@
+import type { Database } from 'bun:sqlite'
+import type { BroadcastRing } from '../eventsourcing/bus.ts'
+import type { CommandOutcome } from '../eventsourcing/commands.ts'
+import type { EventStore } from '../eventsourcing/store/event-store.ts'
+import type { ObservedReader } from '../runtime.ts'
+import type { RouteTable } from '../web/http/context.ts'
+import type { FeedRegistry } from '../web/sse/feed-registry.ts'
+import { type MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from './metrics.ts'
+
+export interface OpsOptions {
+  readonly db: Database
+  readonly store: EventStore
+  readonly bus: BroadcastRing
+  readonly feeds: FeedRegistry
+  /** Every reader of the log `/readyz` waits for (projections, analytics ingestion). */
+  readonly readers: () => readonly ObservedReader[]
+  readonly registry: MetricsRegistry
+}
+
+export interface Ops {
+  /** `/healthz` (liveness + position), `/readyz` (projections caught up) and `/metrics`, for the shell's route table. */
+  readonly routes: RouteTable
+  close(): void
+}
+
+/** Open feed connections, collected from the feed registry at scrape time. */
+export const SSE_CONNECTIONS = 'ironstar_sse_connections'
+
+const NO_STORE = { 'Cache-Control': 'no-store' }
+const PROCESS_START_SECONDS = Math.round(Date.now() / 1000 - process.uptime())
+
+function countSessions(db: Database): number {
+  try {
+    const row = db.query('SELECT count(*) AS n FROM sessions WHERE expires_at > ?').get(Date.now()) as { n: number }
+    return row.n
+  } catch {
+    return 0 // No sessions table (an app without the web shell's migration) means no sessions.
+  }
+}
+
+/** Wires operational endpoints and scrape-time metrics for one running server; `close()` unregisters them. */
+export function createOps({ db, store, bus, feeds, readers, registry }: OpsOptions): Ops {
+  const unregister: Array<() => void> = []
+  const appended = registry.counter('ironstar_events_appended_total', undefined, {
+    help: 'Events committed to the event store by this process',
+  })
+  const removeListener = store.onCommit((events) => appended.inc(events.length))
+  unregister.push(
+    // Read from this server's feeds at scrape time: no bookkeeping on the hot path.
+    registry.collect(SSE_CONNECTIONS, 'gauge', () => [{ value: feeds.counters().connections }], {
+      help: 'Open SSE feed connections',
+    }),
+    registry.collect('ironstar_sse_overflows_total', 'counter', () => [{ value: feeds.counters().overflows }], {
+      help: 'Feed clients cut off because they stopped reading (they reconnect and resync)',
+    }),
+    registry.collect('ironstar_sse_renders_total', 'counter', () => [{ value: feeds.counters().renders }], {
+      help: 'Feed views rendered (once per change and view, whatever the number of clients)',
+    }),
+    registry.collect('ironstar_ring_lagged_total', 'counter', () => [{ value: bus.counters().lagged }], {
+      help: 'Times a subscriber fell behind the broadcast ring and had to catch up from the store',
+    }),
+    registry.collect('ironstar_ring_subscribers', 'gauge', () => [{ value: bus.counters().subscribers }], {
+      help: 'Current broadcast ring subscribers',
+    }),
+    registry.collect('ironstar_global_position', 'gauge', () => [{ value: bus.position }], {
+      help: 'Global position of the last event published on the bus',
+    }),
+    registry.collect(
+      'ironstar_projection_lag_events',
+      'gauge',
+      () => readers().map((p) => ({ labels: { projection: p.name }, value: Math.max(0, bus.position - p.position) })),
+      { help: 'Events a projection trails the bus head by' },
+    ),
+    registry.collect('ironstar_sessions', 'gauge', () => [{ value: countSessions(db) }], {
+      help: 'Unexpired sessions',
+    }),
+    // The two standard process metrics dashboards expect: memory and restarts (a start time that moves).
+    registry.collect('process_resident_memory_bytes', 'gauge', () => [{ value: process.memoryUsage.rss() }], {
+      help: 'Resident memory of the process in bytes',
+    }),
+    registry.collect('process_start_time_seconds', 'gauge', () => [{ value: PROCESS_START_SECONDS }], {
+      help: 'Start time of the process since the Unix epoch in seconds',
+    }),
+  )
+
+  const routes: RouteTable = {
+    '/healthz': {
+      GET: async () => Response.json({ status: 'ok', position: await store.headPosition() }, { headers: NO_STORE }),
+    },
+    '/readyz': {
+      GET: async () => {
+        const head = await store.headPosition()
+        const projections = readers()
+        const behind = projections.filter((p) => !p.isRunning || p.position < head)
+        const body = {
+          status: behind.length === 0 ? 'ready' : 'catching-up',
+          position: head,
+          projections: Object.fromEntries(projections.map((p) => [p.name, p.position])),
+        }
+        return Response.json(body, { status: behind.length === 0 ? 200 : 503, headers: NO_STORE })
+      },
+    },
+    '/metrics': {
+      GET: () => new Response(registry.render(), { headers: { 'Content-Type': PROMETHEUS_CONTENT_TYPE, ...NO_STORE } }),
+    },
+  }
+
+  return {
+    routes,
+    close() {
+      removeListener?.()
+      for (const remove of unregister) remove()
+    },
+  }
+}
+
+/** For `new CommandHandler(store, { observe: observeCommand })`: the command latency histogram. */
+export function observeCommand(outcome: CommandOutcome, registry: MetricsRegistry): void {
+  registry
+    .histogram(
+      'ironstar_command_duration_seconds',
+      { stream_type: outcome.streamType, outcome: outcome.outcome },
+      { help: 'Command latency from load to durable commit' },
+    )
+    .observe(outcome.durationMs / 1000)
+}

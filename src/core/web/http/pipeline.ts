@@ -1,0 +1,44 @@
+import type { AppContext } from '../../app-context.ts'
+import type { MetricsRegistry } from '../../ops/metrics.ts'
+import { compose, type Next } from './compose.ts'
+import type { NavItem } from './context.ts'
+import { callRoute } from './middleware/call-route.ts'
+import { errorAnswers } from './middleware/error-answers.ts'
+import { headWithoutBody } from './middleware/head-request.ts'
+import { originChecks } from './middleware/origin-checks.ts'
+import { requestLog } from './middleware/request-log.ts'
+import { requestMetrics } from './middleware/request-metrics.ts'
+import { securityHeaders } from './middleware/security-headers.ts'
+import { type SessionCookieOptions, sessionCookie } from './middleware/session-cookie.ts'
+import type { OriginPolicy } from './origin.ts'
+import type { RequestLogger } from './request-log.ts'
+
+export interface PipelineOptions {
+  readonly app: AppContext
+  readonly nav: readonly NavItem[]
+  readonly originPolicy: () => OriginPolicy
+  readonly cookie: SessionCookieOptions
+  readonly isHttpsOnly: boolean
+  readonly metrics: MetricsRegistry
+  readonly log?: RequestLogger
+}
+
+/**
+ * Every request's way through the app, outermost first. What comes in is the exchange
+ * (`createExchange`: id, clock, URL, route match, cookies, lazy session); what reaches the route
+ * is its RequestContext. Each step is in its own module under `middleware/`.
+ */
+export function requestPipeline(options: PipelineOptions): Next {
+  return compose(
+    [
+      ...(options.log ? [requestLog(options.log)] : []), // sees the final status and error id
+      requestMetrics(options.metrics),
+      headWithoutBody, // after the headers below, so HEAD carries them too
+      securityHeaders(options), // on every answer, error pages included
+      sessionCookie(options.cookie), // also on an error page, if the handler made a session
+      errorAnswers({ nav: options.nav, log: options.app.log }), // every throw below, through the one error table
+      originChecks(options.originPolicy), // host (421), then CSRF (403), before any handler runs
+    ],
+    callRoute(options), // 404, 405, or the route's handler with its context
+  )
+}

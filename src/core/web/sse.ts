@@ -1,0 +1,128 @@
+import type { StoredEvent } from '../eventsourcing/events.ts'
+import { negotiateEncoding } from './sse/compression.ts'
+import { type FeedConnection, feedHeaders } from './sse/feed-connection.ts'
+import type { FeedView, ViewSource } from './sse/feed-hub.ts'
+import { sessionOf } from './sse/feed-owner.ts'
+import type { FeedRefusal, FeedRegistry } from './sse/feed-registry.ts'
+import { readResumePoint } from './sse/resume.ts'
+
+export type { FeedCounters, FeedLimits } from './sse/feed-registry.ts'
+export { FeedRegistry } from './sse/feed-registry.ts'
+
+/** What `serveFeed` needs from the request context (web-shell's RequestContext fits). */
+export interface FeedContext {
+  readonly url?: URL
+  /** The server's feeds (`app.feeds`), with the limits from its config. */
+  readonly app: { readonly feeds: FeedRegistry }
+  /** Bun's server, to lift its idle timeout for this request; without it keep-alives must beat the timeout. */
+  readonly server?: { timeout(request: Request, seconds: number): void }
+}
+
+export interface FeedOptions {
+  /**
+   * Names the view: connections with the same key share one render and the same bytes, so the
+   * key must include whatever the view depends on (e.g. `todos:${listId}`, or a session id for
+   * a per-user view).
+   */
+  key: string
+  /**
+   * True for events that can change this view; others never cause a render.
+   * @default the events its projections declare they handle (every event if one declares none)
+   */
+  isRelevant?: (event: StoredEvent) => boolean
+  /** The whole region as HTML with `id`s (a fat morph). Pure and synchronous. */
+  render: () => string
+  /** The projections `render` reads; the feed waits for them to reach an event before rendering. */
+  projections?: readonly ViewSource[]
+  /** Re-render on the clock, every this many ms, instead of on events (a view of the process, not the log). */
+  everyMs?: number
+}
+
+/** Relevance a view gets from what its projections declare: unsure means relevant. */
+function declaredRelevance(sources: readonly ViewSource[]): (event: StoredEvent) => boolean {
+  const checks = sources.map((source) => source.canHandle)
+  if (checks.length === 0 || checks.some((check) => check === undefined)) return () => true
+  return (event) => checks.some((check) => check?.(event))
+}
+
+/**
+ * Answers a Datastar feed request (`data-init="@get('/todos/feed?since=42')"`): a long-lived
+ * SSE stream of `datastar-patch-elements` events, each with `id: <global position>`.
+ *
+ * - Resumes from `Last-Event-ID` (reconnect) or `?since=` (the position the page rendered at):
+ *   one fat morph if the view changed since, nothing otherwise; with neither, one fat morph.
+ * - Then one fat morph per relevant change (rendered once per key), and one after a lag.
+ * - Keep-alive comments, brotli/gzip when accepted, and a bounded queue per client.
+ * - HEAD, a refusal (503 when full or shutting down, 429 past the per-session bound) and a
+ *   client already gone open nothing. `options` may be a function, called only when the feed
+ *   really opens (so a view keyed by the session creates none for those).
+ */
+export async function serveFeed(
+  req: Request,
+  ctx: FeedContext,
+  options: FeedOptions | (() => FeedOptions),
+): Promise<Response> {
+  const url = ctx.url ?? new URL(req.url)
+  const resume = readResumePoint(req, url)
+  if (!resume.ok) return plain(400, resume.error)
+  const admitted = admit(req, ctx)
+  if (admitted instanceof Response) return admitted
+
+  const { key, render, projections = [], everyMs, ...rest } = typeof options === 'function' ? options() : options
+  const { registry, encoding, owner } = admitted
+  if (everyMs !== undefined) {
+    const { connection, hub } = registry.openClock({ key, render, everyMs }, encoding, owner)
+    endOnAbort(req, connection)
+    hub.join(connection)
+    return connection.response
+  }
+  const isRelevant = rest.isRelevant ?? declaredRelevance(projections)
+  const view: FeedView = { key, isRelevant, render, sources: projections }
+  const { connection, hub } = registry.open(view, encoding, owner)
+  endOnAbort(req, connection)
+  hub.join(connection, resume.since).catch((error: unknown) => {
+    registry.log.error(`Cannot start feed "${key}"`, { error })
+    connection.end('shutdown')
+  })
+  return connection.response
+}
+
+interface Admitted {
+  readonly registry: FeedRegistry
+  readonly encoding: ReturnType<typeof negotiateEncoding>
+  readonly owner: string | null
+}
+
+const REFUSALS: Record<FeedRefusal, (registry: FeedRegistry) => Response> = {
+  closed: () => plain(503, 'Cannot open feed: the server is shutting down', { 'Retry-After': '1' }),
+  full: () => plain(503, 'Cannot open feed: too many feeds are open', { 'Retry-After': '5' }),
+  'session-full': (registry) =>
+    plain(
+      429,
+      `Cannot open feed: this session has ${registry.limits.maxPerSession} feeds open, the most it may; close a tab and try again`,
+      { 'Retry-After': '5' },
+    ),
+}
+
+/** The checks every feed passes before anything is opened; HEAD gets a GET's status and headers here. */
+function admit(req: Request, ctx: FeedContext): Admitted | Response {
+  const registry = ctx.app.feeds
+  const owner = sessionOf(req)
+  const refusal = registry.refusal(owner)
+  if (refusal) return REFUSALS[refusal](registry)
+  const encoding = negotiateEncoding(req.headers.get('accept-encoding'))
+  if (req.method === 'HEAD') return new Response(null, { headers: feedHeaders(registry.encodingFor(encoding)) })
+  if (req.signal.aborted) return plain(499, 'Cannot open feed: the client has gone')
+  // Bun closes a response that sends nothing for `idleTimeout` seconds (10 by default).
+  ctx.server?.timeout(req, 0)
+  return { registry, encoding, owner }
+}
+
+/** A client that leaves before or while the response is sent releases its feed (the stream's cancel does too). */
+function endOnAbort(req: Request, connection: FeedConnection): void {
+  req.signal.addEventListener('abort', () => connection.end('client-gone'), { once: true })
+}
+
+function plain(status: number, message: string, headers: Record<string, string> = {}): Response {
+  return new Response(message, { status, headers: { 'Content-Type': 'text/plain; charset=utf-8', ...headers } })
+}

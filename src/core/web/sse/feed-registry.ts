@@ -1,0 +1,250 @@
+import type { BroadcastRing } from '../../eventsourcing/bus.ts'
+import type { EventStore } from '../../eventsourcing/store/event-store.ts'
+import { createLogger, type Logger } from '../../ops/log.ts'
+import { ClockHub, type ClockView } from './clock-hub.ts'
+import type { CompressorOptions, FeedEncoding } from './compression.ts'
+import { KEEP_ALIVE } from './encode.ts'
+import { FeedConnection, type FeedEndReason } from './feed-connection.ts'
+import { FeedHub, type FeedView } from './feed-hub.ts'
+import type { ChangedSinceOptions } from './resume.ts'
+
+export interface FeedLimits {
+  /** Interval of the keep-alive comment. @default 15000 */
+  keepAliveMs?: number
+  /** Bytes queued for one client before it is cut off (it reconnects and resyncs). @default 1048576 */
+  maxBufferedBytes?: number
+  /** Open feed connections at most; more get 503. @default 20000 */
+  maxConnections?: number
+  /** Open feed connections per session (browser tabs, every feed counted); more get 429. @default 16 */
+  maxPerSession?: number
+  /**
+   * Compressed connections at most. A compressor keeps its window and tables per connection
+   * (about 0.3–0.4 MiB), so past this many, feeds are sent uncompressed. @default 1000
+   */
+  maxCompressed?: number
+  compression?: CompressorOptions
+  scan?: ChangedSinceOptions
+}
+
+/** What the feeds of one server share: its bus and store, its logger, and the limits from its config. */
+export interface FeedRegistryOptions {
+  readonly bus: BroadcastRing
+  readonly store: EventStore
+  readonly limits?: FeedLimits
+  /** @default JSON lines to stderr */
+  readonly log?: Logger
+}
+
+/** A hub as the registry sees it: driven by events (FeedHub) or by a clock (ClockHub). */
+interface Hub {
+  readonly key: string
+  readonly connections: number
+  leave(connection: FeedConnection): void
+  counters(): { readonly lagged: number; readonly renders: number }
+}
+
+/** Why a feed cannot open now. */
+export type FeedRefusal = 'closed' | 'full' | 'session-full'
+
+export interface FeedCounters {
+  readonly connections: number
+  /** Of which compressed. */
+  readonly compressed: number
+  readonly hubs: number
+  readonly opened: number
+  readonly lagged: number
+  readonly renders: number
+  /** Clients cut off for not reading. */
+  readonly overflows: number
+}
+
+type ResolvedLimits = Required<Omit<FeedLimits, 'compression' | 'scan'>> & Pick<FeedLimits, 'compression' | 'scan'>
+
+/** Where an open connection is counted: its hub and its session. */
+interface Registration {
+  readonly hub: Hub
+  readonly owner: string | null
+}
+
+/**
+ * The feeds of one server (`app.feeds`): hubs by view key, the connection bounds (in all and
+ * per session), and one keep-alive timer for every connection (a timer per connection would
+ * cost memory at ten thousand clients). The server makes it from its config and closes it.
+ */
+export class FeedRegistry {
+  readonly #bus: BroadcastRing
+  readonly #store: EventStore
+  readonly #log: Logger
+  readonly #limits: ResolvedLimits
+  readonly #hubs = new Map<string, Hub>()
+  readonly #registrations = new Map<FeedConnection, Registration>()
+  /** Open connections per session; an entry lives only while its session has one. */
+  readonly #perOwner = new Map<string, number>()
+  #timer: ReturnType<typeof setInterval> | null = null
+  #opened = 0
+  #overflows = 0
+  #lagged = 0
+  #renders = 0
+  #closed = false
+  #compressed = 0
+
+  constructor({ bus, store, limits = {}, log = createLogger() }: FeedRegistryOptions) {
+    const {
+      keepAliveMs = 15_000,
+      maxBufferedBytes = 1_048_576,
+      maxConnections = 20_000,
+      maxPerSession = 16,
+      maxCompressed = 1_000,
+      ...rest
+    } = limits
+    this.#bus = bus
+    this.#store = store
+    this.#log = log
+    this.#limits = { keepAliveMs, maxBufferedBytes, maxConnections, maxPerSession, maxCompressed, ...rest }
+  }
+
+  /** The server's logger, for failures of the feeds it serves. */
+  get log(): Logger {
+    return this.#log
+  }
+
+  get limits(): Readonly<ResolvedLimits> {
+    return this.#limits
+  }
+
+  get isClosed(): boolean {
+    return this.#closed || this.#bus.isClosed
+  }
+
+  /** Shutdown: refuses new feeds and ends the open ones with a reset, so browsers reconnect elsewhere or later. */
+  close(): void {
+    if (this.#closed) return
+    this.#closed = true
+    for (const connection of [...this.#registrations.keys()]) connection.end('shutdown')
+  }
+
+  /** Why a connection for `owner` (a session, or null without one) cannot open now; null if it can. */
+  refusal(owner: string | null): FeedRefusal | null {
+    if (this.isClosed) return 'closed'
+    if (this.#registrations.size >= this.#limits.maxConnections) return 'full'
+    if (owner !== null && (this.#perOwner.get(owner) ?? 0) >= this.#limits.maxPerSession) return 'session-full'
+    return null
+  }
+
+  /** The encoding a connection would get: the client's choice while compressed slots are free. */
+  encodingFor(accepted: FeedEncoding | null): FeedEncoding | null {
+    return accepted && this.#compressed < this.#limits.maxCompressed ? accepted : null
+  }
+
+  counters(): FeedCounters {
+    let lagged = this.#lagged
+    let renders = this.#renders
+    for (const hub of this.#hubs.values()) {
+      lagged += hub.counters().lagged
+      renders += hub.counters().renders
+    }
+    return {
+      connections: this.#registrations.size,
+      compressed: this.#compressed,
+      hubs: this.#hubs.size,
+      opened: this.#opened,
+      lagged,
+      renders,
+      overflows: this.#overflows,
+    }
+  }
+
+  /** Opens a connection on the view's hub (created, and subscribed to the bus, if new). */
+  open(
+    view: FeedView,
+    accepted: FeedEncoding | null,
+    owner: string | null,
+  ): { connection: FeedConnection; hub: FeedHub } {
+    const hub = this.#hubFor(view.key, FeedHub, () => {
+      return new FeedHub(this.#bus, this.#store, view, {
+        onEmpty: (empty) => this.#forget(empty),
+        scan: this.#limits.scan,
+        log: this.#log,
+      })
+    })
+    return { connection: this.#connect(accepted, { hub, owner }), hub }
+  }
+
+  /** Opens a connection on a view the clock drives (the monitor): one render per tick for all its clients. */
+  openClock(
+    view: ClockView,
+    accepted: FeedEncoding | null,
+    owner: string | null,
+  ): { connection: FeedConnection; hub: ClockHub } {
+    const hub = this.#hubFor(view.key, ClockHub, () => {
+      return new ClockHub(view, {
+        position: () => this.#bus.position,
+        onEmpty: (empty) => this.#forget(empty),
+        log: this.#log,
+      })
+    })
+    return { connection: this.#connect(accepted, { hub, owner }), hub }
+  }
+
+  #hubFor<H extends Hub>(key: string, kind: abstract new (...args: never[]) => H, create: () => H): H {
+    const found = this.#hubs.get(key)
+    if (found instanceof kind) return found
+    if (found) throw new Error(`Cannot open feed "${key}": a feed of another kind has that key`)
+    const hub = create()
+    this.#hubs.set(key, hub)
+    return hub
+  }
+
+  #connect(accepted: FeedEncoding | null, registration: Registration): FeedConnection {
+    const encoding = this.encodingFor(accepted)
+    if (encoding) this.#compressed++
+    const connection = new FeedConnection({
+      encoding,
+      maxBufferedBytes: this.#limits.maxBufferedBytes,
+      compression: this.#limits.compression,
+      onEnd: (ended, reason) => this.#release(ended, reason),
+    })
+    this.#registrations.set(connection, registration)
+    const { owner } = registration
+    if (owner !== null) this.#perOwner.set(owner, (this.#perOwner.get(owner) ?? 0) + 1)
+    this.#opened++
+    this.#timer ??= setInterval(() => this.#keepAlive(), this.#limits.keepAliveMs)
+    return connection
+  }
+
+  #keepAlive(): void {
+    const claimedBy = performance.now() - this.#limits.keepAliveMs
+    for (const connection of this.#registrations.keys()) {
+      // Unsent for a whole interval: the response was dropped, and nothing else would ever release it.
+      if (!connection.isClaimed && connection.openedAt <= claimedBy) connection.end('client-gone')
+      else connection.write(KEEP_ALIVE)
+    }
+  }
+
+  /** The one way out of the registry; idempotent, since a connection ends only once. */
+  #release(connection: FeedConnection, reason: FeedEndReason): void {
+    const registration = this.#registrations.get(connection)
+    if (!registration) return
+    this.#registrations.delete(connection)
+    if (connection.encoding) this.#compressed--
+    if (reason === 'overflow') this.#overflows++
+    const { owner, hub } = registration
+    if (owner !== null) {
+      const left = (this.#perOwner.get(owner) ?? 1) - 1
+      if (left > 0) this.#perOwner.set(owner, left)
+      else this.#perOwner.delete(owner)
+    }
+    hub.leave(connection)
+    if (this.#registrations.size === 0 && this.#timer) {
+      clearInterval(this.#timer)
+      this.#timer = null
+    }
+  }
+
+  #forget(hub: Hub): void {
+    // Keep the totals of hubs that emptied so the counters only ever grow.
+    this.#lagged += hub.counters().lagged
+    this.#renders += hub.counters().renders
+    if (this.#hubs.get(hub.key) === hub) this.#hubs.delete(hub.key)
+  }
+}

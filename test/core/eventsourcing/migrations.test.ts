@@ -1,0 +1,76 @@
+import { afterEach, describe, expect, it } from 'bun:test'
+import { readdirSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { openDatabase } from '../../../src/core/eventsourcing/database.ts'
+import { migrate, parseMigrations, SchemaTooNewError } from '../../../src/core/eventsourcing/migrations.ts'
+import { migrations } from '../../../src/migrations.ts'
+import { makeTempDir } from '../../fixtures/store.ts'
+
+let dir = ''
+afterEach(() => rmSync(dir, { recursive: true, force: true }))
+
+describe('migrate', () => {
+  it('applies every migration to a fresh file, then a re-run changes nothing', () => {
+    dir = makeTempDir()
+    const db = openDatabase(join(dir, 'a.sqlite'))
+    const first = migrate(db, migrations)
+    expect(first.applied).toEqual(migrations.map((m) => m.version))
+    const tables = db.query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'table'").all()
+    expect(tables.map((t) => t.name)).toContain('events')
+    const second = migrate(db, migrations)
+    expect(second.applied).toEqual([])
+    const recorded = db.query<{ n: number }, []>('SELECT count(*) AS n FROM schema_migrations').get()
+    expect(recorded?.n).toBe(migrations.length)
+    db.close()
+  })
+
+  it('the events table has both uniqueness constraints', () => {
+    dir = makeTempDir()
+    const db = openDatabase(join(dir, 'a.sqlite'))
+    migrate(db, migrations)
+    const insert = db.query(
+      `INSERT INTO events (event_id, stream_type, stream_id, stream_version, event_type, payload, created_at)
+       VALUES (?, 's', '1', ?, 'T', '{}', 'now')`,
+    )
+    insert.run('e1', 1)
+    expect(() => insert.run('e1', 2)).toThrow('UNIQUE')
+    expect(() => insert.run('e2', 1)).toThrow('UNIQUE')
+    expect(() => insert.run('e3', 0)).toThrow('CHECK')
+    db.close()
+  })
+
+  it('refuses a database migrated past what this build knows', () => {
+    dir = makeTempDir()
+    const path = join(dir, 'a.sqlite')
+    const db = openDatabase(path)
+    migrate(db, migrations)
+    const future = parseMigrations({
+      ...Object.fromEntries(migrations.map((m) => [`${String(m.version).padStart(4, '0')}_${m.name}.sql`, m.sql])),
+      [`${String(migrations.length + 1).padStart(4, '0')}_future.sql`]: 'CREATE TABLE future (x)',
+    })
+    migrate(db, future)
+    expect(() => migrate(db, migrations)).toThrow(SchemaTooNewError)
+    expect(() => migrate(db, migrations)).toThrow(`schema version ${migrations.length + 1}`)
+    db.close()
+  })
+
+  it('rolls back a failing migration and records nothing for it', () => {
+    dir = makeTempDir()
+    const db = openDatabase(join(dir, 'a.sqlite'))
+    const broken = parseMigrations({ '0001_ok.sql': 'CREATE TABLE a (x)', '0002_bad.sql': 'CREATE TABLE b (x); NOPE' })
+    expect(() => migrate(db, broken)).toThrow()
+    const recorded = db.query<{ v: number }, []>('SELECT max(version) AS v FROM schema_migrations').get()
+    expect(recorded?.v).toBe(1)
+    expect(db.query("SELECT name FROM sqlite_master WHERE name = 'b'").get()).toBeNull()
+    db.close()
+  })
+
+  it('lists every file of migrations/ in src/migrations.ts', () => {
+    const files = readdirSync(join(import.meta.dir, '../../../migrations')).filter((f) => f.endsWith('.sql'))
+    expect(migrations.length).toBe(files.length)
+  })
+
+  it('parseMigrations() refuses gaps in the numbering', () => {
+    expect(() => parseMigrations({ '0001_a.sql': '', '0003_c.sql': '' })).toThrow('expected version 2')
+  })
+})
