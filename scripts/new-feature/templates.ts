@@ -160,7 +160,7 @@ const routes = (n: FeatureNames) => `import { z } from 'zod'
 import { commandRoute, type Rejection } from '../../core/web/http/command.ts'
 import type { Handler, RequestContext, RouteTable } from '../../core/web/http/context.ts'
 import { parseParams } from '../../core/web/http/input.ts'
-import { serveFeed } from '../../core/web/sse.ts'
+import { feedRoute } from '../../core/web/sse.ts'
 import { layout, page } from '../../core/web/ui/layout.ts'
 import { addItemInput, ${constName(n, 'STREAM')}, type ${n.pascal}Command, ${n.camel}Decider } from './domain.ts'
 import { ${n.camel}Projection } from './projection.ts'
@@ -175,14 +175,11 @@ const show: Handler = function show${n.pascal}(_req, ctx) {
 }
 
 /** One view for everyone; it re-renders on the events the projection handles. */
-const feed: Handler = function ${n.camel}Feed(req, ctx) {
-  const projection = readModel(ctx)
-  return serveFeed(req, ctx, {
-    key: '${n.kebab}',
-    projections: [projection],
-    render: () => ${n.camel}Region(projection.state).value,
-  })
-}
+const feed = feedRoute((ctx) => ({
+  key: '${n.kebab}',
+  projections: [readModel(ctx)],
+  render: () => ${n.camel}Region(readModel(ctx).state).value,
+}))
 
 const run = (ctx: RequestContext, command: ${n.pascal}Command) =>
   ctx.app.commands.handle(${n.camel}Decider, ${constName(n, 'STREAM')}, command)
@@ -209,7 +206,6 @@ const add = commandRoute({
 })
 
 const remove = commandRoute({
-  input: z.object({}),
   redirect: '/${n.kebab}',
   waitFor: ${n.camel}Projection,
   handle(_input, ctx) {

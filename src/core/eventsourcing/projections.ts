@@ -150,11 +150,14 @@ export class Projection<State> implements ProjectionDefinition<State> {
   }
 }
 
-export interface ProjectionDeclaration<State, Event extends StoredEvent> {
+/** A slice's own event type (`{ type, data }`); `apply` sees it as stored, with stream and position. */
+type DomainEvent = { readonly type: string }
+
+export interface ProjectionDeclaration<State, Event extends DomainEvent> {
   readonly name: string
   readonly initial: () => State
   /** Folds one event it handles; never called with other events. */
-  readonly apply: (state: State, event: Event) => State
+  readonly apply: (state: State, event: StoredEvent & Event) => State
   /** The event types it folds; with none, `apply` sees every event. */
   readonly events?: readonly Event['type'][]
   /** With `events`: only events of streams of this type. */
@@ -166,13 +169,13 @@ export interface ProjectionDeclaration<State, Event extends StoredEvent> {
  * server runs it, handlers read it through `ctx.app.projection(definition)`. Declaring the
  * event types it handles (like Emmett's `canHandle`) registers them and filters `apply`.
  */
-export function defineProjection<State, Event extends StoredEvent = StoredEvent>(
+export function defineProjection<State, Event extends DomainEvent = StoredEvent>(
   declaration: ProjectionDeclaration<State, Event>,
 ): ProjectionDefinition<State> {
   const { name, initial, apply, events, streamType } = declaration
   if (!events) return { name, initial, apply: apply as ProjectionDefinition<State>['apply'] }
   const types: ReadonlySet<string> = new Set(events)
-  const canHandle = (event: StoredEvent): event is Event =>
+  const canHandle = (event: StoredEvent): event is StoredEvent & Event =>
     types.has(event.type) && (streamType === undefined || event.stream.type === streamType)
   return {
     name,

@@ -1,4 +1,5 @@
-import type { StoredEvent } from '../eventsourcing/events.ts'
+import { type StoredEvent, type StreamRef, streamKey } from '../eventsourcing/events.ts'
+import type { Handler, RequestContext } from './http/context.ts'
 import { negotiateEncoding } from './sse/compression.ts'
 import { type FeedConnection, feedHeaders } from './sse/feed-connection.ts'
 import type { FeedView, ViewSource } from './sse/feed-hub.ts'
@@ -30,6 +31,8 @@ export interface FeedOptions {
    * @default the events its projections declare they handle (every event if one declares none)
    */
   isRelevant?: (event: StoredEvent) => boolean
+  /** Without `isRelevant`: only events of these streams (and of the types its projections declare). */
+  streams?: readonly StreamRef[]
   /** The whole region as HTML with `id`s (a fat morph). Pure and synchronous. */
   render: () => string
   /** The projections `render` reads; the feed waits for them to reach an event before rendering. */
@@ -43,6 +46,14 @@ function declaredRelevance(sources: readonly ViewSource[]): (event: StoredEvent)
   const checks = sources.map((source) => source.canHandle)
   if (checks.length === 0 || checks.some((check) => check === undefined)) return () => true
   return (event) => checks.some((check) => check?.(event))
+}
+
+/** Declared relevance, narrowed to the given streams when there are any. */
+function defaultRelevance(sources: readonly ViewSource[], streams?: readonly StreamRef[]) {
+  const declared = declaredRelevance(sources)
+  if (!streams) return declared
+  const keys: ReadonlySet<string> = new Set(streams.map(streamKey))
+  return (event: StoredEvent) => keys.has(streamKey(event.stream)) && declared(event)
 }
 
 /**
@@ -76,7 +87,7 @@ export async function serveFeed(
     hub.join(connection)
     return connection.response
   }
-  const isRelevant = rest.isRelevant ?? declaredRelevance(projections)
+  const isRelevant = rest.isRelevant ?? defaultRelevance(projections, rest.streams)
   const view: FeedView = { key, isRelevant, render, sources: projections }
   const { connection, hub } = registry.open(view, encoding, owner)
   endOnAbort(req, connection)
@@ -85,6 +96,13 @@ export async function serveFeed(
     connection.end('shutdown')
   })
   return connection.response
+}
+
+/** A route that serves a feed; `options` is built from the request only when the feed really opens. */
+export function feedRoute(options: (ctx: RequestContext) => FeedOptions): Handler {
+  return function feed(req, ctx) {
+    return serveFeed(req, ctx, () => options(ctx))
+  }
 }
 
 interface Admitted {

@@ -8,7 +8,7 @@ import {
   globalCounterStream,
   sessionCounterStream,
 } from '../../../src/features/counter/domain.ts'
-import { counterProjection, globalCount, sessionCount } from '../../../src/features/counter/projection.ts'
+import { counterProjection } from '../../../src/features/counter/projection.ts'
 import { openTestStore, type TestStore } from '../../fixtures/store.ts'
 
 let t: TestStore
@@ -41,9 +41,10 @@ describe('counter projection', () => {
 
   it('counts the global counter and each session apart, even for concurrent commands', async () => {
     const state = replay(await writeHistory())
-    expect(globalCount(state)).toBe(3)
-    expect(sessionCount(state, 'ada')).toBe(2)
-    expect(sessionCount(state, 'bob')).toBe(1)
-    expect(sessionCount(state, 'nobody')).toBe(0)
+    expect(state.get(globalCounterStream.id)).toBe(3)
+    expect(state.get(sessionCounterStream('ada').id)).toBe(2)
+    expect(state.get(sessionCounterStream('bob').id)).toBe(1)
+    expect(state.get(sessionCounterStream('nobody').id)).toBeUndefined()
+    expect([...state.keys()].sort()).toEqual(['global', 'session-ada', 'session-bob'])
   })
 })

@@ -55,4 +55,18 @@ describe('counter routes', () => {
     expect(events[0]?.data).toContain('counter-global')
     expect(events[0]?.data).toContain('counter-session')
   })
+
+  it("a session's feed re-renders for the shared counter and its own, not for another session's", async () => {
+    const [ada, bob] = [app.client(), app.client()]
+    await ada.get('/counter')
+    const feed = ada.feed('/counter/feed', 1200)
+    await Bun.sleep(300)
+    await bob.post('/counter/session/increment')
+    await Bun.sleep(200)
+    await ada.post('/counter/session/increment')
+    await Bun.sleep(200)
+    await ada.post('/counter/global/increment')
+    const events = await feed
+    expect(events.length).toBe(3)
+  })
 })

@@ -1,4 +1,4 @@
-import type { z } from 'zod'
+import { z } from 'zod'
 import { RuleViolation } from '../../errors.ts'
 import type { AnyProjectionDefinition } from '../../eventsourcing/projections.ts'
 import type { Html } from '../html.ts'
@@ -33,9 +33,11 @@ export function commandRejected(ctx: RequestContext, views: RejectionViews): Res
   return new Response(views.page().value, { status: 422, headers })
 }
 
+const NO_FIELDS = z.object({})
+
 export interface CommandRouteOptions<Schema extends z.ZodType> {
-  /** Parses the input; failures are shown next to their fields. */
-  input: Schema
+  /** Parses the input; failures are shown next to their fields. @default no fields (a button) */
+  input?: Schema
   /**
    * Runs the command; may return a string (where a plain form should be redirected) or the
    * command's result (what `waitFor` waits for).
@@ -55,8 +57,8 @@ export interface CommandRouteOptions<Schema extends z.ZodType> {
  * field (or the whole form), re-render the form with the message next to the field and
  * write nothing.
  */
-export function commandRoute<Schema extends z.ZodType>(options: CommandRouteOptions<Schema>): Handler {
-  const { input, handle, redirect, rejected, waitFor } = options
+export function commandRoute<Schema extends z.ZodType = z.ZodObject>(options: CommandRouteOptions<Schema>): Handler {
+  const { input = NO_FIELDS as unknown as Schema, handle, redirect, rejected, waitFor } = options
   return async function command(req, ctx) {
     let values: Readonly<Record<string, unknown>> = {}
     try {
