@@ -1,7 +1,9 @@
 /**
  * Scaffolds a feature slice: `bun run new:feature <name>` writes src/features/<name>/ (domain,
  * projection, views, routes, index), its tests under test/features/<name>/, and registers the
- * slice in src/app.ts. The new slice builds, serves /<name>, and passes its own tests.
+ * slice in src/app.ts. The new slice builds, serves /<name>, passes its own tests, and passes
+ * `bun run lint` and `bun run typecheck` as written: the script formats what it wrote with the
+ * project's Biome (line breaks and import order depend on the name's length and spelling).
  *
  *   bun run new:feature shopping-list [--root <project dir>]
  */
@@ -29,6 +31,21 @@ export function registerSlice(appSource: string, n: FeatureNames): string {
 
 export interface ScaffoldResult {
   readonly written: readonly string[]
+  /** Why the written files could not be formatted (Biome missing or failing), if they could not. */
+  readonly formatError?: string
+}
+
+/** Runs `biome check --write` (format, sort imports, safe fixes) on the given project files. */
+export function formatFiles(root: string, paths: readonly string[]): string | undefined {
+  const biome = join(root, 'node_modules/.bin/biome')
+  if (!existsSync(biome)) return 'Biome is not installed (run `bun install`), so the files are not formatted'
+  const result = Bun.spawnSync([biome, 'check', '--write', '--no-errors-on-unmatched', ...paths], {
+    cwd: root,
+    stdout: 'pipe',
+    stderr: 'pipe',
+  })
+  if (result.exitCode === 0) return undefined
+  return `biome check --write failed:\n${result.stderr.toString()}${result.stdout.toString()}`.trim()
 }
 
 export function scaffold(name: string, root: string): ScaffoldResult {
@@ -47,7 +64,8 @@ export function scaffold(name: string, root: string): ScaffoldResult {
   }
   writeFileSync(appPath, app)
   written.push('src/app.ts')
-  return { written }
+  const formatError = formatFiles(root, written)
+  return formatError ? { written, formatError } : { written }
 }
 
 if (import.meta.main) {
@@ -58,8 +76,9 @@ if (import.meta.main) {
     process.exit(2)
   }
   try {
-    const { written } = scaffold(name, resolve(values.root ?? join(import.meta.dir, '..')))
+    const { written, formatError } = scaffold(name, resolve(values.root ?? join(import.meta.dir, '..')))
     for (const path of written) console.log(`wrote ${path}`)
+    if (formatError) console.warn(`\n${formatError}\nThen run: bun run fix`)
     console.log(`\nNext: bun test test/features/${name} && bun run dev, then open /${name}`)
   } catch (error) {
     console.error((error as Error).message)

@@ -1,9 +1,9 @@
 import { afterAll, describe, expect, it } from 'bun:test'
-import { cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { featureNames } from '../../scripts/new-feature/names.ts'
 import { registerSlice, scaffold } from '../../scripts/new-feature.ts'
+import { copyProject } from '../fixtures/project-copy.ts'
 
 const ROOT = join(import.meta.dir, '../..')
 const dirs: string[] = []
@@ -11,16 +11,31 @@ afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
 })
 
-/** A throwaway copy of the project (sources, migrations, config), sharing node_modules. */
-function copyProject(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'ironstar-scaffold-'))
+const SCAFFOLD_FILES = ['src', 'migrations', 'package.json', 'tsconfig.json', 'bunfig.toml', 'biome.json', '.gitignore']
+
+/**
+ * A throwaway copy of what the scaffold, lint, typecheck and the generated tests read: the
+ * sources, migrations and config (with the ignore file Biome reads), node_modules linked.
+ */
+function scaffoldCopy(): string {
+  const dir = copyProject('ironstar-scaffold-', SCAFFOLD_FILES)
   dirs.push(dir)
-  for (const path of ['src', 'migrations', 'package.json', 'tsconfig.json', 'bunfig.toml']) {
-    cpSync(join(ROOT, path), join(dir, path), { recursive: true })
-  }
-  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'))
   return dir
 }
+
+/** Runs a command in the copy; resolves to its exit code and everything it printed. */
+async function run(cwd: string, command: string[]): Promise<{ code: number; output: string }> {
+  const child = Bun.spawn(command, { cwd, stdout: 'pipe', stderr: 'pipe' })
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+    child.exited,
+  ])
+  return { code, output: `${command.join(' ')} exited ${code}\n${stdout}${stderr}` }
+}
+
+const gitStatus = () =>
+  Bun.spawnSync(['git', 'status', '--porcelain', '--untracked-files=all'], { cwd: ROOT }).stdout.toString()
 
 describe('featureNames', () => {
   it('featureNames() derives every spelling from a kebab-case name', () => {
@@ -53,37 +68,41 @@ describe('registerSlice', () => {
 })
 
 describe('scaffold', () => {
-  it('scaffold() writes a slice that is registered and passes its own generated tests', async () => {
-    const dir = copyProject()
-    const { written } = scaffold('shopping-list', dir)
-    expect(written).toContain('src/features/shopping-list/domain.ts')
-    expect(written).toContain('src/app.ts')
+  it('scaffold() writes slices that pass lint, typecheck and their own tests, as written', async () => {
+    const before = gitStatus()
+    const dir = scaffoldCopy()
+    const names = ['poll', 'shopping-list', 'invoices']
+    for (const name of names) {
+      const { written, formatError } = scaffold(name, dir)
+      expect(formatError).toBeUndefined()
+      expect(written).toContain(`src/features/${name}/domain.ts`)
+      expect(written).toContain('src/app.ts')
+    }
 
-    const tests = Bun.spawnSync(['bun', 'test', 'test/features/shopping-list'], {
-      cwd: dir,
-      stderr: 'pipe',
-      stdout: 'pipe',
-    })
-    const summary = tests.stderr.toString()
-    expect(summary).toContain(' 0 fail')
-    expect(tests.exitCode).toBe(0)
+    // The checks read the files only, so they run side by side.
+    const [lint, typecheck, tests] = await Promise.all([
+      run(dir, ['bun', 'run', 'lint']),
+      run(dir, ['bun', 'run', 'typecheck']),
+      run(dir, ['bun', 'test', ...names.map((name) => `test/features/${name}/`)]),
+    ])
+    expect(lint.output).toContain('No fixes applied')
+    expect(lint.code, lint.output).toBe(0)
+    expect(typecheck.code, typecheck.output).toBe(0)
+    expect(tests.code, tests.output).toBe(0)
+    expect(tests.output).toContain(' 0 fail')
+    for (const name of names) expect(tests.output).toContain(`${name} routes`)
 
-    const listed = Bun.spawnSync(
-      [
-        'bun',
-        '-e',
-        "const { slices } = await import('./src/app.ts'); console.log(slices.map((s) => s.name).join(','))",
-      ],
-      {
-        cwd: dir,
-        stdout: 'pipe',
-      },
-    )
-    expect(listed.stdout.toString().trim().split(',')).toContain('shopping-list')
+    const listed = await run(dir, [
+      'bun',
+      '-e',
+      "const { slices } = await import('./src/app.ts'); console.log(slices.map((s) => s.name).join(','))",
+    ])
+    for (const name of names) expect(listed.output).toContain(name)
+    expect(gitStatus()).toBe(before)
   }, 60_000)
 
   it('scaffold() refuses to overwrite an existing feature', () => {
-    const dir = copyProject()
+    const dir = scaffoldCopy()
     expect(() => scaffold('todo', dir)).toThrow(/src\/features\/todo exists/)
   })
 })
