@@ -125,15 +125,27 @@ export interface ${n.pascal}ViewOptions {
   readonly text?: string
 }
 
+/**
+ * The add form: the input grows, the button stays beside it. \`data-bind:text\` ties the field to
+ * the \`text\` signal, so the \`{"text":""}\` a Datastar add answers with empties it.
+ */
+function addForm(options: ${n.pascal}ViewOptions): Html {
+  const errorId = '${n.kebab}-text-error'
+  return html\`<form method="post" action="/${n.kebab}" class="inline-form" data-indicator:_busy data-on:submit="@post('/${n.kebab}', {contentType: 'form'})">
+      <div class="field">
+        <label class="visually-hidden" for="${n.kebab}-text">New item</label>
+        <input id="${n.kebab}-text" class="input" name="text" maxlength="\${MAX_TEXT_LENGTH}" value="\${options.text ?? ''}" placeholder="New item" autocomplete="off" data-bind:text
+          \${options.error ? html\`aria-invalid="true" aria-describedby="\${errorId}"\` : ''}>
+      </div>
+      <button type="submit" class="button button--primary" data-attr:aria-busy="$_busy">Add</button>
+    </form>
+    <p id="\${errorId}" class="field-error" role="alert">\${options.error ?? ''}</p>\`
+}
+
 /** The region the feed re-renders whole (\`#${n.kebab}-region\`). Ids come from entity ids. */
 export function ${n.camel}Region(state: ${n.pascal}State, options: ${n.pascal}ViewOptions = {}): Html {
   return html\`<section id="${n.kebab}-region" class="card stack">
-    <form method="post" action="/${n.kebab}" class="cluster" data-indicator:_busy data-on:submit="@post('/${n.kebab}', {contentType: 'form'})">
-      <label class="visually-hidden" for="${n.kebab}-text">New item</label>
-      <input id="${n.kebab}-text" class="input" name="text" maxlength="\${MAX_TEXT_LENGTH}" value="\${options.text ?? ''}" placeholder="New item" autocomplete="off" \${options.error ? html\`aria-invalid="true"\` : ''}>
-      <button type="submit" class="button button--primary" data-attr:aria-busy="$_busy">Add</button>
-    </form>
-    <p class="field-error" role="alert">\${options.error ?? ''}</p>
+    \${addForm(options)}
     <ul>
       \${state.items.map(
         (item) => html\`<li id="${n.kebab}-\${item.id}" class="cluster">
@@ -147,9 +159,12 @@ export function ${n.camel}Region(state: ${n.pascal}State, options: ${n.pascal}Vi
   </section>\`
 }
 
-/** The page: \`data-init\` opens the feed from the position the page was rendered at. */
+/**
+ * The page: \`data-init\` opens the feed from the position the page was rendered at, and
+ * \`data-signals\` holds the field's text (outside the region, so a morph keeps it).
+ */
 export function ${n.camel}Page(state: ${n.pascal}State, position: number, options: ${n.pascal}ViewOptions = {}): Html {
-  return html\`<div class="example" data-init="@get(\${js(\`/${n.kebab}/feed?since=\${position}\`)})">
+  return html\`<div class="example" data-signals="\${js({ text: options.text ?? '', _busy: false })}" data-init="@get(\${js(\`/${n.kebab}/feed?since=\${position}\`)})">
     <header class="example__header"><h1>${n.title}</h1></header>
     \${${n.camel}Region(state, options)}
   </div>\`
@@ -197,13 +212,19 @@ function rejected(ctx: RequestContext, rejection: Rejection) {
 }
 
 // \`waitFor\`: the answer waits until the read model shows the change, so the redirected page does too.
-const add = commandRoute({
+const addCommand = commandRoute({
   input: addItemInput,
   redirect: '/${n.kebab}',
   waitFor: ${n.camel}Projection,
   rejected,
   handle: ({ text }, ctx) => run(ctx, { type: 'Add${n.pascal}Item', id: Bun.randomUUIDv7(), text, at: new Date().toISOString() }),
 })
+
+/** After an add through Datastar, a JSON answer merges \`text: ''\` into the signals: the field clears. */
+const add: Handler = async function add${n.pascal}Item(req, ctx) {
+  const response = await addCommand(req, ctx)
+  return ctx.isDatastar && response.status === 204 ? Response.json({ text: '' }) : response
+}
 
 const remove = commandRoute({
   redirect: '/${n.kebab}',
@@ -229,6 +250,12 @@ export const ${n.camel} = defineSlice({
   name: '${n.kebab}',
   projections: [${n.camel}Projection],
   routes: ${n.camel}Routes,
-  nav: { href: '/${n.kebab}', label: '${n.title}' },
+  // \`icon\`: any name in src/core/ui/icons.ts; \`description\` (and an optional \`badge\`) fill the landing card.
+  nav: {
+    href: '/${n.kebab}',
+    label: '${n.title}',
+    icon: 'package',
+    description: '${n.title}: add and remove items, live in every tab',
+  },
 })
 `

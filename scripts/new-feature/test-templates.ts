@@ -53,14 +53,20 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-const post = (path: string, body: Record<string, string>) =>
-  fetch(new URL(path, server.url), { method: 'POST', body: new URLSearchParams(body), redirect: 'manual' })
+const post = (path: string, body: Record<string, string>, headers: Record<string, string> = {}) =>
+  fetch(new URL(path, server.url), { method: 'POST', body: new URLSearchParams(body), headers, redirect: 'manual' })
 
 describe('${n.kebab} routes', () => {
   it('adds an item through a plain form and shows it on the page', async () => {
     const response = await post('/${n.kebab}', { text: 'First item' })
     expect(response.status).toBe(303)
     expect(await (await fetch(new URL('/${n.kebab}', server.url))).text()).toContain('First item')
+  })
+  it('answers a Datastar add with an empty text signal, so the field clears', async () => {
+    const response = await post('/${n.kebab}', { text: 'Second item' }, { 'Datastar-Request': 'true' })
+    expect(response.status).toBe(200)
+    expect(await response.json()).toEqual({ text: '' })
+    expect(await (await fetch(new URL('/${n.kebab}', server.url))).text()).toContain('Second item')
   })
   it('refuses blank text with 422 and the message, writing nothing', async () => {
     const before = await server.app.store.headPosition()
