@@ -72,6 +72,29 @@ describe.skipIf(!hasDatastar)('analytics with Datastar', () => {
   )
 
   it(
+    'shows the query just run after a reload',
+    async () => {
+      const context = await h.newSession()
+      const { page, problems } = await openPage(context, '/analytics/explore', { feed: '/analytics/explore/feed' })
+      const runAndSee = async (sql: string, value: string) => {
+        await page.locator('#sql').fill(sql)
+        await page.locator('#analytics-editor button[type=submit]').click()
+        await page.locator('.analytics-result td', { hasText: value }).waitFor({ timeout: 5_000 })
+      }
+      await runAndSee('SELECT 111 AS a', '111')
+      await runAndSee('SELECT 222 AS b', '222')
+      await page.reload()
+      await page.locator('.analytics-result td', { hasText: '222' }).waitFor({ timeout: 5_000 })
+
+      await runAndSee('SELECT 333 AS c', '333')
+      expect(await page.locator('.analytics-result pre').textContent()).toBe('SELECT 333 AS c')
+      expect(problems.consoleErrors).toEqual([])
+      expect(problems.failedRequests).toEqual([])
+    },
+    E2E_TIMEOUT_MS,
+  )
+
+  it(
     'shows the progress of a slow query live and cancels it',
     async () => {
       const context = await h.newSession()

@@ -11,7 +11,7 @@ import { sessionKey } from '../../core/web/session-key.ts'
 import { serveFeed } from '../../core/web/sse.ts'
 import { layout } from '../../core/web/ui/layout.ts'
 import { queryDecider, queryStream, runQueryInput } from './domain.ts'
-import { historyOf, isQueryEvent, queryHistoryProjection } from './history.ts'
+import { historyOf, isQueryEvent, type QueryEntry, queryHistoryProjection } from './history.ts'
 import { analyticsOf } from './service.ts'
 import { dashboardPage, dashboardRegion } from './views/dashboard.ts'
 import {
@@ -26,6 +26,8 @@ import {
 const idParams = z.object({ id: z.uuid() })
 const pageQuery = z.object({
   q: z.uuid().optional().catch(undefined),
+  /** The newest query when the page was rendered (feeds only): a newer one replaces `q`. */
+  after: z.uuid().optional().catch(undefined),
   view: z.enum(['table', 'chart']).catch('table'),
 })
 
@@ -54,13 +56,20 @@ const dashboardFeed: Handler = function dashboardFeed(req, ctx) {
 
 const queryHistory = (ctx: RequestContext) => ctx.app.projection(queryHistoryProjection)
 
+/** The query named by `q`, unless none is named or the visitor has run a newer one than `after`: then the newest. */
+function selectedQuery(history: readonly QueryEntry[], q: string | undefined, after: string | undefined) {
+  const newest = history[0]
+  const ranSince = after !== undefined && newest !== undefined && newest.id !== after
+  return q && !ranSince ? history.find((entry) => entry.id === q) : newest
+}
+
 function exploreView(ctx: RequestContext, extra: Partial<ExploreView> = {}): ExploreView {
   const { analytics, runner } = analyticsOf(ctx)
-  const { q, view } = pageQuery.parse(Object.fromEntries(ctx.url.searchParams))
+  const { q, after, view } = pageQuery.parse(Object.fromEntries(ctx.url.searchParams))
   const history = historyOf(queryHistory(ctx).state, sessionKey(ctx.session))
   return {
     history,
-    selected: q ? history.find((entry) => entry.id === q) : history[0],
+    selected: selectedQuery(history, q, after),
     view: view as ResultView,
     runner,
     sandbox: analytics.db.sandbox,
@@ -78,12 +87,12 @@ function ownerOf(ctx: RequestContext, event: StoredEvent): string | undefined {
   return queryHistory(ctx).state.byId.get(event.stream.id)?.owner
 }
 
-/** Per visitor (and per selected query and view): only this visitor's query events matter. */
+/** Per visitor (and per selected query, newest query at render, and view): only this visitor's query events matter. */
 const exploreFeed: Handler = function exploreFeed(req, ctx) {
   const owner = sessionKey(ctx.session)
-  const { q, view } = pageQuery.parse(Object.fromEntries(ctx.url.searchParams))
+  const { q, after, view } = pageQuery.parse(Object.fromEntries(ctx.url.searchParams))
   return serveFeed(req, ctx, {
-    key: `analytics/explore/${owner}/${q ?? 'latest'}/${view}`,
+    key: `analytics/explore/${owner}/${q ?? 'latest'}/${after ?? 'none'}/${view}`,
     isRelevant: (event) => isQueryEvent(event) && ownerOf(ctx, event) === owner,
     projections: [queryHistory(ctx)],
     render: () => exploreRegion(exploreView(ctx)).value,

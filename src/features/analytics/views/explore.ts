@@ -130,8 +130,21 @@ function sandboxNote(view: Pick<ExploreView, 'sandbox' | 'sampleViews'>): Html {
   </details>`
 }
 
+/**
+ * The feed shows what the page shows (`q`) until this visitor runs a query newer than the
+ * page's newest (`after`): then it shows that one, so Run always brings its own result.
+ */
+function feedUrl(view: ExploreView): string {
+  const params = new URLSearchParams()
+  if (view.selected) params.set('q', view.selected.id)
+  const newest = view.history[0]
+  if (newest) params.set('after', newest.id)
+  params.set('view', view.view)
+  return `/analytics/explore/feed?${params}`
+}
+
 export function explorePage(view: ExploreView): Html {
-  const feed = `/analytics/explore/feed?${new URLSearchParams({ ...(view.selected ? { q: view.selected.id } : {}), view: view.view })}`
+  const feed = feedUrl(view)
   return html`<div class="example analytics-page" data-init="@get(${js(feed)})">
     <header class="example__header">
       <h1>${icon('database')} Explore</h1>
