@@ -72,7 +72,7 @@ describe.skipIf(!hasDatastar)('analytics with Datastar', () => {
   )
 
   it(
-    'shows the query just run after a reload',
+    'shows the query just run after a reload, and clears the message of an earlier refused run',
     async () => {
       const context = await h.newSession()
       const { page, problems } = await openPage(context, '/analytics/explore', { feed: '/analytics/explore/feed' })
@@ -86,8 +86,14 @@ describe.skipIf(!hasDatastar)('analytics with Datastar', () => {
       await page.reload()
       await page.locator('.analytics-result td', { hasText: '222' }).waitFor({ timeout: 5_000 })
 
+      await page.locator('#sql').fill('DROP TABLE events')
+      await page.locator('#analytics-editor button[type=submit]').click()
+      await page.locator('#sql-error').waitFor({ timeout: 5_000 })
       await runAndSee('SELECT 333 AS c', '333')
       expect(await page.locator('.analytics-result pre').textContent()).toBe('SELECT 333 AS c')
+      expect(await page.locator('#sql-error').count()).toBe(0)
+      expect(await page.locator('#sql').getAttribute('aria-invalid')).toBeNull()
+      expect(await page.locator('#sql').inputValue()).toBe('SELECT 333 AS c')
       expect(problems.consoleErrors).toEqual([])
       expect(problems.failedRequests).toEqual([])
     },

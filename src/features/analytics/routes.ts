@@ -120,7 +120,7 @@ async function checkedSql(analytics: Analytics, sql: string): Promise<string> {
   }
 }
 
-const runQuery = commandRoute({
+const runQueryCommand = commandRoute({
   input: runQueryInput,
   rejected,
   async handle({ sql }, ctx) {
@@ -142,6 +142,20 @@ const runQuery = commandRoute({
     return `/analytics/explore?q=${queryId}`
   },
 })
+
+/**
+ * A Datastar run that was accepted morphs the editor back without the message a refused run
+ * left next to the field (the feed shows the result; it never re-renders the editor). It holds
+ * the query just run, as the page does after a reload.
+ */
+const runQuery: Handler = async function runQuery(req, ctx) {
+  const response = await runQueryCommand(req, ctx)
+  if (!ctx.isDatastar || response.status !== 204) return response
+  const { analytics } = analyticsOf(ctx)
+  const [justRun] = historyOf(queryHistory(ctx).state, sessionKey(ctx.session))
+  const editor = { sql: justRun?.sql, sandbox: analytics.db.sandbox, sampleViews: analytics.sampleViews }
+  return htmlResponse(editorForm(editor))
+}
 
 /** The session's own query, else 404: another session's query ids are not this one's business. */
 function ownQuery(ctx: RequestContext, action: string) {

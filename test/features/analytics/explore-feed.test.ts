@@ -58,7 +58,7 @@ describe('Explore after a history exists', () => {
       const feed = await client.open(await feedOf(client, target))
       try {
         const response = await client.post('/analytics/explore', { sql: 'SELECT 303 AS c' }, { datastar: true })
-        expect(response.status).toBe(204)
+        expect(response.status).toBe(200)
         const pane = await nextResult(feed, (html) => html.includes('SELECT 303 AS c') && html.includes('completed'))
         expect(pane).not.toBeNull()
       } finally {
@@ -78,6 +78,29 @@ describe('Explore after a history exists', () => {
       expect(pane).toContain('SELECT 404 AS a')
     } finally {
       feed.close()
+    }
+  })
+})
+
+describe('Explore field errors', () => {
+  it('clears the message of a refused run once a later run is accepted', async () => {
+    const client = app.client()
+    await client.get('/analytics/explore')
+    const refused = await client.post('/analytics/explore', { sql: 'DROP TABLE events' }, { datastar: true })
+    expect(refused.headers.get('ironstar-status')).toBe('422')
+    expect(await refused.text()).toContain('id="sql-error"')
+
+    const accepted = await client.post('/analytics/explore', { sql: 'SELECT 606 AS fine' }, { datastar: true })
+    expect(accepted.status).toBe(200)
+    const editor = await accepted.text()
+    expect(editor).toStartWith('<form id="analytics-editor"')
+    expect(editor).toContain('SELECT 606 AS fine</textarea>')
+    expect(editor).not.toContain('sql-error')
+    expect(editor).not.toContain('aria-invalid')
+    // Let the query finish before the server stops.
+    const deadline = Date.now() + 5_000
+    while (!(await (await client.get('/analytics/explore')).text()).includes('>606</td>') && Date.now() < deadline) {
+      await Bun.sleep(25)
     }
   })
 })
