@@ -39,6 +39,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadConfig } from '../../../src/config.ts'
+import { parseElementsPatch, SseConnection } from '../../../src/core/testing/sse-client.ts'
 import { ${n.camel} } from '../../../src/features/${n.kebab}/index.ts'
 import { type RunningServer, startServer } from '../../../src/server.ts'
 
@@ -77,6 +78,20 @@ describe('${n.kebab} routes', () => {
   })
   it('answers 404 when removing an item that is not there', async () => {
     expect((await post('/${n.kebab}/nope/remove', {})).status).toBe(404)
+  })
+  it('pushes the re-rendered region to an open feed when an item is added', async () => {
+    // Opened from the head, as a page rendered now would: the next event is the add's morph.
+    const since = await server.app.store.headPosition()
+    const feed = await SseConnection.open(new URL(\`/${n.kebab}/feed?since=\${since}\`, server.url))
+    try {
+      expect(feed.response.headers.get('content-type')).toContain('text/event-stream')
+      await post('/${n.kebab}', { text: 'Live item' })
+      const event = await feed.next(5_000)
+      expect(event?.event).toBe('datastar-patch-elements')
+      expect(event && parseElementsPatch(event).elements).toContain('Live item')
+    } finally {
+      feed.close()
+    }
   })
 })
 `
