@@ -34,6 +34,10 @@ export const CONFIG_VARIABLES = {
   BODY_LIMIT_BYTES: { schema: positiveInt.default(65_536), help: 'Largest command request body' },
   PAYLOAD_LIMIT_BYTES: { schema: positiveInt.default(1_048_576), help: 'Largest serialised event payload' },
   SESSION_MAX_AGE_DAYS: { schema: positiveInt.default(30), help: 'Session cookie lifetime' },
+  IDEMPOTENCY_WINDOW_SECONDS: {
+    schema: positiveInt.default(86_400),
+    help: 'How long a command answered under an Idempotency-Key is replayed for that key',
+  },
   IRONSTAR_CACHE_DIR: {
     schema: z.string().min(1).optional(),
     help: 'Where the binary extracts DuckDB once (default $XDG_CACHE_HOME/ironstar, else ~/.cache/ironstar)',
@@ -68,6 +72,8 @@ export interface Config {
   readonly bodyLimitBytes: number
   readonly payloadLimitBytes: number
   readonly sessionMaxAgeSeconds: number
+  /** How long a command's answer under an `Idempotency-Key` is kept and replayed. */
+  readonly idempotencyWindowSeconds: number
   /** DuckDB limits; absent in hand-built configs (tests), where the analytics defaults apply. */
   readonly analytics?: {
     readonly timeoutMs: number
@@ -106,6 +112,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     bodyLimitBytes: values.BODY_LIMIT_BYTES,
     payloadLimitBytes: values.PAYLOAD_LIMIT_BYTES,
     sessionMaxAgeSeconds: values.SESSION_MAX_AGE_DAYS * 86_400,
+    idempotencyWindowSeconds: values.IDEMPOTENCY_WINDOW_SECONDS,
     analytics: {
       timeoutMs: values.ANALYTICS_TIMEOUT_MS,
       rowLimit: values.ANALYTICS_ROW_LIMIT,

@@ -6,6 +6,7 @@ describe('loadConfig', () => {
     const config = loadConfig({})
     expect(config).toMatchObject({ port: 3000, host: '127.0.0.1', dataDir: './data', env: 'development' })
     expect(config.sessionMaxAgeSeconds).toBe(30 * 86_400)
+    expect(config.idempotencyWindowSeconds).toBe(86_400)
   })
 
   it('reads values from the environment', () => {
@@ -27,6 +28,7 @@ describe('loadConfig', () => {
     ['PORT', 'abc'],
     ['PORT', '70000'],
     ['RING_CAPACITY', '0'],
+    ['IDEMPOTENCY_WINDOW_SECONDS', '-5'],
     ['IRONSTAR_ENV', 'staging'],
     ['PUBLIC_ORIGIN', 'https://app.example.com/app'],
     ['PUBLIC_ORIGIN', 'ftp://app.example.com'],
