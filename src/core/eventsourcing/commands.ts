@@ -1,5 +1,6 @@
 import { LruMap } from '../bounded-map.ts'
 import { isExpectedError, UnexpectedError, VersionConflict } from '../errors.ts'
+import { CommandIdScopes } from './command-ids.ts'
 import { type Decider, decideAll, fold } from './decider.ts'
 import { type NewEvent, type StoredEvent, type StreamRef, streamKey } from './events.ts'
 import type { EventStore } from './store/event-store.ts'
@@ -54,6 +55,7 @@ export class CommandHandler {
   readonly #maxRetries: number
   readonly #observe: ((outcome: CommandOutcome) => void) | undefined
   readonly #listeners = new Set<(outcome: CommandOutcome) => void>()
+  readonly #ids = new CommandIdScopes()
 
   constructor(store: EventStore, options: CommandHandlerOptions = {}) {
     const { cacheSize = 10_000, maxRetries = 5, observe } = options
@@ -72,8 +74,12 @@ export class CommandHandler {
     const started = performance.now()
     const report = (outcome: CommandOutcome['outcome']) =>
       this.#report({ streamType: stream.type, durationMs: performance.now() - started, outcome })
+    const commandId = options.commandId ?? this.#ids.next()
+    const identified = commandId === undefined ? options : { ...options, commandId }
     try {
-      const result = await this.#handleWithRetries(decider, stream, command, options)
+      const result =
+        (await this.#alreadyApplied(identified)) ??
+        (await this.#handleWithRetries(decider, stream, command, identified))
       report('ok')
       return result
     } catch (error) {
@@ -84,6 +90,14 @@ export class CommandHandler {
         ? error
         : new UnexpectedError(`Cannot handle command on stream "${streamKey(stream)}"`, { cause: error })
     }
+  }
+
+  /**
+   * Runs `work` so that every command it handles without a `commandId` gets one derived from
+   * `base` (`base.0`, `base.1`, … in call order): a retry of the same work writes nothing twice.
+   */
+  withCommandIds<T>(base: string, work: () => Promise<T>): Promise<T> {
+    return this.#ids.run(base, work)
   }
 
   /** Tells `listener` about every handled command from now on (analytics samples); returns the remover. */
@@ -101,6 +115,16 @@ export class CommandHandler {
   forget(stream?: StreamRef): void {
     if (stream) this.#cache.delete(streamKey(stream))
     else this.#cache.clear()
+  }
+
+  /**
+   * The first outcome of a command whose id was already applied, before deciding again: the
+   * state has moved on since (a retried delete would find nothing left to delete).
+   */
+  async #alreadyApplied({ commandId }: CommandOptions): Promise<CommandResult | null> {
+    const applied = commandId === undefined ? null : await this.#store.findCommand(commandId)
+    if (!applied) return null
+    return { events: applied.events, version: applied.nextVersion, position: applied.position, duplicate: true }
   }
 
   async #handleWithRetries<State, Command, Event extends NewEvent>(

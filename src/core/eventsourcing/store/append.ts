@@ -26,19 +26,22 @@ const FIND_COMMAND = 'SELECT first_position AS first, last_position AS last FROM
 const RECORD_COMMAND = `INSERT INTO command_log
   (command_id, stream_type, stream_id, first_position, last_position, created_at) VALUES (?, ?, ?, ?, ?, ?)`
 
+/** What a command id already wrote, as a duplicate append's result; null when the id is new. */
+export function findAppliedCommand(db: Database, registry: EventRegistry, commandId: string): AppendResult | null {
+  const original = db.query<{ first: number; last: number }, [string]>(FIND_COMMAND).get(commandId)
+  if (!original) return null
+  const events = readRange(db, registry, original.first, original.last)
+  return { events, nextVersion: events.at(-1)?.version ?? 0, position: original.last, duplicate: true }
+}
+
 /**
  * Writes one append inside the caller's transaction (and savepoint): idempotency check,
  * optimistic version check, inserts. Throws VersionConflict without writing on a mismatch.
  */
 export function appendInTransaction(db: Database, registry: EventRegistry, append: PreparedAppend): AppendResult {
   const { stream, expectedVersion, commandId } = append
-  if (commandId !== undefined) {
-    const original = db.query<{ first: number; last: number }, [string]>(FIND_COMMAND).get(commandId)
-    if (original) {
-      const events = readRange(db, registry, original.first, original.last)
-      return { events, nextVersion: events.at(-1)?.version ?? 0, position: original.last, duplicate: true }
-    }
-  }
+  const original = commandId === undefined ? null : findAppliedCommand(db, registry, commandId)
+  if (original) return original
 
   const current = db.query<{ v: number }, [string, string]>(STREAM_VERSION).get(stream.type, stream.id)?.v ?? 0
   if (expectedVersion !== 'any' && expectedVersion !== current) {

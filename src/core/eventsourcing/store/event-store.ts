@@ -47,6 +47,8 @@ export interface EventStore {
     events: readonly NewEvent[],
     options?: AppendOptions,
   ): Promise<AppendResult>
+  /** What an append with this command id wrote (`duplicate: true`), or null when none was made. */
+  findCommand(commandId: string): Promise<AppendResult | null>
   readStream(stream: StreamRef, fromVersion?: number): Promise<StoredEvent[]>
   readAll(options?: ReadAllOptions): Promise<StoredEvent[]>
   headPosition(): Promise<number>

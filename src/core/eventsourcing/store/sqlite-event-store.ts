@@ -3,7 +3,7 @@ import { OverloadedError, UnexpectedError, ValidationError } from '../../errors.
 import { createLogger, type Logger } from '../../ops/log.ts'
 import type { NewEvent, StoredEvent, StreamRef } from '../events.ts'
 import type { EventRegistry } from '../upcast.ts'
-import { appendInTransaction, type PreparedAppend } from './append.ts'
+import { appendInTransaction, findAppliedCommand, type PreparedAppend } from './append.ts'
 import type {
   AppendOptions,
   AppendResult,
@@ -82,6 +82,10 @@ export class SqliteEventStore implements EventStore {
     } catch (error) {
       return Promise.reject(error)
     }
+  }
+
+  async findCommand(commandId: string): Promise<AppendResult | null> {
+    return findAppliedCommand(this.#db, this.#registry, commandId)
   }
 
   async readStream(stream: StreamRef, fromVersion = 1): Promise<StoredEvent[]> {
