@@ -3,10 +3,12 @@
 import events from '../migrations/0001_events.sql' with { type: 'text' }
 import commandLog from '../migrations/0002_command_log.sql' with { type: 'text' }
 import sessions from '../migrations/0003_sessions.sql' with { type: 'text' }
+import idempotentRequests from '../migrations/0004_idempotent_requests.sql' with { type: 'text' }
 import { type Migration, parseMigrations } from './core/eventsourcing/migrations.ts'
 
 export const migrations: readonly Migration[] = parseMigrations({
   '0001_events.sql': events,
   '0002_command_log.sql': commandLog,
   '0003_sessions.sql': sessions,
+  '0004_idempotent_requests.sql': idempotentRequests,
 })

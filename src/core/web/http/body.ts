@@ -3,11 +3,14 @@ import { HttpError } from './errors.ts'
 import { assertValidText } from './valid-text.ts'
 
 /**
- * Reads a request body up to `limitBytes`. A declared Content-Length over the limit is refused
+ * Reads a request (or response) body up to `limitBytes`. A declared Content-Length over the limit is refused
  * before reading; a chunked body is counted as it streams and cut off at the limit, so a
  * client can never make the server buffer more than the limit.
  */
-export async function readBodyBytes(req: Request, limitBytes: number): Promise<Uint8Array<ArrayBuffer>> {
+export async function readBodyBytes(
+  req: Pick<Request, 'headers' | 'body'>,
+  limitBytes: number,
+): Promise<Uint8Array<ArrayBuffer>> {
   const tooLarge = () =>
     new PayloadTooLargeError(`Cannot accept request body: larger than ${limitBytes} bytes`, limitBytes)
   const declared = Number(req.headers.get('content-length') ?? '0')

@@ -5,6 +5,7 @@ import type { NavItem } from './context.ts'
 import { callRoute } from './middleware/call-route.ts'
 import { errorAnswers } from './middleware/error-answers.ts'
 import { headWithoutBody } from './middleware/head-request.ts'
+import { idempotencyKeys } from './middleware/idempotency-key.ts'
 import { originChecks } from './middleware/origin-checks.ts'
 import { requestLog } from './middleware/request-log.ts'
 import { requestMetrics } from './middleware/request-metrics.ts'
@@ -38,6 +39,7 @@ export function requestPipeline(options: PipelineOptions): Next {
       sessionCookie(options.cookie), // also on an error page, if the handler made a session
       errorAnswers({ nav: options.nav, log: options.app.log }), // every throw below, through the one error table
       originChecks(options.originPolicy), // host (421), then CSRF (403), before any handler runs
+      idempotencyKeys(options.app), // a command's first answer again for its key; errors above answer its refusals
     ],
     callRoute(options), // 404, 405, or the route's handler with its context
   )
