@@ -150,20 +150,20 @@ describe('bun run dev survives broken files and shows them in the open page', ()
     'a syntax error in a web component: the overlay names it, app.js stays served, and a changed script reloads',
     async () => {
       const page = await openConnected('/sortable')
-      await breakFile(page, 'web/components/sortable-list.ts', 'export const broken = (', 'browser')
+      await breakFile(page, 'src/features/sortable/web/sortable-list.ts', 'export const broken = (', 'browser')
       expect((await fetch(`${dev.baseUrl}/assets/app.js`)).status).toBe(200) // the last good bundle
 
       // Fixed back to the bytes the page already runs: nothing to reload, the overlay just goes.
-      dev.restore('web/components/sortable-list.ts')
+      dev.restore('src/features/sortable/web/sortable-list.ts')
       await expectNoOverlay(page)
       expect(await wasReloaded(page)).toBe(false)
       // A script that really changed reloads the page: a bundle cannot be swapped in place.
-      dev.append('web/components/sortable-list.ts', 'export const changedLater = 1')
+      dev.append('src/features/sortable/web/sortable-list.ts', 'export const changedLater = 1')
       await waitForReload(page)
       expect(await page.evaluate(() => customElements.get('sortable-list') !== undefined)).toBe(true)
       expect(dev.exitCode).toBeNull()
       await markNotReloaded(page)
-      dev.restore('web/components/sortable-list.ts')
+      dev.restore('src/features/sortable/web/sortable-list.ts')
       await waitForReload(page) // settled before the next test
       await page.context().close()
     },

@@ -49,10 +49,19 @@ describe('module boundaries', () => {
     expect(offenders).toEqual([])
   })
 
-  it('web/ never imports from src/', async () => {
+  it('web/ imports from src/ only the browser files slices keep in their own web/ folder', async () => {
+    const sliceBrowserFile = /^src\/features\/[^/]+\/web\//
     const offenders = (await sources('web/**/*.ts')).flatMap(([file, imports]) =>
-      imports.filter((i) => i.startsWith('src/')).map((i) => `${file} → ${i}`),
+      imports.filter((i) => i.startsWith('src/') && !sliceBrowserFile.test(i)).map((i) => `${file} → ${i}`),
     )
+    expect(offenders).toEqual([])
+  })
+
+  it("a slice's browser files import nothing of the server", async () => {
+    const offenders = (await sources('src/features/*/web/**/*.ts')).flatMap(([file, imports]) => {
+      const own = `${file.split('/').slice(0, 4).join('/')}/`
+      return imports.filter((i) => i.startsWith('src/') && !i.startsWith(own)).map((i) => `${file} → ${i}`)
+    })
     expect(offenders).toEqual([])
   })
 })

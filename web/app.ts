@@ -1,3 +1,3 @@
 // Browser entry: bundled by the dev asset build and by build.ts. Lit components register themselves on import.
 import './components/ironstar-chart.ts'
-import './components/sortable-list.ts'
+import '../src/features/sortable/web/sortable-list.ts'

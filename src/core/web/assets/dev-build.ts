@@ -33,6 +33,12 @@ export interface DevBuilderOptions {
   log?: Logger
 }
 
+/** A slice's file that goes into the browser bundle: its CSS, or anything under its `web/` folder. */
+export function isSliceBrowserFile(pathInFeatures: string): boolean {
+  const parts = pathInFeatures.split(/[\\/]/)
+  return pathInFeatures.endsWith('.css') || parts.slice(1, -1).includes('web')
+}
+
 /** The browser entries every Ironstar app has: `web/app.ts` and `web/styles/app.css`. */
 export const WEB_ENTRIES = ['app.ts', 'styles/app.css'] as const
 
@@ -90,7 +96,7 @@ export class DevAssetBuilder {
   /** Per entry, the last good output and the latest problems; separate builds so one broken entry spares the other. */
   readonly #entries = new Map<string, EntryOutput>()
   #current: Promise<DevBuild> | null = null
-  #watcher: FSWatcher | null = null
+  readonly #watchers: FSWatcher[] = []
   #timer: ReturnType<typeof setTimeout> | null = null
 
   constructor(webDir: string, { production = false, onBuild, log = loggerFor('development') }: DevBuilderOptions = {}) {
@@ -106,19 +112,30 @@ export class DevAssetBuilder {
     return this.#current
   }
 
-  /** Watches web/ recursively (and builds once now, so a broken file shows at start); saves come in bursts. */
+  /**
+   * Watches web/ recursively, and the slices' browser files (`src/features/<slice>/web/`, a slice's
+   * CSS) that web/ imports; builds once now, so a broken file shows at start. Saves come in bursts.
+   */
   watch(): void {
-    if (this.#watcher || !existsSync(this.#webDir)) return
+    if (this.#watchers.length > 0 || !existsSync(this.#webDir)) return
     void this.current()
-    this.#watcher = watch(this.#webDir, { recursive: true }, () => {
+    const schedule = () => {
       if (this.#timer) clearTimeout(this.#timer)
       this.#timer = setTimeout(() => this.#rebuild(), 60)
-    })
+    }
+    this.#watchers.push(watch(this.#webDir, { recursive: true }, schedule))
+    const features = join(dirname(this.#webDir), 'src', 'features')
+    if (!existsSync(features)) return
+    this.#watchers.push(
+      watch(features, { recursive: true }, (_event, file) => {
+        // Server files restart the process through bun --watch; only browser files need a new bundle.
+        if (file && isSliceBrowserFile(file)) schedule()
+      }),
+    )
   }
 
   close(): void {
-    this.#watcher?.close()
-    this.#watcher = null
+    for (const watcher of this.#watchers.splice(0)) watcher.close()
     if (this.#timer) clearTimeout(this.#timer)
   }
 
