@@ -22,6 +22,8 @@ export interface OriginPolicyOptions {
   readonly hostname: string
   /** The port it actually listens on (not 0). */
   readonly port: number
+  /** What the listener speaks, so the machine's own names get the origins browsers send. @default 'http:' */
+  readonly scheme?: 'http:' | 'https:'
 }
 
 const LOOPBACK = ['localhost', '127.0.0.1', '[::1]']
@@ -62,7 +64,8 @@ function hostForms(host: string, port: number, scheme: 'http:' | 'https:'): stri
   return isDefault ? [host, `${host}:${port}`] : [`${host}:${port}`]
 }
 
-export function createOriginPolicy({ publicOrigins, hostname, port }: OriginPolicyOptions): OriginPolicy {
+export function createOriginPolicy(options: OriginPolicyOptions): OriginPolicy {
+  const { publicOrigins, hostname, port, scheme: ownScheme = 'http:' } = options
   const origins = new Set<string>()
   const hosts = new Set<string>()
   for (const origin of publicOrigins) {
@@ -76,12 +79,12 @@ export function createOriginPolicy({ publicOrigins, hostname, port }: OriginPoli
   // The machine itself is always allowed: a health check, a tunnel, the reverse proxy next door.
   // An address is never a rebinding risk; only a DNS name an attacker controls is.
   for (const name of localHostNames(hostname)) {
-    for (const form of hostForms(name, port, 'http:')) {
+    for (const form of hostForms(name, port, ownScheme)) {
       hosts.add(form)
-      origins.add(`http://${form}`)
+      origins.add(`${ownScheme}//${form}`)
     }
   }
-  const listen = `http://${bracketed(hostname)}:${port}`
+  const listen = `${ownScheme}//${bracketed(hostname)}:${port}`
   return { origins, hosts, publicOrigins: publicOrigins.length > 0 ? publicOrigins : [listen] }
 }
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { networkInterfaces } from 'node:os'
 import { loadConfig } from '../../../../src/config.ts'
+import { createOriginPolicy } from '../../../../src/core/web/http/origin.ts'
 import { startServer } from '../../../../src/server.ts'
 import { startTestServer, type TestServer } from './test-slice.ts'
 
@@ -120,5 +121,24 @@ describe('production without PUBLIC_ORIGIN', () => {
     await expect(startServer(config)).rejects.toThrow(
       'Cannot serve in production without PUBLIC_ORIGIN: set it to the address visitors use',
     )
+  })
+})
+
+describe('the origin policy of a listener that speaks TLS', () => {
+  it("gives the machine's own names https origins, which is what its pages send", () => {
+    const policy = createOriginPolicy({ publicOrigins: [], hostname: '127.0.0.1', port: 3443, scheme: 'https:' })
+    expect([...policy.origins]).toContain('https://127.0.0.1:3443')
+    expect([...policy.origins]).toContain('https://localhost:3443')
+    expect([...policy.origins].some((origin) => origin.startsWith('http:'))).toBe(false)
+    expect(policy.publicOrigins).toEqual(['https://127.0.0.1:3443'])
+  })
+
+  it("leaves 443 out as browsers do, and not 80, which is plain HTTP's", () => {
+    const on443 = createOriginPolicy({ publicOrigins: [], hostname: 'localhost', port: 443, scheme: 'https:' })
+    expect(on443.origins.has('https://localhost')).toBe(true)
+    expect(on443.hosts.has('localhost')).toBe(true)
+    const on80 = createOriginPolicy({ publicOrigins: [], hostname: 'localhost', port: 80, scheme: 'https:' })
+    expect(on80.hosts.has('localhost')).toBe(false)
+    expect(on80.hosts.has('localhost:80')).toBe(true)
   })
 })
