@@ -21,8 +21,13 @@ export const CONFIG_VARIABLES = {
   HOST: { schema: z.string().min(1).default('127.0.0.1'), help: 'Interface to bind (0.0.0.0 for all)' },
   PUBLIC_ORIGIN: {
     schema: originList.optional(),
-    help: 'Origin(s) browsers use, e.g. https://app.example.com; required in production, else http://HOST:PORT',
+    help: 'Origin(s) browsers use, e.g. https://app.example.com; required in production, else http(s)://HOST:PORT',
   },
+  TLS_CERT: {
+    schema: z.string().min(1).optional(),
+    help: 'PEM certificate (chain) file: with TLS_KEY, serve HTTPS with HTTP/2 (and HTTP/1.1) on PORT',
+  },
+  TLS_KEY: { schema: z.string().min(1).optional(), help: 'PEM private key file of TLS_CERT' },
   DATA_DIR: { schema: z.string().min(1).default('./data'), help: 'Directory for the SQLite and DuckDB files' },
   IRONSTAR_ENV: {
     schema: z.enum(['development', 'production', 'test']).optional(),
@@ -65,6 +70,8 @@ export interface Config {
   readonly host: string
   /** PUBLIC_ORIGIN: what browsers' `Origin` and `Host` must be; empty means the listen address (not in production). */
   readonly publicOrigins?: readonly string[]
+  /** TLS_CERT and TLS_KEY: serve HTTPS (HTTP/2 and HTTP/1.1) instead of plain HTTP. */
+  readonly tls?: TlsFiles
   readonly dataDir: string
   readonly env: 'development' | 'production' | 'test'
   readonly ringCapacity: number
@@ -81,6 +88,12 @@ export interface Config {
     readonly memoryLimit: string
     readonly remotePrefixes: readonly string[]
   }
+}
+
+/** Paths of a PEM certificate (chain) and its private key; read and checked when the server starts. */
+export interface TlsFiles {
+  readonly certPath: string
+  readonly keyPath: string
 }
 
 export class ConfigError extends Error {
@@ -105,6 +118,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     port: values.PORT,
     host: values.HOST,
     publicOrigins: values.PUBLIC_ORIGIN ?? [],
+    ...tlsFiles(values.TLS_CERT, values.TLS_KEY),
     dataDir: values.DATA_DIR,
     env: values.IRONSTAR_ENV ?? nodeEnv,
     ringCapacity: values.RING_CAPACITY,
@@ -123,4 +137,14 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
         .filter(Boolean),
     },
   }
+}
+
+/** A certificate without its key (or the reverse) is a half-done setup: refuse it rather than serve plain HTTP. */
+function tlsFiles(certPath: string | undefined, keyPath: string | undefined): { tls?: TlsFiles } {
+  if (certPath === undefined && keyPath === undefined) return {}
+  if (certPath === undefined || keyPath === undefined) {
+    const [set, unset] = certPath === undefined ? ['TLS_KEY', 'TLS_CERT'] : ['TLS_CERT', 'TLS_KEY']
+    throw new ConfigError(`Cannot serve HTTPS with only ${set} set: set ${unset} too, or neither for plain HTTP`)
+  }
+  return { tls: { certPath, keyPath } }
 }

@@ -20,6 +20,7 @@ import { createShell } from './core/web/http/shell.ts'
 import { SessionStore } from './core/web/session.ts'
 import { FeedRegistry } from './core/web/sse.ts'
 import { migrations } from './migrations.ts'
+import { readTlsCredentials } from './tls.ts'
 
 /** How long shutdown waits for in-flight requests before closing their connections. */
 const SHUTDOWN_GRACE_MS = 10_000
@@ -57,6 +58,8 @@ export async function startServer(config: Config, options: StartServerOptions = 
       'Cannot serve in production without PUBLIC_ORIGIN: set it to the address visitors use, e.g. https://app.example.com',
     )
   }
+  // Read before anything opens: a bad certificate refuses the start with one sentence.
+  const tls = config.tls && listen ? readTlsCredentials(config.tls) : undefined
   const logger = options.logger ?? loggerFor(config.env)
   const metrics = new MetricsRegistry()
   const requestLine: RequestLogger = (line) => logger.info('request', { ...line })
@@ -108,11 +111,23 @@ export async function startServer(config: Config, options: StartServerOptions = 
   const platform = { ...assets.routes, ...ops.routes }
   let server: ReturnType<typeof Bun.serve> | undefined
   // The origin policy's port: the bound one, else UNBOUND_URL's (80, which browsers leave out).
-  const shell = createShell({ app, slices, sessions, platform, metrics, log, port: () => server?.port ?? 80 })
+  const shell = createShell({
+    app,
+    slices,
+    sessions,
+    platform,
+    metrics,
+    log,
+    port: () => server?.port ?? 80,
+    scheme: tls ? 'https:' : 'http:',
+  })
   if (listen) {
     server = Bun.serve({
       port: config.port,
       hostname: config.host,
+      // With a certificate: HTTPS, and HTTP/2 to clients that offer it through ALPN (every browser), so
+      // a browser's tabs share one connection instead of at most six HTTP/1.1 ones; HTTP/1.1 to the rest.
+      ...(tls ? { tls, http2: true } : {}),
       // Bun's router for the routes (the fast path), the same table matched again for the rest;
       // both go through the one pipeline, so every response gets its checks, headers and log line.
       // The dev reload WebSocket upgrade alone is Bun's own.

@@ -29,6 +29,8 @@ export interface ShellOptions {
   readonly log?: RequestLogger
   /** The port the app answers on (the origin policy's): the bound one once Bun.serve listens. */
   readonly port: () => number
+  /** How browsers reach the app itself: `https:` when it serves TLS. @default 'http:' */
+  readonly scheme?: 'http:' | 'https:'
 }
 
 type BunRoute = (req: BunRequest, server: Server<undefined>) => Promise<Response>
@@ -52,7 +54,8 @@ export interface Shell {
 const SHELL_ROUTES: RouteTable = { '/theme': { POST: setTheme } }
 
 /** Builds the HTTP shell: one route table and one request pipeline for Bun.serve and `fetch` alike. */
-export function createShell({ app, slices, sessions, platform = {}, metrics, log, port }: ShellOptions): Shell {
+export function createShell(options: ShellOptions): Shell {
+  const { app, slices, sessions, platform = {}, metrics, log, port, scheme = 'http:' } = options
   const router = new Router([
     { owner: 'shell', table: SHELL_ROUTES, kind: 'page' },
     { owner: 'platform', table: platform, kind: 'file' },
@@ -66,12 +69,13 @@ export function createShell({ app, slices, sessions, platform = {}, metrics, log
   const cookie = {
     name: production ? '__Host-session' : 'session',
     maxAgeSeconds: sessions.maxAgeSeconds,
-    secure: production,
+    // Secure over TLS whatever the env: cookies ignore the port, so a plain-HTTP server on the same host would get it.
+    secure: production || scheme === 'https:',
   }
   // Known at the first request: with PORT=0 the default origin is the port actually bound.
   let policy: OriginPolicy | undefined
   const originPolicy = () => {
-    policy ??= createOriginPolicy({ publicOrigins, hostname: app.config.host, port: port() })
+    policy ??= createOriginPolicy({ publicOrigins, hostname: app.config.host, port: port(), scheme })
     return policy
   }
   const pipeline = requestPipeline({ app, nav, originPolicy, cookie, isHttpsOnly, metrics, log })
