@@ -39,8 +39,12 @@ export interface Harness {
   close(): Promise<void>
 }
 
-/** A real server on an ephemeral port over a temporary data directory, and a headless Chromium. */
-export async function startHarness(): Promise<Harness> {
+/**
+ * A real server on an ephemeral port over a temporary data directory, and a headless Chromium.
+ * `env` adds configuration (TLS_CERT and TLS_KEY serve HTTPS, whose self-signed certificate the
+ * browser then accepts).
+ */
+export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
   if (!existsSync(CHROMIUM_PATH)) {
     throw new Error(
       `Cannot run browser tests: no Chromium at ${CHROMIUM_PATH}. Install it (apt-get install chromium) or set CHROMIUM_PATH`,
@@ -48,7 +52,7 @@ export async function startHarness(): Promise<Harness> {
   }
   const dataDir = mkdtempSync(join(tmpdir(), 'ironstar-e2e-'))
   const server = await startServer(
-    loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, IRONSTAR_ENV: 'test' }),
+    loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, IRONSTAR_ENV: 'test', ...env }),
   )
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: BROWSER_ARGS })
   const contexts: BrowserContext[] = []
@@ -61,6 +65,7 @@ export async function startHarness(): Promise<Harness> {
       const context = await browser.newContext({
         baseURL: baseUrl,
         javaScriptEnabled,
+        ignoreHTTPSErrors: server.url.protocol === 'https:',
         viewport: { width: 1100, height: 800 },
       })
       contexts.push(context)
@@ -107,6 +112,8 @@ export function watchProblems(page: Page): PageProblems {
 export interface OpenPageOptions {
   /** Path of the feed the page opens (Datastar on): resolves once its response has started. */
   feed?: string
+  /** How long the feed may take to start. @default 5000 */
+  feedTimeoutMs?: number
 }
 
 /** Opens a page of the session, starts watching it for problems and, if asked, for its feed. */
@@ -117,10 +124,10 @@ export async function openPage(
 ): Promise<{ page: Page; problems: PageProblems }> {
   const page = await context.newPage()
   const problems = watchProblems(page)
-  const { feed } = options
+  const { feed, feedTimeoutMs = 5_000 } = options
   // Listen before navigating: the feed may open before goto() returns.
   const feedOpened = feed
-    ? page.waitForResponse((response) => new URL(response.url()).pathname === feed, { timeout: 5_000 })
+    ? page.waitForResponse((response) => new URL(response.url()).pathname === feed, { timeout: feedTimeoutMs })
     : undefined
   await page.goto(path)
   await feedOpened
