@@ -25,9 +25,9 @@ export const CONFIG_VARIABLES = {
   },
   TLS_CERT: {
     schema: z.string().min(1).optional(),
-    help: 'PEM certificate (chain) file: with TLS_KEY, serve HTTPS with HTTP/2 (and HTTP/1.1) on PORT',
+    help: 'PEM certificate (chain) file; with TLS_KEY, PORT serves HTTPS: HTTP/2 to browsers, HTTP/1.1 to the rest',
   },
-  TLS_KEY: { schema: z.string().min(1).optional(), help: 'PEM private key file of TLS_CERT' },
+  TLS_KEY: { schema: z.string().min(1).optional(), help: 'Unencrypted PEM private key file of TLS_CERT' },
   DATA_DIR: { schema: z.string().min(1).default('./data'), help: 'Directory for the SQLite and DuckDB files' },
   IRONSTAR_ENV: {
     schema: z.enum(['development', 'production', 'test']).optional(),
