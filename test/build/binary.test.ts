@@ -1,12 +1,14 @@
 import { Database } from 'bun:sqlite'
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { connect } from 'node:http2'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { brotliDecompressSync } from 'node:zlib'
 import { slices } from '../../src/app.ts'
 import { describeDatastar, inspectVendoredDatastar } from '../../src/core/web/datastar-pin.ts'
-import { runProcess } from '../fixtures/process.ts'
+import { freePort, runProcess } from '../fixtures/process.ts'
+import { writeSelfSignedCertificate } from '../fixtures/self-signed.ts'
 
 // Builds the real binary, copies ONLY that file into an empty directory and runs it there: what a VPS gets.
 // Slow (a full compile), so it has generous timeouts; SKIP_BINARY_TEST=1 skips it for quick local loops.
@@ -121,6 +123,42 @@ describe.skipIf(skip)('the compiled binary, alone in a fresh directory', () => {
     console.log(
       `binary: ${(statSync(binary).size / 1_048_576).toFixed(1)} MB, healthz after ${startupMs.toFixed(0)} ms`,
     )
+  }, 30_000)
+
+  it('serves HTTPS with HTTP/2 from TLS_CERT and TLS_KEY, beside the plain one', async () => {
+    const { certPath, keyPath } = writeSelfSignedCertificate(scratch)
+    const ca = readFileSync(certPath, 'utf8')
+    const origin = `https://127.0.0.1:${freePort()}`
+    const tlsEnv = {
+      PORT: new URL(origin).port,
+      DATA_DIR: join(scratch, 'tls-data'),
+      TLS_CERT: certPath,
+      TLS_KEY: keyPath,
+    }
+    const secure = Bun.spawn([binary], { cwd: runDir, env: { ...env, ...tlsEnv }, stdout: 'ignore', stderr: 'inherit' })
+    try {
+      let ready = false
+      for (let i = 0; i < 200 && !ready; i++, await Bun.sleep(25)) {
+        ready = await fetch(`${origin}/healthz`, { tls: { ca } }).then(
+          (r) => r.ok,
+          () => false,
+        )
+      }
+      expect(ready).toBe(true)
+      const session = connect(origin, { ca })
+      const status = await new Promise((resolve, reject) => {
+        session.on('error', reject)
+        const stream = session.request({ ':path': '/healthz' })
+        stream.on('response', (headers) => resolve(headers[':status']))
+        stream.resume()
+      })
+      expect(session.alpnProtocol).toBe('h2')
+      expect(status).toBe(200)
+      session.close()
+    } finally {
+      secure.kill('SIGTERM')
+      await secure.exited
+    }
   }, 30_000)
 
   it('serves the landing page and its hashed assets as immutable, brotli-compressed files', async () => {
