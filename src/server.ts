@@ -83,6 +83,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
     limits: { keepAliveMs: config.keepAliveMs },
   })
   const runtime = new Runtime(logger)
+  const assets = createAssetServer({ env: config.env, log: logger })
   const app: AppContext = {
     config,
     db,
@@ -96,8 +97,8 @@ export async function startServer(config: Config, options: StartServerOptions = 
     projection: (definition) => runtime.projection(definition),
     resource: (definition) => runtime.resource(definition),
     readers: () => runtime.readers(),
+    devReloadScript: () => assets.scriptTag(),
   }
-  const assets = createAssetServer({ env: config.env, log: logger })
   await runtime.startProjections(
     slices.flatMap((slice) => slice.projections),
     { store, bus },

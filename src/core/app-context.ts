@@ -33,4 +33,6 @@ export interface AppContext {
   resource<T>(definition: ResourceDefinition<T>): T
   /** Every reader of the log (projections, analytics ingestion) and how far it has caught up. */
   readers(): readonly ObservedReader[]
+  /** The dev reload `<script>` for pages, from this server's asset server (empty outside development). */
+  devReloadScript(): string
 }

@@ -18,7 +18,6 @@ export const ASSETS_PREFIX = '/assets/'
 // everything is served from the embedded, hashed files. Source (`bun run dev`, tests): web/ is bundled in
 // memory on first use and assets/ is read from disk, always with `no-store`.
 let embedded: EmbeddedAssets | null = null
-let activeDevReload: DevReload | null = null
 
 const PROJECT_ROOT = resolve(import.meta.dir, '../../..')
 let sourceRoot = PROJECT_ROOT
@@ -48,11 +47,6 @@ export function hasAsset(name: string): boolean {
   return safe !== null && isFile(join(sourceRoot, 'assets', safe))
 }
 
-/** The dev reload `<script>` for the layout's `<head>`; an empty string unless running from source in development. */
-export function devReloadScriptTag(): string {
-  return activeDevReload?.scriptTag() ?? ''
-}
-
 /** An asset handler needs only the request: it fits the shell's route table and Bun.serve's alike. */
 export type AssetRoute = (req: Request) => Response | Promise<Response>
 
@@ -76,6 +70,8 @@ export interface AssetServer {
   /** For Bun.serve's `websocket`: the dev reload channel's handler when active; else nothing upgrades, and this refuses. */
   readonly websocket: WebSocketHandler<undefined>
   handle(req: Request): Promise<Response>
+  /** The dev reload `<script>` for a page's `<head>`; empty unless running from source in development. */
+  scriptTag(): string
   close(): void
 }
 
@@ -129,7 +125,6 @@ export function createAssetServer({
   if (reload && builder) {
     builder.watch()
     typecheck?.request()
-    activeDevReload = reload
   }
 
   async function serveSource(req: Request, name: string): Promise<Response> {
@@ -170,16 +165,18 @@ export function createAssetServer({
   const routes: Record<string, { GET: AssetRoute }> = { [`${ASSETS_PREFIX}*`]: { GET: handle } }
   for (const [path, serve] of Object.entries(reload?.scriptRoutes ?? {})) routes[path] = { GET: serve }
 
+  let closed = false
   return {
     routes,
     upgradeRoutes: reload?.upgradeRoutes ?? {},
     websocket: reload?.websocket ?? NO_SOCKETS,
     handle,
+    scriptTag: () => (reload && !closed ? reload.scriptTag() : ''),
     close() {
+      closed = true
       builder?.close()
       typecheck?.close()
       reload?.close()
-      if (reload && activeDevReload === reload) activeDevReload = null
     },
   }
 }

@@ -7,7 +7,6 @@ import {
   type AssetServer,
   assetUrl,
   createAssetServer,
-  devReloadScriptTag,
   hasAsset,
   useEmbeddedAssets,
 } from '../../../src/core/web/assets.ts'
@@ -112,7 +111,7 @@ describe('source mode (dev and tests)', () => {
   it('knows which assets exist', () => {
     expect(hasAsset('app.js')).toBe(true)
     expect(hasAsset('../package.json')).toBe(false)
-    expect(devReloadScriptTag()).toBe('')
+    expect(assets.scriptTag()).toBe('')
   })
 })
 
@@ -188,7 +187,7 @@ describe('built mode (embedded, hashed)', () => {
     useEmbeddedAssets(bundle())
     const assets = createAssetServer({ env: 'development', rootDir: root })
     expect(Object.keys(assets.routes)).toEqual(['/assets/*'])
-    expect(devReloadScriptTag()).toBe('')
+    expect(assets.scriptTag()).toBe('')
     assets.close()
   })
 })

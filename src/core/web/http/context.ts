@@ -41,6 +41,8 @@ export interface RequestContext {
   readonly nav: readonly NavItem[]
   /** The theme chosen with the toggle (a cookie); `system` follows the OS. */
   readonly theme: Theme
+  /** The dev reload `<script>` the layout puts in pages (empty outside development). */
+  readonly devReloadScript: () => string
   /** Bun's server, when Bun.serve delivered the request; none for a call to the app's `fetch` without a port. */
   readonly server?: ServerHandle
 }

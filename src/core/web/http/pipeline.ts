@@ -37,7 +37,7 @@ export function requestPipeline(options: PipelineOptions): Next {
       headWithoutBody, // after the headers below, so HEAD carries them too
       securityHeaders(options), // on every answer, error pages included
       sessionCookie(options.cookie), // also on an error page, if the handler made a session
-      errorAnswers({ nav: options.nav, log: options.app.log }), // every throw below, through the one error table
+      errorAnswers(options), // every throw below, through the one error table
       originChecks(options.originPolicy), // host (421), then CSRF (403), before any handler runs
       idempotencyKeys(options.app), // a command's first answer again for its key; errors above answer its refusals
     ],

@@ -1,4 +1,4 @@
-import { assetUrl, devReloadScriptTag } from '../assets.ts'
+import { assetUrl } from '../assets.ts'
 import { DATASTAR_ASSET, DATASTAR_PIN, isDatastarVendored } from '../datastar-pin.ts'
 import { type Html, html, htmlResponse, raw } from '../html.ts'
 import type { NavItem, Theme } from '../http/context.ts'
@@ -9,6 +9,8 @@ export interface LayoutContext {
   readonly url: URL
   readonly nav: readonly NavItem[]
   readonly theme: Theme
+  /** The dev reload `<script>` of the server that renders the page (empty outside development). */
+  readonly devReloadScript?: () => string
 }
 
 export interface PageOptions {
@@ -73,7 +75,7 @@ ${description ? html`<meta name="description" content="${description}">` : ''}
 <link rel="stylesheet" href="${assetUrl('app.css')}">
 <script type="module" src="${assetUrl('app.js')}"></script>
 ${datastarScript()}
-${raw(devReloadScriptTag())}
+${raw(ctx.devReloadScript?.() ?? '')}
 </head>
 <body>
 <a class="skip-link" href="#main">Skip to content</a>

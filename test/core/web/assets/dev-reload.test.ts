@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { DevState } from '../../../../src/core/web/assets/dev-reload.ts'
-import { type AssetServer, createAssetServer, devReloadScriptTag } from '../../../../src/core/web/assets.ts'
+import { type AssetServer, createAssetServer } from '../../../../src/core/web/assets.ts'
 
 /** A page's side of the reload channel: every state the server sends, in order. */
 function openChannel(url: URL): { next(predicate?: (state: DevState) => boolean): Promise<DevState>; close(): void } {
@@ -56,7 +56,7 @@ describe('the dev reload channel in development from source', () => {
   })
 
   it('puts the client in pages with the version they were rendered at, and serves it', async () => {
-    expect(devReloadScriptTag()).toMatch(
+    expect(assets.scriptTag()).toMatch(
       /^<script type="module" src="\/__dev\/reload\.js\?v=[0-9a-f]{8}\.0&amp;css=0"><\/script>$/,
     )
     const res = await fetch(url('/__dev/reload.js'))
@@ -111,9 +111,11 @@ describe('the dev reload channel in development from source', () => {
     channel.close()
   })
 
-  it('removes the reload script once the asset server closes', () => {
+  it('gives each asset server its own reload script, and none once it closes', () => {
     const other = createAssetServer({ env: 'development', rootDir: root })
+    expect(other.scriptTag()).toMatch(/^<script type="module" src="\/__dev\/reload\.js/)
     other.close()
-    expect(devReloadScriptTag()).toBe('')
+    expect(other.scriptTag()).toBe('')
+    expect(assets.scriptTag()).not.toBe('')
   })
 })

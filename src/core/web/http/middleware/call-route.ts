@@ -30,6 +30,7 @@ export function callRoute({ app, nav }: RouteContextOptions): Next {
       rotateSession: () => session.rotate(),
       nav,
       theme: ex.theme,
+      devReloadScript: app.devReloadScript,
       server: ex.server,
     }
     const response = await handler(ex.req, ctx)

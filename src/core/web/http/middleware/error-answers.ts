@@ -1,4 +1,4 @@
-import type { Logger } from '../../../ops/log.ts'
+import type { AppContext } from '../../../app-context.ts'
 import type { Middleware } from '../compose.ts'
 import type { NavItem } from '../context.ts'
 import { isSafeMethod } from '../csrf.ts'
@@ -13,7 +13,7 @@ const UNREADABLE_URL = new URL('http://unreadable.invalid/')
  * or a toast for a Datastar command (a 403 stays a page: the form came from elsewhere). An
  * unexpected error is logged with its stack under the id the visitor sees.
  */
-export function errorAnswers({ nav, log }: { nav: readonly NavItem[]; log: Logger }): Middleware {
+export function errorAnswers({ nav, app }: { nav: readonly NavItem[]; app: AppContext }): Middleware {
   return async function answerErrors(ex, next) {
     try {
       return await next(ex)
@@ -21,11 +21,14 @@ export function errorAnswers({ nav, log }: { nav: readonly NavItem[]; log: Logge
       const described = describeError(error)
       if (described.errorId) {
         ex.errorId = described.errorId
-        logUnexpectedError(log, described.errorId, ex.requestId, error)
+        logUnexpectedError(app.log, described.errorId, ex.requestId, error)
       }
       const isCommand = !isSafeMethod(ex.req.method)
       if (ex.isDatastar && isCommand && described.status !== 403) return errorToast(described)
-      return errorPage({ url: ex.url ?? UNREADABLE_URL, nav, theme: ex.theme }, described)
+      return errorPage(
+        { url: ex.url ?? UNREADABLE_URL, nav, theme: ex.theme, devReloadScript: app.devReloadScript },
+        described,
+      )
     }
   }
 }
