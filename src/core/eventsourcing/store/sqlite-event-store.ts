@@ -1,5 +1,4 @@
 import type { Database } from 'bun:sqlite'
-import { OverloadedError, UnexpectedError, ValidationError } from '../../errors.ts'
 import { createLogger, type Logger } from '../../ops/log.ts'
 import type { NewEvent, StoredEvent, StreamRef } from '../events.ts'
 import type { EventRegistry } from '../upcast.ts'
@@ -13,8 +12,9 @@ import type {
   ReadAllOptions,
   StoreStats,
 } from './event-store.ts'
+import { type AppendOutcome, GroupCommit } from './group-commit.ts'
+import { prepareAppend } from './prepare.ts'
 import { headPosition, readAll, readStream } from './read.ts'
-import { serializePayload } from './serialize.ts'
 
 export interface SqliteEventStoreOptions {
   /** Largest serialised payload of one event. @default 1048576 (1 MiB) */
@@ -27,12 +27,6 @@ export interface SqliteEventStoreOptions {
   log?: Logger
 }
 
-interface PendingAppend {
-  readonly append: PreparedAppend
-  readonly resolve: (result: AppendResult) => void
-  readonly reject: (error: unknown) => void
-}
-
 /**
  * The SQLite event store with group commit: appends queue up while the event loop is busy
  * (a commit blocks it, fsync included) and the next flush writes them all in one
@@ -41,26 +35,16 @@ interface PendingAppend {
  */
 export class SqliteEventStore implements EventStore {
   readonly #db: Database
-  readonly #log: Logger
   readonly #registry: EventRegistry
   readonly #maxPayloadBytes: number
-  readonly #maxPending: number
-  readonly #maxBatch: number
-  readonly #listeners = new Set<CommitListener>()
-  #queue: PendingAppend[] = []
-  #flushScheduled = false
-  #flushing: Promise<void> | null = null
-  #closed = false
-  #stats = { commits: 0, appends: 0, events: 0 }
+  readonly #group: GroupCommit
 
   constructor(db: Database, registry: EventRegistry, options: SqliteEventStoreOptions = {}) {
     const { maxPayloadBytes = 1_048_576, maxPending = 10_000, maxBatch = 1_000, log = createLogger() } = options
-    this.#log = log
     this.#db = db
     this.#registry = registry
     this.#maxPayloadBytes = maxPayloadBytes
-    this.#maxPending = maxPending
-    this.#maxBatch = maxBatch
+    this.#group = new GroupCommit((batch) => this.#commit(batch), { maxPending, maxBatch, log })
   }
 
   append(
@@ -70,15 +54,9 @@ export class SqliteEventStore implements EventStore {
     options: AppendOptions = {},
   ): Promise<AppendResult> {
     try {
-      const append = this.#prepare(stream, expectedVersion, events, options)
-      if (this.#closed) throw new OverloadedError('Cannot append: the event store is closed')
-      if (this.#queue.length >= this.#maxPending) {
-        throw new OverloadedError(`Cannot append: ${this.#queue.length} appends already waiting for a commit`)
-      }
-      return new Promise((resolve, reject) => {
-        this.#queue.push({ append, resolve, reject })
-        this.#scheduleFlush()
-      })
+      return this.#group.enqueue(
+        prepareAppend(this.#registry, this.#maxPayloadBytes, stream, expectedVersion, events, options),
+      )
     } catch (error) {
       return Promise.reject(error)
     }
@@ -102,71 +80,20 @@ export class SqliteEventStore implements EventStore {
   }
 
   onCommit(listener: CommitListener): () => void {
-    this.#listeners.add(listener)
-    return () => this.#listeners.delete(listener)
+    return this.#group.onCommit(listener)
   }
 
   stats(): StoreStats {
-    return { ...this.#stats }
+    return this.#group.stats()
   }
 
   /** Commits what is queued, then refuses new appends. The database handle stays the caller's. */
-  async close(): Promise<void> {
-    this.#closed = true
-    while (this.#queue.length > 0 || this.#flushing) {
-      await (this.#flushing ?? this.#flushNow())
-    }
+  close(): Promise<void> {
+    return this.#group.close()
   }
 
-  #prepare(
-    stream: StreamRef,
-    expectedVersion: ExpectedVersion,
-    events: readonly NewEvent[],
-    options: AppendOptions,
-  ): PreparedAppend {
-    const where = `Cannot append to stream "${stream.type}/${stream.id}"`
-    if (events.length === 0) throw new ValidationError(`${where}: no events given`)
-    if (expectedVersion !== 'any' && (!Number.isSafeInteger(expectedVersion) || expectedVersion < 0)) {
-      throw new ValidationError(`${where}: expected version ${expectedVersion} is not a whole number ≥ 0`)
-    }
-    const prepared = events.map((event) => ({
-      type: event.type,
-      schemaVersion: this.#registry.currentVersion(event.type),
-      data: event.data,
-      payload: serializePayload(event.data, this.#maxPayloadBytes, `${where}: event "${event.type}"`),
-    }))
-    const metadata =
-      options.commandId || options.metadata ? { ...options.metadata, commandId: options.commandId } : null
-    if (metadata) serializePayload(metadata, this.#maxPayloadBytes, `${where}: metadata`)
-    return { stream, expectedVersion, events: prepared, commandId: options.commandId, metadata }
-  }
-
-  #scheduleFlush(): void {
-    if (this.#flushScheduled) return
-    this.#flushScheduled = true
-    // setImmediate, not a microtask: lets every caller woken by the previous commit enqueue first.
-    setImmediate(() => {
-      this.#flushScheduled = false
-      void this.#flushNow()
-    })
-  }
-
-  #flushNow(): Promise<void> {
-    const batch = this.#queue.splice(0, this.#maxBatch)
-    if (this.#queue.length > 0) this.#scheduleFlush()
-    if (batch.length === 0) return Promise.resolve()
-    this.#flushing = Promise.resolve().then(() => {
-      try {
-        this.#commit(batch)
-      } finally {
-        this.#flushing = null
-      }
-    })
-    return this.#flushing
-  }
-
-  #commit(batch: PendingAppend[]): void {
-    const outcomes: ({ ok: true; result: AppendResult } | { ok: false; error: unknown })[] = []
+  #commit(batch: readonly PreparedAppend[]): AppendOutcome[] {
+    const outcomes: AppendOutcome[] = []
     const db = this.#db
     // db.query() caches the prepared statement: no SQL is parsed per append.
     const savepoint = db.query('SAVEPOINT append')
@@ -174,7 +101,7 @@ export class SqliteEventStore implements EventStore {
     const rollbackTo = db.query('ROLLBACK TO append')
     try {
       db.run('BEGIN IMMEDIATE')
-      for (const { append } of batch) {
+      for (const append of batch) {
         savepoint.run()
         try {
           outcomes.push({ ok: true, result: appendInTransaction(db, this.#registry, append) })
@@ -188,35 +115,8 @@ export class SqliteEventStore implements EventStore {
       db.run('COMMIT')
     } catch (cause) {
       if (db.inTransaction) db.run('ROLLBACK')
-      const error = new UnexpectedError('Cannot commit appended events', { cause })
-      for (const pending of batch) pending.reject(error)
-      return
+      throw cause
     }
-
-    const committed: StoredEvent[] = []
-    for (const outcome of outcomes) {
-      if (!outcome.ok) continue
-      this.#stats.appends++
-      if (!outcome.result.duplicate) committed.push(...outcome.result.events)
-    }
-    this.#stats.commits++
-    this.#stats.events += committed.length
-    if (committed.length > 0) this.#notify(committed)
-    batch.forEach((pending, index) => {
-      const outcome = outcomes[index]
-      if (outcome?.ok) pending.resolve(outcome.result)
-      else pending.reject(outcome?.error)
-    })
-  }
-
-  #notify(events: readonly StoredEvent[]): void {
-    for (const listener of this.#listeners) {
-      try {
-        listener(events)
-      } catch (error) {
-        // A faulty listener must not turn a durable commit into a failed append.
-        this.#log.error('Commit listener failed', { error })
-      }
-    }
+    return outcomes
   }
 }

@@ -1,0 +1,141 @@
+import { OverloadedError, UnexpectedError } from '../../errors.ts'
+import type { Logger } from '../../ops/log.ts'
+import type { StoredEvent } from '../events.ts'
+import type { PreparedAppend } from './append.ts'
+import type { AppendResult, CommitListener, StoreStats } from './event-store.ts'
+
+/** What one append of a batch came to: its result, or the error only it gets. */
+export type AppendOutcome = { ok: true; result: AppendResult } | { ok: false; error: unknown }
+
+/**
+ * Writes a batch in one transaction and returns one outcome per append, in order; throws
+ * when the transaction as a whole failed (then nothing of the batch was written).
+ */
+export type CommitBatch = (appends: readonly PreparedAppend[]) => AppendOutcome[] | Promise<AppendOutcome[]>
+
+export interface GroupCommitOptions {
+  /** Appends waiting for a commit before new ones are refused with OverloadedError. */
+  maxPending: number
+  /** Appends committed in one transaction at most. */
+  maxBatch: number
+  /** Where a failing commit listener is reported. */
+  log: Logger
+}
+
+interface PendingAppend {
+  readonly append: PreparedAppend
+  readonly resolve: (result: AppendResult) => void
+  readonly reject: (error: unknown) => void
+}
+
+/**
+ * The engine-neutral half of group commit: a bounded queue of appends, one batch in flight at
+ * a time (the next one gathers while it commits), stats, and the commit listeners, told once
+ * per durable commit before the append promises settle. The engine only writes a batch.
+ */
+export class GroupCommit {
+  readonly #commit: CommitBatch
+  readonly #maxPending: number
+  readonly #maxBatch: number
+  readonly #log: Logger
+  readonly #listeners = new Set<CommitListener>()
+  #queue: PendingAppend[] = []
+  #flushScheduled = false
+  #flushing: Promise<void> | null = null
+  #closed = false
+  #stats = { commits: 0, appends: 0, events: 0 }
+
+  constructor(commit: CommitBatch, options: GroupCommitOptions) {
+    this.#commit = commit
+    this.#maxPending = options.maxPending
+    this.#maxBatch = options.maxBatch
+    this.#log = options.log
+  }
+
+  /** Queues a prepared append; the promise settles after the commit that holds it. */
+  enqueue(append: PreparedAppend): Promise<AppendResult> {
+    if (this.#closed) return Promise.reject(new OverloadedError('Cannot append: the event store is closed'))
+    if (this.#queue.length >= this.#maxPending) {
+      const waiting = this.#queue.length
+      return Promise.reject(new OverloadedError(`Cannot append: ${waiting} appends already waiting for a commit`))
+    }
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ append, resolve, reject })
+      this.#scheduleFlush()
+    })
+  }
+
+  onCommit(listener: CommitListener): () => void {
+    this.#listeners.add(listener)
+    return () => this.#listeners.delete(listener)
+  }
+
+  stats(): StoreStats {
+    return { ...this.#stats }
+  }
+
+  /** Commits what is queued, then refuses new appends. */
+  async close(): Promise<void> {
+    this.#closed = true
+    while (this.#queue.length > 0 || this.#flushing) {
+      await (this.#flushing ?? this.#flushNow())
+    }
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushScheduled || this.#flushing) return
+    this.#flushScheduled = true
+    // setImmediate, not a microtask: lets every caller woken by the previous commit enqueue first.
+    setImmediate(() => {
+      this.#flushScheduled = false
+      void this.#flushNow()
+    })
+  }
+
+  #flushNow(): Promise<void> {
+    if (this.#flushing) return this.#flushing
+    const batch = this.#queue.splice(0, this.#maxBatch)
+    if (batch.length === 0) return Promise.resolve()
+    this.#flushing = this.#run(batch).finally(() => {
+      this.#flushing = null
+      if (this.#queue.length > 0) this.#scheduleFlush()
+    })
+    return this.#flushing
+  }
+
+  async #run(batch: PendingAppend[]): Promise<void> {
+    let outcomes: AppendOutcome[]
+    try {
+      outcomes = await this.#commit(batch.map((pending) => pending.append))
+    } catch (cause) {
+      const error = new UnexpectedError('Cannot commit appended events', { cause })
+      for (const pending of batch) pending.reject(error)
+      return
+    }
+    const committed: StoredEvent[] = []
+    for (const outcome of outcomes) {
+      if (!outcome.ok) continue
+      this.#stats.appends++
+      if (!outcome.result.duplicate) committed.push(...outcome.result.events)
+    }
+    this.#stats.commits++
+    this.#stats.events += committed.length
+    if (committed.length > 0) this.#notify(committed)
+    batch.forEach((pending, index) => {
+      const outcome = outcomes[index]
+      if (outcome?.ok) pending.resolve(outcome.result)
+      else pending.reject(outcome?.error)
+    })
+  }
+
+  #notify(events: readonly StoredEvent[]): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(events)
+      } catch (error) {
+        // A faulty listener must not turn a durable commit into a failed append.
+        this.#log.error('Commit listener failed', { error })
+      }
+    }
+  }
+}
