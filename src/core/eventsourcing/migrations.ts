@@ -49,22 +49,25 @@ const CREATE_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (
   applied_at TEXT NOT NULL
 )`
 
+/** The migrations a database at `current` still needs; refuses one migrated by a newer build. */
+export function pendingMigrations(current: number, migrations: readonly Migration[]): Migration[] {
+  const known = migrations.at(-1)?.version ?? 0
+  if (current > known) throw new SchemaTooNewError(current, known)
+  return migrations.filter((migration) => migration.version > current)
+}
+
 /** Applies each pending migration in its own transaction and records it; a re-run changes nothing. */
 export function migrate(db: Database, migrations: readonly Migration[]): MigrationReport {
   db.run(CREATE_TABLE)
   const current = db.query<{ v: number | null }, []>('SELECT max(version) AS v FROM schema_migrations').get()?.v ?? 0
-  const known = migrations.at(-1)?.version ?? 0
-  if (current > known) throw new SchemaTooNewError(current, known)
-
   const record = db.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')
   const applied: number[] = []
-  for (const migration of migrations) {
-    if (migration.version <= current) continue
+  for (const migration of pendingMigrations(current, migrations)) {
     db.transaction(() => {
       db.run(migration.sql)
       record.run(migration.version, migration.name, new Date().toISOString())
     }).immediate()
     applied.push(migration.version)
   }
-  return { applied, current: Math.max(current, known) }
+  return { applied, current: Math.max(current, migrations.at(-1)?.version ?? 0) }
 }

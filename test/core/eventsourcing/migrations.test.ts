@@ -3,7 +3,9 @@ import { readdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { openDatabase } from '../../../src/core/eventsourcing/database.ts'
 import { migrate, parseMigrations, SchemaTooNewError } from '../../../src/core/eventsourcing/migrations.ts'
-import { migrations } from '../../../src/migrations.ts'
+import { migratePostgres } from '../../../src/core/eventsourcing/store/postgres-migrations.ts'
+import { migrations, postgresMigrations } from '../../../src/migrations.ts'
+import { openPostgresSchema, type PostgresSchema, pgUrl } from '../../fixtures/postgres.ts'
 import { makeTempDir } from '../../fixtures/store.ts'
 
 let dir = ''
@@ -65,12 +67,61 @@ describe('migrate', () => {
     db.close()
   })
 
-  it('lists every file of migrations/ in src/migrations.ts', () => {
-    const files = readdirSync(join(import.meta.dir, '../../../migrations')).filter((f) => f.endsWith('.sql'))
-    expect(migrations.length).toBe(files.length)
+  it('lists every file of migrations/ and migrations/postgres/ in src/migrations.ts', () => {
+    const files = (folder: string) =>
+      readdirSync(join(import.meta.dir, '../../../migrations', folder)).filter((f) => f.endsWith('.sql'))
+    expect(migrations.length).toBe(files('').length)
+    expect(postgresMigrations.length).toBe(files('postgres').length)
   })
 
   it('parseMigrations() refuses gaps in the numbering', () => {
     expect(() => parseMigrations({ '0001_a.sql': '', '0003_c.sql': '' })).toThrow('expected version 2')
+  })
+})
+
+describe.skipIf(!pgUrl)('migratePostgres', () => {
+  let pg: PostgresSchema | undefined
+  afterEach(async () => {
+    await pg?.close()
+    pg = undefined
+  })
+  const recorded = async (sql: PostgresSchema['sql']) =>
+    Number((await sql`SELECT count(*)::int AS n FROM schema_migrations`)[0]?.n)
+
+  it('has applied every migration, and a re-run changes nothing', async () => {
+    pg = await openPostgresSchema()
+    expect(await recorded(pg.sql)).toBe(postgresMigrations.length)
+    expect(await migratePostgres(pg.sql, postgresMigrations)).toEqual({
+      applied: [],
+      current: postgresMigrations.length,
+    })
+  })
+
+  it('applies each migration once when two nodes start together', async () => {
+    pg = await openPostgresSchema()
+    await pg.sql.unsafe(
+      'DROP TABLE events, command_log, sessions, session_mint_key, idempotent_requests, schema_migrations',
+    )
+    const [a, b] = await Promise.all([
+      migratePostgres(pg.connect(1), postgresMigrations),
+      migratePostgres(pg.connect(1), postgresMigrations),
+    ])
+    expect([...(a?.applied ?? []), ...(b?.applied ?? [])].sort()).toEqual(postgresMigrations.map((m) => m.version))
+    expect(await recorded(pg.sql)).toBe(postgresMigrations.length)
+  })
+
+  it('rolls back a failing migration, records nothing for it, and refuses a newer schema', async () => {
+    pg = await openPostgresSchema()
+    const broken = parseMigrations({
+      ...Object.fromEntries(
+        postgresMigrations.map((m) => [`${String(m.version).padStart(4, '0')}_${m.name}.sql`, m.sql]),
+      ),
+      [`${String(postgresMigrations.length + 1).padStart(4, '0')}_bad.sql`]: 'CREATE TABLE b (x int); NOPE',
+    })
+    await expect(migratePostgres(pg.sql, broken)).rejects.toThrow()
+    expect(await recorded(pg.sql)).toBe(postgresMigrations.length)
+    expect(await pg.sql`SELECT to_regclass('b') AS t`).toEqual([{ t: null }])
+    await pg.sql`INSERT INTO schema_migrations VALUES (99, 'future', 'now')`
+    await expect(migratePostgres(pg.sql, postgresMigrations)).rejects.toBeInstanceOf(SchemaTooNewError)
   })
 })
