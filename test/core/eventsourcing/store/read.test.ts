@@ -1,16 +1,24 @@
-import { afterEach, describe, expect, it } from 'bun:test'
+import { afterEach, expect, it } from 'bun:test'
 import { UnknownEventTypeError } from '../../../../src/core/errors.ts'
-import { openTestStore, type TestStore } from '../../../fixtures/store.ts'
+import { type BackendStore, describeEachBackend } from '../../../fixtures/store-backends.ts'
 
-let t: TestStore
-afterEach(() => t?.close())
+let t: BackendStore | undefined
+afterEach(async () => {
+  await t?.close()
+  t = undefined
+})
 
 const opened = { type: 'AccountOpened', data: { owner: 'ada' } }
 const deposited = (amount: number) => ({ type: 'MoneyDeposited', data: { amount } })
 
-describe('SqliteEventStore reads', () => {
+describeEachBackend('EventStore reads', (backend) => {
+  const open = async () => {
+    t = await backend.open()
+    return t
+  }
+
   it('readStream() returns one stream from a version, in version order', async () => {
-    t = openTestStore()
+    const t = await open()
     await t.store.append({ type: 'account', id: 'x' }, 0, [opened, deposited(1), deposited(2)])
     await t.store.append({ type: 'account', id: 'y' }, 0, [opened])
     const fromTwo = await t.store.readStream({ type: 'account', id: 'x' }, 2)
@@ -22,7 +30,7 @@ describe('SqliteEventStore reads', () => {
   })
 
   it('readAll() pages through every event by global position', async () => {
-    t = openTestStore()
+    const t = await open()
     for (let i = 0; i < 25; i++) await t.store.append({ type: 'account', id: `s${i}` }, 0, [opened])
     const positions: number[] = []
     let after = 0
@@ -37,10 +45,10 @@ describe('SqliteEventStore reads', () => {
   })
 
   it('readAll() throws UnknownEventTypeError for a stored type the code does not know', async () => {
-    t = openTestStore()
-    t.db.run(
-      `INSERT INTO events (event_id, stream_type, stream_id, stream_version, event_type, payload, created_at)
-       VALUES ('e1', 'account', 'z', 1, 'AccountFrozen', '{}', '2026-01-01T00:00:00.000Z')`,
+    const t = await open()
+    await t.run(
+      `INSERT INTO events (global_position, event_id, stream_type, stream_id, stream_version, event_type, payload, created_at)
+       VALUES (1, 'e1', 'account', 'z', 1, 'AccountFrozen', '{}', '2026-01-01T00:00:00.000Z')`,
     )
     await expect(t.store.readAll()).rejects.toBeInstanceOf(UnknownEventTypeError)
     await expect(t.store.readAll()).rejects.toThrow('Cannot read event of unknown type "AccountFrozen"')
