@@ -5,25 +5,31 @@ import type { EventRegistry } from '../upcast.ts'
 import type { PreparedAppend } from './append.ts'
 import type { AppendResult } from './event-store.ts'
 import type { AppendOutcome } from './group-commit.ts'
-import { headPositionPg, readAppliedPg } from './postgres-read.ts'
+import { readAppliedPg } from './postgres-read.ts'
 
 /** Any fixed number, the same on every node: the lock every append transaction takes first. */
 const APPEND_LOCK = 7_311_800
 
-const INSERT_EVENTS = `INSERT INTO events (global_position, event_id, stream_type, stream_id, stream_version,
-    event_type, schema_version, payload, metadata, created_at)
-  SELECT * FROM unnest($1::int8[], $2::text[], $3::text[], $4::text[], $5::int4[],
-    $6::text[], $7::int4[], $8::text[]::json[], $9::text[]::json[], $10::text[])`
+/** What the checks of a whole batch need, in one round trip: the head, known command ids, stream versions. */
+const READ_BATCH_STATE = `SELECT
+  (SELECT coalesce(max(global_position), 0)::float8 FROM events) AS head,
+  (SELECT coalesce(json_agg(json_build_array(command_id, first_position, last_position)), '[]')
+    FROM command_log WHERE command_id = ANY($1::text[])) AS commands,
+  (SELECT coalesce(json_agg(json_build_array(s.t, s.i, (SELECT coalesce(max(e.stream_version), 0) FROM events e
+    WHERE e.stream_type = s.t AND e.stream_id = s.i))), '[]')
+    FROM unnest($2::text[], $3::text[]) AS s(t, i)) AS versions`
 
-const INSERT_COMMANDS = `INSERT INTO command_log (command_id, stream_type, stream_id, first_position, last_position, created_at)
-  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::int8[], $6::text[])`
-
-const FIND_COMMANDS = `SELECT command_id, first_position::float8 AS first, last_position::float8 AS last
-  FROM command_log WHERE command_id = ANY($1::text[])`
-
-const STREAM_VERSIONS = `SELECT s.t, s.i, coalesce((SELECT max(e.stream_version) FROM events e
-    WHERE e.stream_type = s.t AND e.stream_id = s.i), 0) AS v
-  FROM unnest($1::text[], $2::text[]) AS s(t, i)`
+/** Every row of the batch, its command ids and the NOTIFY, in one round trip. */
+const WRITE_BATCH = `WITH inserted AS (
+    INSERT INTO events (global_position, event_id, stream_type, stream_id, stream_version,
+      event_type, schema_version, payload, metadata, created_at)
+    SELECT * FROM unnest($1::int8[], $2::text[], $3::text[], $4::text[], $5::int4[],
+      $6::text[], $7::int4[], $8::text[]::json[], $9::text[]::json[], $10::text[])
+  ), logged AS (
+    INSERT INTO command_log (command_id, stream_type, stream_id, first_position, last_position, created_at)
+    SELECT * FROM unnest($11::text[], $12::text[], $13::text[], $14::int8[], $15::int8[], $16::text[])
+  )
+  SELECT pg_notify($17, $18)`
 
 const streamKey = (stream: StreamRef) => `${stream.type}\u0000${stream.id}`
 
@@ -63,12 +69,12 @@ async function writeBatch(
   channel: string,
 ): Promise<AppendOutcome[]> {
   await tx`SELECT pg_advisory_xact_lock(${APPEND_LOCK})`
-  let position = await headPositionPg(tx)
-  const originals = await findCommands(tx, batch)
-  const versions = await streamVersions(tx, batch)
+  const state = await readBatchState(tx, batch)
+  const { originals, versions } = state
+  let position = state.head
   const written = new Map<string, AppendResult>()
   const rows: EventInsert[] = []
-  const commands: { id: string; stream: StreamRef; first: number; last: number }[] = []
+  const commands: CommandInsert[] = []
   const outcomes: AppendOutcome[] = []
   const createdAt = new Date().toISOString()
 
@@ -114,39 +120,25 @@ async function writeBatch(
     outcomes.push({ ok: true, result })
   }
 
-  if (rows.length > 0) await insertEvents(tx, rows)
-  if (commands.length > 0) {
-    await tx.unsafe(INSERT_COMMANDS, [
-      commands.map((c) => c.id),
-      commands.map((c) => c.stream.type),
-      commands.map((c) => c.stream.id),
-      commands.map((c) => c.first),
-      commands.map((c) => c.last),
-      commands.map(() => createdAt),
-    ])
-  }
   // NOTIFY is delivered on commit only: every node hears of the new head once it is visible.
-  if (rows.length > 0) await tx`SELECT pg_notify(${channel}, ${String(position)})`
+  if (rows.length > 0) await writeRows(tx, rows, commands, channel, position)
   return outcomes
 }
 
-async function findCommands(tx: TransactionSQL, batch: readonly PreparedAppend[]) {
+async function readBatchState(tx: TransactionSQL, batch: readonly PreparedAppend[]) {
   const ids = batch.flatMap((append) => (append.commandId === undefined ? [] : [append.commandId]))
-  const found = new Map<string, { first: number; last: number }>()
-  if (ids.length === 0) return found
-  const rows = (await tx.unsafe(FIND_COMMANDS, [ids])) as { command_id: string; first: number; last: number }[]
-  for (const row of rows) found.set(row.command_id, { first: row.first, last: row.last })
-  return found
-}
-
-async function streamVersions(tx: TransactionSQL, batch: readonly PreparedAppend[]) {
   const streams = [...new Map(batch.map((append) => [streamKey(append.stream), append.stream])).values()]
-  const rows = (await tx.unsafe(STREAM_VERSIONS, [streams.map((s) => s.type), streams.map((s) => s.id)])) as {
-    t: string
-    i: string
-    v: number
+  const [row] = (await tx.unsafe(READ_BATCH_STATE, [ids, streams.map((s) => s.type), streams.map((s) => s.id)])) as {
+    head: number
+    commands: [string, number, number][]
+    versions: [string, string, number][]
   }[]
-  return new Map(rows.map((row) => [streamKey({ type: row.t, id: row.i }), Number(row.v)]))
+  if (!row) throw new Error('Cannot read the state of a batch: no row')
+  return {
+    head: row.head,
+    originals: new Map(row.commands.map(([id, first, last]) => [id, { first: Number(first), last: Number(last) }])),
+    versions: new Map(row.versions.map(([type, id, version]) => [streamKey({ type, id }), Number(version)])),
+  }
 }
 
 /** One row of the events insert: the stored event and the payload serialised when it was prepared. */
@@ -156,8 +148,22 @@ interface EventInsert {
   readonly metadata: string | null
 }
 
-async function insertEvents(tx: TransactionSQL, rows: readonly EventInsert[]) {
-  await tx.unsafe(INSERT_EVENTS, [
+interface CommandInsert {
+  readonly id: string
+  readonly stream: StreamRef
+  readonly first: number
+  readonly last: number
+}
+
+async function writeRows(
+  tx: TransactionSQL,
+  rows: readonly EventInsert[],
+  commands: readonly CommandInsert[],
+  channel: string,
+  head: number,
+) {
+  const createdAt = rows[0]?.event.createdAt ?? new Date().toISOString()
+  await tx.unsafe(WRITE_BATCH, [
     rows.map((r) => r.event.position),
     rows.map((r) => r.event.eventId),
     rows.map((r) => r.event.stream.type),
@@ -168,5 +174,13 @@ async function insertEvents(tx: TransactionSQL, rows: readonly EventInsert[]) {
     rows.map((r) => r.payload),
     rows.map((r) => r.metadata),
     rows.map((r) => r.event.createdAt),
+    commands.map((c) => c.id),
+    commands.map((c) => c.stream.type),
+    commands.map((c) => c.stream.id),
+    commands.map((c) => c.first),
+    commands.map((c) => c.last),
+    commands.map(() => createdAt),
+    channel,
+    String(head),
   ])
 }
