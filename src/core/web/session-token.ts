@@ -7,13 +7,19 @@ const SIGNED_BYTES = NONCE_BYTES + TIME_BYTES
 
 /**
  * Session tokens that prove where they came from: 12 random bytes, the issue time (seconds,
- * 4 bytes) and an HMAC-SHA256 of both under a key drawn when the mint is made (16 bytes);
+ * 4 bytes) and an HMAC-SHA256 of both under the mint's key (16 bytes);
  * 32 bytes in all, 43 characters of base64url. The session store uses this to give a visitor
  * who only reads a cookie without writing a row: a token it issued that no row knows yet is
- * a session not yet stored. The key lives only in memory, so a restart forgets unstored ones.
+ * a session not yet stored. A key drawn in memory is forgotten
+ * by a restart, and unstored sessions with it; one kept in a shared database is not.
  */
 export class TokenMint {
-  readonly #key = crypto.getRandomValues(new Uint8Array(32))
+  readonly #key: Uint8Array
+
+  /** A key of its own unless given one: nodes that share a key recognise each other's tokens. */
+  constructor(key: Uint8Array = crypto.getRandomValues(new Uint8Array(32))) {
+    this.#key = key
+  }
 
   issue(nowMs: number): string {
     const token = new Uint8Array(SIGNED_BYTES + MAC_BYTES)
