@@ -1,153 +1,204 @@
-import type { Database } from 'bun:sqlite'
 import { afterEach, beforeEach, describe, expect, it } from 'bun:test'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { openDatabase } from '../../../src/core/eventsourcing/database.ts'
-import { migrate } from '../../../src/core/eventsourcing/migrations.ts'
-import { SessionStore } from '../../../src/core/web/session.ts'
-import { migrations } from '../../../src/migrations.ts'
+import { createLogger } from '../../../src/core/ops/log.ts'
+import type { SessionStoreOptions } from '../../../src/core/web/session.ts'
+import type { SessionPort } from '../../../src/core/web/session-port.ts'
+import { PostgresSessionStore } from '../../../src/core/web/session-postgres.ts'
+import { describeEngines, openPostgresSchema, pgUrl } from '../../fixtures/postgres.ts'
+import { postgresSessions, type SessionDatabase, sqliteSessions } from '../../fixtures/session-backends.ts'
 
-let dir: string
-let db: Database
-let now: number
-let store: SessionStore
+describeEngines('SessionStore', [sqliteSessions, postgresSessions], (backend) => {
+  let database: SessionDatabase
+  let now: number
+  let store: SessionPort
+  const open = (options: SessionStoreOptions = {}) => database.open({ sweepIntervalMs: 0, now: () => now, ...options })
 
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'ironstar-session-'))
-  db = openDatabase(join(dir, 'test.sqlite'))
-  migrate(db, migrations)
-  now = 1_700_000_000_000
-  store = new SessionStore(db, { maxAgeSeconds: 60, touchIntervalMs: 10_000, sweepIntervalMs: 0, now: () => now })
-})
+  beforeEach(async () => {
+    database = await backend.create()
+    now = 1_700_000_000_000
+    store = await open({ maxAgeSeconds: 60, touchIntervalMs: 10_000 })
+  })
 
-afterEach(() => {
-  store.close()
-  db.close()
-  rmSync(dir, { recursive: true, force: true })
-})
+  afterEach(() => database.close())
 
-const lastAccessed = () =>
-  db.query<{ last_accessed: number }, []>('SELECT last_accessed FROM sessions').get()?.last_accessed
+  const count = async () => (await database.rows()).length
+  const lastAccessed = async () => (await database.rows())[0]?.last_accessed
 
-describe('SessionStore', () => {
-  it('stores only a hash of the token', () => {
-    const session = store.create()
-    store.flush()
-    const row = db.query<{ token_hash: string; id: string }, []>('SELECT token_hash, id FROM sessions').get()
+  it('stores only a hash of the token', async () => {
+    const session = await store.create()
+    await store.flush()
+    const [row] = await database.rows()
     expect(row?.token_hash).not.toBe(session.token)
     expect(row?.token_hash).toMatch(/^[0-9a-f]{64}$/)
     expect(row?.id).toBe(session.id)
   })
 
-  it('never adopts an expired token', () => {
-    const session = store.create()
+  it('never adopts an expired token', async () => {
+    const session = await store.create()
     now += 61_000
-    const resolved = store.resolve(session.token)
+    const resolved = await store.resolve(session.token)
     expect(resolved.isNew).toBe(true)
     expect(resolved.session.token).not.toBe(session.token)
     expect(resolved.session.id).not.toBe(session.id)
   })
 
-  it('refuses malformed tokens without a lookup', () => {
-    expect(store.resolve("x' OR 1=1 --").isNew).toBe(true)
-    expect(store.resolve('').isNew).toBe(true)
+  it('refuses malformed tokens without a lookup', async () => {
+    expect((await store.resolve("x' OR 1=1 --")).isNew).toBe(true)
+    expect((await store.resolve('')).isNew).toBe(true)
   })
 
-  it('throttles last_accessed writes and slides the expiry when it writes', () => {
-    const session = store.create()
-    store.flush()
+  it('throttles last_accessed writes and slides the expiry when it writes', async () => {
+    const session = await store.create()
+    await store.flush()
     now += 5_000
-    expect(store.resolve(session.token)).toMatchObject({ isNew: false, needsCookie: false })
-    store.flush()
-    expect(lastAccessed()).toBe(now - 5_000)
+    expect(await store.resolve(session.token)).toMatchObject({ isNew: false, needsCookie: false })
+    await store.flush()
+    expect(await lastAccessed()).toBe(now - 5_000)
     now += 6_000
-    const touched = store.resolve(session.token)
+    const touched = await store.resolve(session.token)
     expect(touched).toMatchObject({ isNew: false, needsCookie: true })
-    store.flush()
-    expect(lastAccessed()).toBe(now)
+    await store.flush()
+    expect(await lastAccessed()).toBe(now)
     expect(touched.session.expiresAt).toBe(now + 60_000)
   })
 
-  it('sweeps expired rows and keeps live ones', () => {
-    store.create()
+  it('sweeps expired rows and keeps live ones', async () => {
+    await store.create()
     now += 30_000
-    const live = store.create()
+    const live = await store.create()
     now += 31_000
-    expect(store.sweep()).toBe(1)
-    expect(db.query<{ n: number }, []>('SELECT count(*) AS n FROM sessions').get()?.n).toBe(1)
-    expect(store.resolve(live.token).isNew).toBe(false)
+    expect(await store.sweep()).toBe(1)
+    expect(await count()).toBe(1)
+    expect((await store.resolve(live.token)).isNew).toBe(false)
   })
 
-  it('queues new sessions and writes a burst in one flush, resolving them meanwhile', async () => {
-    const count = () => db.query<{ n: number }, []>('SELECT count(*) AS n FROM sessions').get()?.n
-    const created = Array.from({ length: 20 }, () => store.create())
-    expect(count()).toBe(0)
-    expect(store.resolve(created[0]?.token).session.id).toBe(created[0]?.id ?? '')
+  it('writes touches of a burst together after a while, resolving them meanwhile', async () => {
+    const created = await Promise.all(Array.from({ length: 20 }, () => store.create()))
+    await store.flush()
+    now += 11_000
+    const touched = await Promise.all(created.map((session) => store.resolve(session.token)))
+    expect(touched.every((resolved) => resolved.needsCookie && !resolved.isNew)).toBe(true)
+    expect(await lastAccessed()).toBe(now - 11_000)
+    await Bun.sleep(150)
+    expect((await database.rows()).every((row) => row.last_accessed === now)).toBe(true)
+  })
+
+  it.skipIf(backend.name !== 'SQLite')('queues new sessions and writes a burst in one flush', async () => {
+    const created = await Promise.all(Array.from({ length: 20 }, () => store.create()))
+    expect(await count()).toBe(0)
+    expect((await store.resolve(created[0]?.token)).session.id).toBe(created[0]?.id ?? '')
     await Bun.sleep(120)
-    expect(count()).toBe(20)
+    expect(await count()).toBe(20)
   })
 
-  it('flushes at once when the queue reaches its bound', () => {
-    const bounded = new SessionStore(db, { maxPending: 5, sweepIntervalMs: 0, now: () => now })
-    for (let i = 0; i < 5; i++) bounded.create()
-    expect(db.query<{ n: number }, []>('SELECT count(*) AS n FROM sessions').get()?.n).toBe(5)
-    bounded.close()
+  it('flushes at once when the queue reaches its bound', async () => {
+    const bounded = await open({ maxPending: 5, touchIntervalMs: 0 })
+    const created = await Promise.all(Array.from({ length: 5 }, () => bounded.create()))
+    await bounded.flush()
+    now += 1
+    for (const session of created) await bounded.resolve(session.token)
+    await Bun.sleep(20) // well within the 50 ms flush interval
+    expect((await database.rows()).every((row) => row.last_accessed === now)).toBe(true)
   })
 
   it('sweeps on its own timer', async () => {
-    const timed = new SessionStore(db, { maxAgeSeconds: 1, sweepIntervalMs: 20, now: () => now })
-    timed.create()
+    const timed = await open({ maxAgeSeconds: 1, sweepIntervalMs: 20 })
+    await timed.create()
     now += 2_000
-    await Bun.sleep(60)
-    timed.close()
-    expect(db.query<{ n: number }, []>('SELECT count(*) AS n FROM sessions').get()?.n).toBe(0)
+    await Bun.sleep(80)
+    expect(await count()).toBe(0)
   })
 
   describe('for a request that only reads', () => {
-    const count = () => db.query<{ n: number }, []>('SELECT count(*) AS n FROM sessions').get()?.n
-
-    it('issues a session without a row, keeps its id for the same token, and stores it on the first write', () => {
-      const first = store.resolve(undefined, { store: false })
+    it('issues a session without a row, keeps its id for the same token, and stores it on the first write', async () => {
+      const first = await store.resolve(undefined, { store: false })
       expect(first).toMatchObject({ isNew: true, needsCookie: true })
-      const again = store.resolve(first.session.token, { store: false })
+      const again = await store.resolve(first.session.token, { store: false })
       expect(again).toMatchObject({ isNew: false, needsCookie: false })
       expect(again.session.id).toBe(first.session.id)
-      store.flush()
-      expect(count()).toBe(0)
-      const written = store.resolve(first.session.token)
+      await store.flush()
+      expect(await count()).toBe(0)
+      const written = await store.resolve(first.session.token)
       expect(written.session.id).toBe(first.session.id)
       expect(written.needsCookie).toBe(true) // the cookie's lifetime starts again with the row's
-      store.flush()
-      expect(count()).toBe(1)
-      expect(store.resolve(first.session.token, { store: false }).session.id).toBe(first.session.id)
+      await store.flush()
+      expect(await count()).toBe(1)
+      expect((await store.resolve(first.session.token, { store: false })).session.id).toBe(first.session.id)
     })
 
-    it('never adopts a well-shaped token it did not issue, nor one another store issued', () => {
-      const forged = store.resolve('A'.repeat(43), { store: false })
+    it('never adopts a well-shaped token it did not issue, nor one a store of another database issued', async () => {
+      const forged = await store.resolve('A'.repeat(43), { store: false })
       expect(forged.isNew).toBe(true)
       expect(forged.session.token).not.toBe('A'.repeat(43))
-      const other = new SessionStore(db, { sweepIntervalMs: 0, now: () => now })
-      const foreign = other.resolve(undefined, { store: false }).session
-      expect(store.resolve(foreign.token, { store: false }).session.id).not.toBe(foreign.id)
-      expect(store.resolve(foreign.token).session.id).not.toBe(foreign.id)
-      other.close()
+      const other = await database.openElsewhere({ sweepIntervalMs: 0, now: () => now })
+      const foreign = (await other.resolve(undefined, { store: false })).session
+      expect((await store.resolve(foreign.token, { store: false })).session.id).not.toBe(foreign.id)
+      expect((await store.resolve(foreign.token)).session.id).not.toBe(foreign.id)
     })
 
-    it('lets an unstored token expire like a session', () => {
-      const token = store.resolve(undefined, { store: false }).session.token
+    it('lets an unstored token expire like a session', async () => {
+      const token = (await store.resolve(undefined, { store: false })).session.token
       now += 61_000
-      expect(store.resolve(token, { store: false }).isNew).toBe(true)
-      expect(store.resolve(token).session.token).not.toBe(token)
+      expect((await store.resolve(token, { store: false })).isNew).toBe(true)
+      expect((await store.resolve(token)).session.token).not.toBe(token)
     })
 
-    it('never revives the id of a session whose token was rotated', () => {
-      const unstored = store.resolve(undefined, { store: false }).session
-      const stored = store.resolve(unstored.token).session
-      store.rotate(stored)
-      const old = store.resolve(unstored.token, { store: false })
+    it('never revives the id of a session whose token was rotated', async () => {
+      const unstored = (await store.resolve(undefined, { store: false })).session
+      const stored = (await store.resolve(unstored.token)).session
+      await store.rotate(stored)
+      const old = await store.resolve(unstored.token, { store: false })
       expect(old.isNew).toBe(true)
       expect(old.session.id).not.toBe(stored.id)
     })
+  })
+})
+
+describeEngines('SessionStore across nodes', [postgresSessions], (backend) => {
+  let database: SessionDatabase
+  beforeEach(async () => {
+    database = await backend.create()
+  })
+  afterEach(() => database.close())
+  const node = () => database.open({ sweepIntervalMs: 0 })
+
+  it('a session stored on node A works on node B as soon as A answered, rotation included', async () => {
+    const [a, b] = [await node(), await node()]
+    const created = (await a.resolve(undefined)).session
+    const onB = await b.resolve(created.token)
+    expect(onB).toMatchObject({ isNew: false, needsCookie: false })
+    expect(onB.session.id).toBe(created.id)
+    const rotated = await b.rotate(onB.session)
+    expect((await a.resolve(rotated.token)).session.id).toBe(created.id)
+    expect((await a.resolve(created.token)).isNew).toBe(true)
+  })
+
+  it('an unstored session issued by node A is the same session on node B, and B stores it under its id', async () => {
+    const [a, b] = [await node(), await node()]
+    const unstored = (await a.resolve(undefined, { store: false })).session
+    const read = await b.resolve(unstored.token, { store: false })
+    expect(read).toMatchObject({ isNew: false, needsCookie: false })
+    expect(read.session.id).toBe(unstored.id)
+    const [onA, onB] = await Promise.all([a.resolve(unstored.token), b.resolve(unstored.token)])
+    expect([onA.session.id, onB.session.id]).toEqual([unstored.id, unstored.id])
+    expect((await database.rows()).map((row) => row.id)).toEqual([unstored.id])
+  })
+})
+
+describe.skipIf(!pgUrl)('PostgresSessionStore', () => {
+  it("reports a failing background sweep on the node's log, and sweeps again once the table is back", async () => {
+    const pg = await openPostgresSchema()
+    const lines: string[] = []
+    const log = createLogger({ write: (line) => lines.push(line) })
+    const store = await PostgresSessionStore.open(pg.sql, { sweepIntervalMs: 20, log })
+    try {
+      await pg.sql.unsafe('ALTER TABLE sessions RENAME TO sessions_away')
+      while (lines.length === 0) await Bun.sleep(10)
+      expect(JSON.parse(lines[0] ?? '{}').msg).toBe('Cannot sweep sessions')
+      await pg.sql.unsafe('ALTER TABLE sessions_away RENAME TO sessions')
+      expect(await store.sweep()).toBe(0)
+    } finally {
+      await store.close()
+      await pg.close()
+    }
   })
 })
