@@ -49,13 +49,17 @@ function truncationNote(result: QueryResult): Html | string {
   return ''
 }
 
-/** The result as a plain table: what every page shows with JavaScript off. */
+/**
+ * The result as a plain table: what every page shows with JavaScript off. The box scrolls
+ * when the table is wider or longer than it, so it is a labelled region the keyboard can
+ * focus (and scroll) too.
+ */
 export function resultTable(result: QueryResult, caption: string): Html {
   const shown = visibleCells(result)
   const columns = result.columns.slice(0, MAX_TABLE_COLUMNS)
   const moreRows = result.rows.length - shown.length
   const moreColumns = result.columns.length - columns.length
-  return html`<div class="table-wrap">
+  return html`<div class="table-wrap" role="region" aria-label="${caption}" tabindex="0">
     <table class="table analytics-table">
       <caption class="visually-hidden">${caption}</caption>
       <thead><tr>${columns.map((column) => html`<th scope="col" title="${column.type}">${cell(column.name)}</th>`)}</tr></thead>
