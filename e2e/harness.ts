@@ -35,8 +35,15 @@ export interface Harness {
   readonly browser: Browser
   readonly baseUrl: string
   /** A fresh browser context is a fresh cookie jar: a new session. */
-  newSession(options?: { javaScriptEnabled?: boolean }): Promise<BrowserContext>
+  newSession(options?: SessionOptions): Promise<BrowserContext>
   close(): Promise<void>
+}
+
+export interface SessionOptions {
+  readonly javaScriptEnabled?: boolean
+  /** The theme pinned with the toggle (its cookie); without it the page follows the system. */
+  readonly theme?: 'light' | 'dark'
+  readonly viewport?: { readonly width: number; readonly height: number }
 }
 
 /**
@@ -61,14 +68,15 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     server,
     browser,
     baseUrl,
-    async newSession({ javaScriptEnabled = true } = {}) {
+    async newSession({ javaScriptEnabled = true, theme, viewport = { width: 1100, height: 800 } } = {}) {
       const context = await browser.newContext({
         baseURL: baseUrl,
         javaScriptEnabled,
         ignoreHTTPSErrors: server.url.protocol === 'https:',
-        viewport: { width: 1100, height: 800 },
+        viewport,
       })
       contexts.push(context)
+      if (theme) await context.addCookies([{ name: 'theme', value: theme, url: baseUrl }])
       return context
     },
     async close() {
