@@ -1,20 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import type { BrowserContext, Page } from 'playwright-core'
-import { slices } from '../src/app.ts'
 import { refuseScripts, seriousViolations } from './axe.ts'
-import { E2E_TIMEOUT_MS, type Harness, hasDatastar, startHarness } from './harness.ts'
+import { E2E_TIMEOUT_MS, type Harness, hasDatastar, SITE_PAGES, startHarness } from './harness.ts'
 
 let h: Harness
 beforeAll(async () => {
   h = await startHarness()
 })
 afterAll(() => h.close())
-
-/** Home, every page in the nav, the pages behind them, and what a wrong link shows. */
-const PAGES = [
-  ...new Set(['/', ...slices.flatMap((slice) => (slice.nav ? [slice.nav.href] : [])), '/analytics/explore']),
-  '/no-such-page',
-]
 
 const MODES = [
   { name: 'JavaScript off', isLive: false },
@@ -79,7 +72,7 @@ for (const { name, isLive } of MODES) {
           await seed(context)
         })
 
-        for (const path of PAGES) {
+        for (const path of SITE_PAGES) {
           it(
             `${path} has no serious or critical axe violations`,
             async () => {

@@ -2,11 +2,18 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
+import { slices } from '../src/app.ts'
 import { loadConfig } from '../src/config.ts'
 import { type RunningServer, startServer } from '../src/server.ts'
 
 /** Debian's Chromium; CI installs it when missing (see .ci/run). */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+
+/** Home, every page in the slices' nav, the page behind analytics, and what a wrong link shows. */
+export const SITE_PAGES: readonly string[] = [
+  ...new Set(['/', ...slices.flatMap((slice) => (slice.nav ? [slice.nav.href] : [])), '/analytics/explore']),
+  '/no-such-page',
+]
 
 /** Per browser test: bun's default of 5 s is too short for a real browser on a shared machine. */
 export const E2E_TIMEOUT_MS = 30_000

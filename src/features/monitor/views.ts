@@ -87,7 +87,7 @@ export function monitorRegion(history: readonly Sample[]): Html {
 }
 
 export function monitorPage(history: readonly Sample[]): Html {
-  return html`<div class="example monitor-page" data-init="@get(${js('/monitor/feed')})">
+  return html`<div class="example example--dashboard monitor-page" data-init="@get(${js('/monitor/feed')})">
     <header class="example__header">
       <h1>Monitor</h1>
       <p class="muted">This server, refreshed every second, with the last minute as sparklines. It doubles as the operator's dashboard. Without JavaScript, reload to refresh.</p>
