@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
+import { DASHBOARD_QUERIES } from '../src/features/analytics/dashboard-queries.ts'
 import { E2E_TIMEOUT_MS, type Harness, hasDatastar, openPage, startHarness } from './harness.ts'
 
 let h: Harness
@@ -9,11 +10,21 @@ afterAll(() => h.close())
 
 describe('analytics with JavaScript off', () => {
   it(
-    'shows the dashboard data as tables and runs a query through the plain form',
+    'shows a quiet log as one empty state, the dashboard data as tables, and runs a query through the plain form',
     async () => {
       const context = await h.newSession({ javaScriptEnabled: false })
       const { page, problems } = await openPage(context, '/analytics')
-      expect(await page.locator('#analytics-dashboard table').count()).toBeGreaterThanOrEqual(3)
+      // Nothing written yet: every card says so the same way; no empty table, no flat chart.
+      expect(await page.locator('#analytics-dashboard .card .empty-state').count()).toBe(DASHBOARD_QUERIES.length)
+      expect(await page.locator('#analytics-dashboard :is(table, ironstar-chart)').count()).toBe(0)
+
+      await page.goto('/todos')
+      await page.fill('#todo-new-text', 'Give the dashboard something')
+      await page.press('#todo-new-text', 'Enter')
+      await page.waitForURL('**/todos')
+      await page.goto('/analytics')
+      expect(await page.locator('#analytics-dashboard table').count()).toBe(DASHBOARD_QUERIES.length)
+      expect(await page.locator('#analytics-dashboard .empty-state').count()).toBe(0)
       expect(await page.locator('#analytics-dashboard canvas').count()).toBe(0)
 
       await page.goto('/analytics/explore')

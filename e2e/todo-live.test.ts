@@ -33,7 +33,7 @@ describe.skipIf(!hasDatastar)('todos with Datastar', () => {
       expect(await a.page.locator('.todo-count').textContent()).toBe('0 items left')
 
       await b.page.locator('.todo-item .todo-delete').first().click()
-      await a.page.locator('.todo-empty').waitFor({ timeout: LIVE_MS })
+      await a.page.locator('#todo-app .empty-state').waitFor({ timeout: LIVE_MS })
 
       // A refused add shows its message in place, through the same request, and is no failed request.
       await a.page.press('#todo-new-text', 'Enter')

@@ -1,4 +1,5 @@
 import { type Html, html, js } from '../../core/web/html.ts'
+import { emptyState } from '../../core/web/ui/empty-state.ts'
 import { formatBytes, formatDuration, type Sample, sparklinePoints } from './samples.ts'
 
 interface Tile {
@@ -41,7 +42,7 @@ function tile({ id, label, value, detail, series, max, isRelative }: Tile): Html
 export function monitorRegion(history: readonly Sample[]): Html {
   const now = history.at(-1)
   if (!now)
-    return html`<div id="monitor-tiles" class="monitor-grid"><p class="muted">Collecting the first sample…</p></div>`
+    return html`<div id="monitor-tiles">${emptyState({ icon: 'activity', title: 'Collecting the first sample…' })}</div>`
   const series = (pick: (s: Sample) => number) => history.map(pick)
   const tiles: Tile[] = [
     {

@@ -1,4 +1,5 @@
 import { type Html, html, js } from '../../core/web/html.ts'
+import { emptyState } from '../../core/web/ui/empty-state.ts'
 import { icon } from '../../core/web/ui/icons.ts'
 import { MAX_TEXT_LENGTH, type Todo, type TodoFilter, type TodoList } from './domain.ts'
 
@@ -106,9 +107,13 @@ export function todoRegion(list: TodoList, options: TodoViewOptions): Html {
     ${newTodoForm(options, list.todos.length > 0, allDone)}
     ${
       list.todos.length === 0
-        ? html`<p class="todo-empty muted">Nothing to do yet. Add something above; open this page in a second tab to watch it follow along.</p>`
+        ? emptyState({
+            icon: 'list-todo',
+            title: 'Nothing to do yet',
+            hint: 'Add something above; open this page in a second tab to watch it follow along.',
+          })
         : html`<ul class="todo-list">${visible.map((todo) => todoItem(todo, options))}</ul>
-          ${visible.length === 0 ? html`<p class="todo-empty muted">No ${options.filter} todos.</p>` : ''}
+          ${visible.length === 0 ? emptyState({ icon: 'list-todo', title: `No ${options.filter} todos` }) : ''}
           ${footer(list, options.filter)}`
     }
   </section>`

@@ -8,11 +8,18 @@ import { chartFigure } from './chart.ts'
 /**
  * The table under a chart, for readers without JavaScript: newest first, and minutes where
  * nothing happened left out (the chart shows them as zero; the table would be mostly zeros).
+ * None left means the window was quiet: the card shows the empty state, not a flat line.
  */
 function busyRowsFirst(result: QueryResult): QueryResult['rows'] {
   const numeric = result.columns.flatMap((column, index) => (column.isNumeric ? [index] : []))
   return result.rows.filter((row) => numeric.some((index) => row[index] !== 0)).reverse()
 }
+
+const QUIET = {
+  icon: 'chart-line',
+  title: `Nothing in the last ${WINDOW_MINUTES} minutes`,
+  hint: 'Use the other examples; this chart fills in as they write events.',
+} as const
 
 /** The region the feed re-renders whole: one card per chart. */
 export function dashboardRegion(snapshot: DashboardSnapshot): Html {
@@ -25,6 +32,7 @@ export function dashboardRegion(snapshot: DashboardSnapshot): Html {
             : chartFigure(`chart-${query.id}`, query.title, result, {
                 ...query.chart,
                 tableRows: query.chart.kind === 'line' ? busyRowsFirst(result) : result.rows,
+                empty: QUIET,
               })
         }
       </article>`,

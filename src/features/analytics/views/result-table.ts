@@ -1,5 +1,6 @@
 import type { QueryResult } from '../../../core/analytics/query-result.ts'
 import { type Html, html } from '../../../core/web/html.ts'
+import { emptyState } from '../../../core/web/ui/empty-state.ts'
 
 /** Rows rendered into HTML at most; the rest of a large result is summarised, not sent. */
 export const MAX_TABLE_ROWS = 500
@@ -49,12 +50,20 @@ function truncationNote(result: QueryResult): Html | string {
   return ''
 }
 
+/** A result without rows: the page's empty state, naming the columns it would have had. */
+export function noRows(result: QueryResult): Html {
+  const columns = result.columns.map((column) => column.name).join(', ')
+  return emptyState({ icon: 'table', title: 'No rows', hint: columns ? `Columns: ${columns}` : undefined })
+}
+
 /**
  * The result as a plain table: what every page shows with JavaScript off. The box scrolls
  * when the table is wider or longer than it, so it is a labelled region the keyboard can
  * focus (and scroll) too.
  */
 export function resultTable(result: QueryResult, caption: string): Html {
+  // A result cut at the size limit can have no rows left: the empty state still says why.
+  if (result.rows.length === 0) return html`${noRows(result)}${truncationNote(result)}`
   const shown = visibleCells(result)
   const columns = result.columns.slice(0, MAX_TABLE_COLUMNS)
   const moreRows = result.rows.length - shown.length
@@ -68,7 +77,6 @@ export function resultTable(result: QueryResult, caption: string): Html {
           (row) =>
             html`<tr>${row.map((text, i) => html`<td class="${result.columns[i]?.isNumeric ? 'is-numeric' : ''}">${text}</td>`)}</tr>`,
         )}
-        ${shown.length === 0 ? html`<tr><td colspan="${Math.max(1, columns.length)}" class="muted">No rows</td></tr>` : ''}
       </tbody>
     </table>
   </div>
