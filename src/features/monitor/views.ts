@@ -1,5 +1,6 @@
 import { type Html, html, js } from '../../core/web/html.ts'
 import { emptyState } from '../../core/web/ui/empty-state.ts'
+import { plural } from '../../core/web/ui/plural.ts'
 import { formatBytes, formatDuration, type Sample, sparklinePoints } from './samples.ts'
 
 interface Tile {
@@ -72,7 +73,7 @@ export function monitorRegion(history: readonly Sample[]): Html {
     {
       id: 'lag',
       label: 'Projection lag',
-      value: `${now.projectionLag} events`,
+      value: plural(now.projectionLag, 'event'),
       detail: 'behind the newest event',
       series: series((s) => s.projectionLag),
     },

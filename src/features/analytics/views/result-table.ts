@@ -1,6 +1,7 @@
 import type { QueryResult } from '../../../core/analytics/query-result.ts'
 import { type Html, html } from '../../../core/web/html.ts'
 import { emptyState } from '../../../core/web/ui/empty-state.ts'
+import { plural } from '../../../core/web/ui/plural.ts'
 
 /** Rows rendered into HTML at most; the rest of a large result is summarised, not sent. */
 export const MAX_TABLE_ROWS = 500
@@ -42,10 +43,10 @@ function visibleCells(result: QueryResult): string[][] {
 
 function truncationNote(result: QueryResult): Html | string {
   if (result.truncatedBy === 'bytes') {
-    return html`<p class="muted">The result was cut at the size limit after ${result.rows.length.toLocaleString('en-US')} rows.</p>`
+    return html`<p class="muted">The result was cut at the size limit after ${plural(result.rows.length, 'row')}.</p>`
   }
   if (result.truncated) {
-    return html`<p class="muted">The result was cut at the row limit of ${result.rows.length.toLocaleString('en-US')} rows.</p>`
+    return html`<p class="muted">The result was cut at the row limit of ${plural(result.rows.length, 'row')}.</p>`
   }
   return ''
 }
@@ -80,7 +81,7 @@ export function resultTable(result: QueryResult, caption: string): Html {
       </tbody>
     </table>
   </div>
-  ${moreRows > 0 ? html`<p class="muted">Showing the first ${shown.length.toLocaleString('en-US')} of ${result.rows.length.toLocaleString('en-US')} rows.</p>` : ''}
-  ${moreColumns > 0 ? html`<p class="muted">Showing the first ${columns.length} of ${result.columns.length.toLocaleString('en-US')} columns.</p>` : ''}
+  ${moreRows > 0 ? html`<p class="muted">Showing the first ${shown.length.toLocaleString('en-US')} of ${plural(result.rows.length, 'row')}.</p>` : ''}
+  ${moreColumns > 0 ? html`<p class="muted">Showing the first ${columns.length} of ${plural(result.columns.length, 'column')}.</p>` : ''}
   ${truncationNote(result)}`
 }
