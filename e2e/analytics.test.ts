@@ -66,6 +66,37 @@ describe.skipIf(!hasDatastar)('analytics with Datastar', () => {
   )
 
   it(
+    'labels a count axis with whole numbers only',
+    async () => {
+      const context = await h.newSession()
+      // uPlot draws its axes on a canvas: record every label each chart writes.
+      await context.addInitScript(() => {
+        const labels: { chart: string; text: string }[] = []
+        Object.assign(window, { chartLabels: labels })
+        const fillText = CanvasRenderingContext2D.prototype.fillText
+        CanvasRenderingContext2D.prototype.fillText = function (this: CanvasRenderingContext2D, text, ...rest) {
+          labels.push({ chart: this.canvas.closest('ironstar-chart')?.id ?? '', text: String(text) })
+          return fillText.call(this, text, ...rest)
+        }
+      })
+      // Counts of zero and one or two a minute: a fractional axis would tick at 0.2 or 0.5.
+      await context.request.post('/todos', { form: { text: 'Count me' } })
+      const { page, problems } = await openPage(context, '/analytics', { feed: '/analytics/feed' })
+      await page.locator('#chart-todo-completion canvas').first().waitFor({ timeout: 5_000 })
+      const labels: string[] = await page.evaluate(() =>
+        (window as unknown as { chartLabels: { chart: string; text: string }[] }).chartLabels
+          .filter((label) => label.chart === 'chart-todo-completion')
+          .map((label) => label.text),
+      )
+      const ticks = labels.filter((label) => /^-?[\d,.]+$/.test(label))
+      expect(ticks.length).toBeGreaterThanOrEqual(2)
+      expect(ticks.filter((tick) => !/^-?[\d,]+$/.test(tick))).toEqual([])
+      expect(problems.consoleErrors).toEqual([])
+    },
+    E2E_TIMEOUT_MS,
+  )
+
+  it(
     'runs a query, shows it live, and switches to a chart',
     async () => {
       const context = await h.newSession()

@@ -13,6 +13,13 @@ interface ChartSpec {
 // Open Props hues that read on light and dark surfaces alike.
 const COLOURS = ['--indigo-6', '--teal-6', '--orange-6', '--pink-6', '--lime-7', '--cyan-6', '--grape-6', '--yellow-7']
 
+// Tick steps for whole numbers (1, 2, 5, 10, 20, 50, ...): a count has no tick at 0.25.
+const WHOLE_STEPS = Array.from({ length: 16 }, (_, power) => [1, 2, 5].map((step) => step * 10 ** power)).flat()
+
+function isWholeNumbers(spec: ChartSpec): boolean {
+  return spec.series.every((series) => series.values.every((value) => value === null || Number.isInteger(value)))
+}
+
 function parse(text: string | null): ChartSpec | null {
   if (!text) return null
   try {
@@ -79,7 +86,8 @@ export class IronstarChart extends ReactiveElement {
     // Categories become 0..n-1 on the axis, labelled with their names.
     const xs = spec.x.map((value, index) => (typeof value === 'number' ? value : index))
     const data = [xs, ...spec.series.map((series) => series.values.map((v) => v))] as uPlot.AlignedData
-    const signature = `${spec.kind}|${spec.xIsTime}|${spec.series.map((s) => s.label).join(',')}`
+    const wholeNumbers = isWholeNumbers(spec)
+    const signature = `${spec.kind}|${spec.xIsTime}|${wholeNumbers}|${spec.series.map((s) => s.label).join(',')}`
     if (this.#plot && this.#plot.root.dataset.signature === signature) {
       this.#plot.setData(data)
       return
@@ -122,7 +130,7 @@ export class IronstarChart extends ReactiveElement {
                 }
               : {}),
           },
-          { stroke: ink },
+          { stroke: ink, ...(wholeNumbers ? { incrs: WHOLE_STEPS } : {}) },
         ],
         series: [
           { label: spec.xLabel },
