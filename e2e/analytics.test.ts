@@ -153,6 +153,8 @@ describe.skipIf(!hasDatastar)('analytics with Datastar', () => {
       await page.locator('#analytics-editor button[type=submit]').click()
       const box = page.locator('.analytics-progress')
       await box.waitFor({ timeout: 5_000 })
+      // Drawn in the design's colours, not the browser's native bar.
+      expect(await box.locator('progress').evaluate((bar) => getComputedStyle(bar).appearance)).toBe('none')
       const first = await box.textContent()
       await page.waitForFunction((text) => document.querySelector('.analytics-progress')?.textContent !== text, first, {
         timeout: 5_000,
