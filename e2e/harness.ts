@@ -103,7 +103,8 @@ export interface PageProblems {
 /**
  * Records console errors, uncaught page errors, requests that failed at the network level
  * and responses with a 4xx/5xx status. A feed aborted because the page navigated away or
- * closed is not a failure: the browser cancels long-lived requests by design.
+ * closed is not a failure: the browser cancels long-lived requests by design. Nor is the
+ * favicon, which the browser requests after the load event and drops when the page goes.
  */
 export function watchProblems(page: Page): PageProblems {
   const problems: PageProblems = { consoleErrors: [], failedRequests: [] }
@@ -113,7 +114,8 @@ export function watchProblems(page: Page): PageProblems {
   page.on('pageerror', (error) => problems.consoleErrors.push(`Uncaught: ${error.message}`))
   page.on('requestfailed', (request) => {
     const reason = request.failure()?.errorText ?? 'unknown'
-    if (reason === 'net::ERR_ABORTED' && new URL(request.url()).pathname.endsWith('/feed')) return
+    const path = new URL(request.url()).pathname
+    if (reason === 'net::ERR_ABORTED' && (path.endsWith('/feed') || path.endsWith('/favicon.svg'))) return
     problems.failedRequests.push(`${request.method()} ${request.url()}: ${reason}`)
   })
   page.on('response', (response) => {
