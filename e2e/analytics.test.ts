@@ -156,8 +156,19 @@ describe.skipIf(!hasDatastar)('analytics with Datastar', () => {
       await page.waitForFunction((text) => document.querySelector('.analytics-progress')?.textContent !== text, first, {
         timeout: 5_000,
       })
+      // Run is disabled while the query runs, and comes back once it has stopped.
+      const runIs = (disabled: boolean) =>
+        page.waitForFunction(
+          (expected) =>
+            (document.querySelector('#analytics-editor button[type=submit]') as HTMLButtonElement).disabled ===
+            expected,
+          disabled,
+          { timeout: 5_000 },
+        )
+      await runIs(true)
       await page.locator('.analytics-running button', { hasText: 'Cancel' }).click()
       await page.locator('.analytics-result', { hasText: 'Cancelled.' }).waitFor({ timeout: 5_000 })
+      await runIs(false)
       expect(problems.consoleErrors).toEqual([])
       expect(problems.failedRequests).toEqual([])
     },

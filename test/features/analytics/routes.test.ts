@@ -80,7 +80,7 @@ describe('/analytics/explore', () => {
     const page = await (await client.get(`/analytics/explore?q=${queryId}`)).text()
     expect(page).toContain('<th scope="col" title="INTEGER">answer</th>')
     expect(page).toContain('<td class="is-numeric">42</td>')
-    expect(page).toContain('1 rows in')
+    expect(page).toContain('1 row in')
   })
 
   it('shows the same result as a chart with the table inside it', async () => {

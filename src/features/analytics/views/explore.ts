@@ -1,6 +1,7 @@
 import type { SandboxStatus } from '../../../core/analytics/sandbox.ts'
 import { type Html, html, js } from '../../../core/web/html.ts'
 import { icon } from '../../../core/web/ui/icons.ts'
+import { plural } from '../../../core/web/ui/plural.ts'
 import type { QueryEntry } from '../history.ts'
 import type { QueryRunner } from '../runner.ts'
 import { chartFigure } from './chart.ts'
@@ -84,7 +85,7 @@ function outcome(view: ExploreView): Html {
   if (entry.status === 'failed') return html`${header}<p class="alert alert--danger" role="alert">${entry.message}</p>`
   if (entry.status === 'cancelled') return html`${header}<p class="alert alert--warning">Cancelled.</p>`
   const result = view.runner.result(entry.id)
-  const summary = html`<p class="muted">${(entry.rows ?? 0).toLocaleString('en-US')} rows in ${entry.durationMs} ms${entry.truncated ? ' (cut at a limit)' : ''}.</p>`
+  const summary = html`<p class="muted">${plural(entry.rows ?? 0, 'row')} in ${entry.durationMs} ms${entry.truncated ? ' (cut at a limit)' : ''}.</p>`
   if (!result)
     return html`${header}${summary}<p class="muted">The rows are no longer in memory (only the last few results are kept). Run the query again to see them.</p>`
   const tabs = html`<nav class="analytics-tabs" aria-label="Result view">
@@ -105,15 +106,19 @@ function history(view: ExploreView): Html {
       (entry) => html`<li ${entry.id === view.selected?.id ? html`aria-current="true"` : ''}>
         <a href="${link(entry, view.view)}"><code>${entry.sql.length > 80 ? `${entry.sql.slice(0, 80)}…` : entry.sql}</code></a>
         ${statusBadge(entry, view.runner)}
-        ${entry.status === 'completed' ? html`<span class="muted">${entry.rows} rows · ${entry.durationMs} ms</span>` : ''}
+        ${entry.status === 'completed' ? html`<span class="muted">${plural(entry.rows ?? 0, 'row')} · ${entry.durationMs} ms</span>` : ''}
       </li>`,
     )}
   </ol>`
 }
 
-/** The region the feed re-renders: result and history (the editor stays as the user left it). */
+/**
+ * The region the feed re-renders: result and history (the editor stays as the user left it).
+ * Its `_running` signal disables Run in the editor while one of the visitor's queries runs.
+ */
 export function exploreRegion(view: ExploreView): Html {
-  return html`<div id="analytics-explore" class="analytics-explore">
+  const isRunning = view.history.some((entry) => entry.status === 'running' && view.runner.isRunning(entry.id))
+  return html`<div id="analytics-explore" class="analytics-explore" data-signals:_running="${String(isRunning)}">
     <section class="card analytics-result" aria-live="polite">${outcome(view)}</section>
     <section class="card"><h2>Your recent queries</h2>${history(view)}</section>
   </div>`
@@ -163,7 +168,7 @@ export function editorForm(view: Pick<ExploreView, 'sql' | 'error' | 'sandbox' |
         <textarea id="sql" name="sql" rows="6" spellcheck="false" ${view.error ? html`aria-invalid="true" aria-describedby="sql-error"` : ''}>${view.sql ?? EXAMPLE_SQL}</textarea>
         ${view.error ? html`<p class="field__error" id="sql-error">${icon('circle-alert')} ${view.error}</p>` : ''}
       </div>
-      <button type="submit" class="button button--primary" data-attr:aria-busy="$_querying">${icon('play')}<span>Run</span></button>
+      <button type="submit" class="button button--primary" data-attr:aria-busy="$_querying" data-attr:disabled="$_querying || $_running">${icon('play')}<span>Run</span></button>
       ${sandboxNote(view)}
     </form>`
 }
