@@ -143,7 +143,7 @@ describe('/analytics/explore', () => {
     const other = app.client()
     await other.get('/analytics/explore')
     const page = await (await other.get('/analytics/explore')).text()
-    expect(page).toContain('No queries yet.')
+    expect(page).toContain('No queries yet')
     const mine = await (await client.get('/analytics/explore')).text()
     expect(mine).toContain('SELECT 6 * 7 AS answer')
   })

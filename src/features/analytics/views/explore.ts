@@ -1,5 +1,6 @@
 import type { SandboxStatus } from '../../../core/analytics/sandbox.ts'
 import { type Html, html, js } from '../../../core/web/html.ts'
+import { emptyState } from '../../../core/web/ui/empty-state.ts'
 import { icon } from '../../../core/web/ui/icons.ts'
 import { plural } from '../../../core/web/ui/plural.ts'
 import type { QueryEntry } from '../history.ts'
@@ -75,7 +76,7 @@ function running(entry: QueryEntry, runner: QueryRunner): Html {
 
 function outcome(view: ExploreView): Html {
   const entry = view.selected
-  if (!entry) return html`<p class="muted">Run a query to see its result here.</p>`
+  if (!entry) return emptyState({ icon: 'play', title: 'No result yet', hint: 'Run a query to see its result here.' })
   const header = html`<h2 class="analytics-result__title">Result ${statusBadge(entry, view.runner)}</h2><pre class="analytics-sql"><code>${entry.sql}</code></pre>`
   if (entry.status === 'running') {
     return view.runner.isRunning(entry.id)
@@ -100,7 +101,7 @@ function outcome(view: ExploreView): Html {
 }
 
 function history(view: ExploreView): Html {
-  if (view.history.length === 0) return html`<p class="muted">No queries yet.</p>`
+  if (view.history.length === 0) return emptyState({ icon: 'database', title: 'No queries yet' })
   return html`<ol class="analytics-history">
     ${view.history.map(
       (entry) => html`<li ${entry.id === view.selected?.id ? html`aria-current="true"` : ''}>
