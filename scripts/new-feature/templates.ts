@@ -250,7 +250,7 @@ export const ${n.camel} = defineSlice({
   name: '${n.kebab}',
   projections: [${n.camel}Projection],
   routes: ${n.camel}Routes,
-  // \`icon\`: any name in src/core/ui/icons.ts; \`description\` (and an optional \`badge\`) fill the landing card.
+  // \`icon\`: any name in src/core/web/ui/icons.ts; \`description\` (and an optional \`badge\`) fill the landing card.
   nav: {
     href: '/${n.kebab}',
     label: '${n.title}',
