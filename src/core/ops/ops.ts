@@ -4,6 +4,7 @@ import type { CommandOutcome } from '../eventsourcing/commands.ts'
 import type { EventStore } from '../eventsourcing/store/event-store.ts'
 import type { ObservedReader } from '../runtime.ts'
 import type { RouteTable } from '../web/http/context.ts'
+import type { SessionStoreCounters } from '../web/session.ts'
 import type { FeedRegistry } from '../web/sse/feed-registry.ts'
 import { type MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from './metrics.ts'
 
@@ -15,6 +16,8 @@ export interface OpsOptions {
   /** Every reader of the log `/readyz` waits for (projections, analytics ingestion). */
   readonly readers: () => readonly ObservedReader[]
   readonly registry: MetricsRegistry
+  /** The session store's background write failures, so a full disk shows on a dashboard. */
+  readonly sessions?: { counters(): SessionStoreCounters }
 }
 
 export interface Ops {
@@ -39,7 +42,7 @@ function countSessions(db: Database): number {
 }
 
 /** Wires operational endpoints and scrape-time metrics for one running server; `close()` unregisters them. */
-export function createOps({ db, store, bus, feeds, readers, registry }: OpsOptions): Ops {
+export function createOps({ db, store, bus, feeds, readers, registry, sessions }: OpsOptions): Ops {
   const unregister: Array<() => void> = []
   const appended = registry.counter('ironstar_events_appended_total', undefined, {
     help: 'Events committed to the event store by this process',
@@ -74,6 +77,18 @@ export function createOps({ db, store, bus, feeds, readers, registry }: OpsOptio
     registry.collect('ironstar_sessions', 'gauge', () => [{ value: countSessions(db) }], {
       help: 'Unexpired sessions',
     }),
+    registry.collect(
+      'ironstar_session_write_failures_total',
+      'counter',
+      () => [{ value: sessions?.counters().writeFailures ?? 0 }],
+      { help: 'Background session writes that failed (full or read-only disk); their rows were kept and retried' },
+    ),
+    registry.collect(
+      'ironstar_sessions_dropped_total',
+      'counter',
+      () => [{ value: sessions?.counters().dropped ?? 0 }],
+      { help: 'Queued session writes dropped because the queue stayed full while writes failed' },
+    ),
     // The two standard process metrics dashboards expect: memory and restarts (a start time that moves).
     registry.collect('process_resident_memory_bytes', 'gauge', () => [{ value: process.memoryUsage.rss() }], {
       help: 'Resident memory of the process in bytes',

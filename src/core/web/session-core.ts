@@ -37,6 +37,9 @@ export class SessionCore {
   /** Rows a flush has taken but not yet written: lookups must still find them. */
   #writing = new Map<string, PendingRow>()
   #flushTimer: ReturnType<typeof setTimeout> | undefined
+  /** A write failed and is waiting to be tried again: a full queue then drops, not writes. */
+  #retrying = false
+  #dropped = 0
 
   constructor(options: SessionStoreOptions, mint: TokenMint, flush: () => void) {
     this.maxAgeSeconds = options.maxAgeSeconds ?? 2_592_000
@@ -113,8 +116,35 @@ export class SessionCore {
     this.#flushTimer = undefined
     const rows = [...this.#pending]
     this.#pending.clear()
+    this.#retrying = false
     this.#writing = new Map([...this.#writing, ...rows])
     return rows
+  }
+
+  /**
+   * Puts rows a failed write took back in the queue (unless a newer row for the session came in
+   * meanwhile), so a full or read-only disk delays sessions instead of losing them. The queue
+   * stays bounded: past `maxPending` the oldest rows are dropped (and counted).
+   */
+  requeue(rows: readonly [string, PendingRow][], retryMs: number): void {
+    const queue = new Map<string, PendingRow>()
+    for (const [hash, row] of rows) if (!this.#pending.has(hash)) queue.set(hash, row)
+    for (const [hash, row] of this.#pending) queue.set(hash, row)
+    for (const hash of queue.keys()) {
+      if (queue.size <= this.#maxPending) break
+      queue.delete(hash)
+      this.#dropped++
+    }
+    this.#pending.clear()
+    for (const [hash, row] of queue) this.#pending.set(hash, row)
+    if (this.#flushTimer) clearTimeout(this.#flushTimer)
+    this.#retrying = this.#pending.size > 0
+    this.#flushTimer = this.#retrying ? setTimeout(() => this.#flush(), retryMs) : undefined
+  }
+
+  /** Queued rows dropped because writes kept failing while the queue was full. */
+  get dropped(): number {
+    return this.#dropped
   }
 
   written(rows: readonly [string, PendingRow][]): void {
@@ -145,7 +175,14 @@ export class SessionCore {
 
   #enqueue(hash: string, row: PendingRow): void {
     this.#pending.set(hash, row)
-    if (this.#pending.size >= this.#maxPending) this.#flush()
-    else this.#flushTimer ??= setTimeout(() => this.#flush(), this.#flushIntervalMs)
+    if (this.#pending.size < this.#maxPending)
+      this.#flushTimer ??= setTimeout(() => this.#flush(), this.#flushIntervalMs)
+    else if (!this.#retrying) this.#flush()
+    else {
+      // Writes are failing (a full disk): keep the newest rows within the bound until one succeeds.
+      const oldest = this.#pending.keys().next().value
+      if (oldest !== undefined) this.#pending.delete(oldest)
+      this.#dropped++
+    }
   }
 }

@@ -1,4 +1,5 @@
 import type { Database } from 'bun:sqlite'
+import { createLogger, type Logger } from '../ops/log.ts'
 import { hashToken, SessionCore, type SessionRow } from './session-core.ts'
 import type { SessionPort } from './session-port.ts'
 import { TokenMint } from './session-token.ts'
@@ -25,6 +26,18 @@ export interface SessionStoreOptions {
   maxPending?: number
   /** The clock; tests pass their own. */
   now?: () => number
+  /** How long a failed background write waits before it is tried again. @default 1000 */
+  retryMs?: number
+  /** Where failed background writes are reported. @default JSON lines to stderr */
+  log?: Logger
+}
+
+/** What went wrong in the background, for /metrics and tests. */
+export interface SessionStoreCounters {
+  /** Background writes that failed (full or read-only disk, I/O error); their rows were kept and retried. */
+  readonly writeFailures: number
+  /** Queued rows dropped because the queue stayed full while writes failed. */
+  readonly dropped: number
 }
 
 /** What a cookie resolves to: a live session, and whether the cookie must be (re)sent. */
@@ -77,10 +90,16 @@ export class SessionStore implements SessionPort {
   readonly #insert
   readonly #touch
   readonly #idTaken
+  readonly #log: Logger
+  readonly #retryMs: number
+  #writeFailures = 0
 
   constructor(db: Database, options: SessionStoreOptions = {}) {
     this.#db = db
-    this.#core = new SessionCore(options, new TokenMint(), () => this.flush())
+    this.#log = options.log ?? createLogger()
+    this.#retryMs = options.retryMs ?? 1_000
+    // Writes the queue triggers on its own (a timer, a full queue) must never throw: see #flushQueued.
+    this.#core = new SessionCore(options, new TokenMint(), () => this.#flushQueued())
     this.maxAgeSeconds = this.#core.maxAgeSeconds
     this.#select = db.prepare<SessionRow, [string]>(SELECT)
     this.#insert = db.prepare(INSERT)
@@ -88,7 +107,7 @@ export class SessionStore implements SessionPort {
     this.#idTaken = db.prepare<{ taken: number }, [string]>(ID_TAKEN)
     const sweepIntervalMs = options.sweepIntervalMs ?? 600_000
     if (sweepIntervalMs > 0) {
-      this.#sweepTimer = setInterval(() => this.sweep(), sweepIntervalMs)
+      this.#sweepTimer = setInterval(() => this.#sweepQuietly(), sweepIntervalMs)
       // The sweep is housekeeping: it must not keep a finished process alive.
       this.#sweepTimer.unref()
     }
@@ -119,14 +138,57 @@ export class SessionStore implements SessionPort {
     const rows = this.#core.take()
     if (rows.length === 0) return
     try {
-      this.#db.transaction(() => {
-        for (const [hash, row] of rows) {
-          if (row.isNew) this.#insert.run(hash, row.id, row.created_at, row.last_accessed, row.expires_at)
-          else this.#touch.run(row.last_accessed, row.expires_at, hash)
-        }
-      })()
+      this.#write(rows)
+    } catch (error) {
+      this.#core.requeue(rows, this.#retryMs)
+      throw error
     } finally {
       this.#core.written(rows)
+    }
+  }
+
+  #write(rows: ReturnType<SessionCore['take']>): void {
+    this.#db.transaction(() => {
+      for (const [hash, row] of rows) {
+        if (row.isNew) this.#insert.run(hash, row.id, row.created_at, row.last_accessed, row.expires_at)
+        else this.#touch.run(row.last_accessed, row.expires_at, hash)
+      }
+    })()
+  }
+
+  counters(): SessionStoreCounters {
+    return { writeFailures: this.#writeFailures, dropped: this.#core.dropped }
+  }
+
+  /**
+   * A write the queue started by itself. A full or read-only disk (SQLITE_FULL, SQLITE_READONLY,
+   * SQLITE_IOERR) must not crash the process from a timer: the rows go back in the queue, one
+   * line is logged, and the write is tried again after `retryMs` until the disk takes it.
+   */
+  #flushQueued(): void {
+    const rows = this.#core.take()
+    if (rows.length === 0) return
+    try {
+      this.#write(rows)
+    } catch (error) {
+      this.#writeFailures++
+      this.#core.requeue(rows, this.#retryMs)
+      this.#log.error('Cannot write sessions; keeping them queued and retrying', {
+        rows: rows.length,
+        dropped: this.#core.dropped,
+        retryMs: this.#retryMs,
+        error,
+      })
+    } finally {
+      this.#core.written(rows)
+    }
+  }
+
+  #sweepQuietly(): void {
+    try {
+      this.sweep()
+    } catch (error) {
+      this.#log.error('Cannot sweep expired sessions; trying again at the next sweep', { error })
     }
   }
 
