@@ -36,6 +36,10 @@ export const CONFIG_VARIABLES = {
   NODE_ENV: { schema: z.string().optional(), help: 'Read when IRONSTAR_ENV is unset' },
   RING_CAPACITY: { schema: positiveInt.default(256), help: 'Events the broadcast ring holds' },
   KEEPALIVE_MS: { schema: positiveInt.default(15_000), help: 'SSE keep-alive comment interval' },
+  READY_MAX_LAG: {
+    schema: z.coerce.number().int().min(0).default(1_000),
+    help: 'Events a reader may trail the log by while /readyz still answers 200 (a busy node stays in rotation)',
+  },
   BODY_LIMIT_BYTES: { schema: positiveInt.default(65_536), help: 'Largest command request body' },
   PAYLOAD_LIMIT_BYTES: { schema: positiveInt.default(1_048_576), help: 'Largest serialised event payload' },
   SESSION_MAX_AGE_DAYS: { schema: positiveInt.default(30), help: 'Session cookie lifetime' },
@@ -76,6 +80,8 @@ export interface Config {
   readonly env: 'development' | 'production' | 'test'
   readonly ringCapacity: number
   readonly keepAliveMs: number
+  /** Events a reader may trail the log by while `/readyz` still answers 200; absent in hand-built configs (0). */
+  readonly readyMaxLag?: number
   readonly bodyLimitBytes: number
   readonly payloadLimitBytes: number
   readonly sessionMaxAgeSeconds: number
@@ -123,6 +129,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     env: values.IRONSTAR_ENV ?? nodeEnv,
     ringCapacity: values.RING_CAPACITY,
     keepAliveMs: values.KEEPALIVE_MS,
+    readyMaxLag: values.READY_MAX_LAG,
     bodyLimitBytes: values.BODY_LIMIT_BYTES,
     payloadLimitBytes: values.PAYLOAD_LIMIT_BYTES,
     sessionMaxAgeSeconds: values.SESSION_MAX_AGE_DAYS * 86_400,

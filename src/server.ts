@@ -108,7 +108,16 @@ export async function startServer(config: Config, options: StartServerOptions = 
     app,
   )
   const sessions = new SessionStore(db, { maxAgeSeconds: config.sessionMaxAgeSeconds, log: logger })
-  const ops = createOps({ db, store, bus, feeds, readers: app.readers, registry: metrics, sessions })
+  const ops = createOps({
+    db,
+    store,
+    bus,
+    feeds,
+    readers: app.readers,
+    registry: metrics,
+    sessions,
+    readyMaxLag: config.readyMaxLag,
+  })
   const platform = { ...assets.routes, ...ops.routes }
   let server: ReturnType<typeof Bun.serve> | undefined
   // The origin policy's port: the bound one, else UNBOUND_URL's (80, which browsers leave out).

@@ -16,6 +16,8 @@ export interface OpsOptions {
   /** Every reader of the log `/readyz` waits for (projections, analytics ingestion). */
   readonly readers: () => readonly ObservedReader[]
   readonly registry: MetricsRegistry
+  /** Events a reader may trail the log by while `/readyz` still answers 200. @default 0 */
+  readonly readyMaxLag?: number
   /** The session store's background write failures, so a full disk shows on a dashboard. */
   readonly sessions?: { counters(): SessionStoreCounters }
 }
@@ -42,7 +44,7 @@ function countSessions(db: Database): number {
 }
 
 /** Wires operational endpoints and scrape-time metrics for one running server; `close()` unregisters them. */
-export function createOps({ db, store, bus, feeds, readers, registry, sessions }: OpsOptions): Ops {
+export function createOps({ db, store, bus, feeds, readers, registry, sessions, readyMaxLag = 0 }: OpsOptions): Ops {
   const unregister: Array<() => void> = []
   const appended = registry.counter('ironstar_events_appended_total', undefined, {
     help: 'Events committed to the event store by this process',
@@ -106,7 +108,9 @@ export function createOps({ db, store, bus, feeds, readers, registry, sessions }
       GET: async () => {
         const head = await store.headPosition()
         const projections = readers()
-        const behind = projections.filter((p) => !p.isRunning || p.position < head)
+        // Ready means serving current data, not being exactly at the head: under steady load a
+        // reader is always a few events behind, and a load balancer must not pull a busy node.
+        const behind = projections.filter((p) => !p.isRunning || head - p.position > readyMaxLag)
         const body = {
           status: behind.length === 0 ? 'ready' : 'catching-up',
           position: head,
