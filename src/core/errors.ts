@@ -80,6 +80,14 @@ export class OverloadedError extends Error {
   override readonly name = 'OverloadedError'
 }
 
+/**
+ * The store can no longer make writes durable (its database or WAL file was removed or replaced
+ * under it): every append is refused until the server restarts (503, reads keep working).
+ */
+export class StorageFaultError extends Error {
+  override readonly name = 'StorageFaultError'
+}
+
 type ErrorClass = abstract new (...args: never[]) => Error
 
 /**
@@ -94,6 +102,7 @@ const EXPECTED_STATUSES: ReadonlyArray<readonly [ErrorClass, number]> = [
   [RuleViolation, 409],
   [VersionConflict, 409],
   [OverloadedError, 503],
+  [StorageFaultError, 503],
 ]
 
 /** The status for an expected error; undefined for anything else (log it, answer 500). */

@@ -23,7 +23,7 @@ export interface OpsOptions {
 }
 
 export interface Ops {
-  /** `/healthz` (liveness + position), `/readyz` (projections caught up) and `/metrics`, for the shell's route table. */
+  /** `/healthz` (liveness + position), `/readyz` (storage writable, projections caught up) and `/metrics`, for the shell's route table. */
   readonly routes: RouteTable
   close(): void
 }
@@ -106,6 +106,11 @@ export function createOps({ db, store, bus, feeds, readers, registry, sessions, 
     },
     '/readyz': {
       GET: async () => {
+        const fault = store.storageFault()
+        if (fault) {
+          const body = { status: 'storage-failing', storage: fault.message }
+          return Response.json(body, { status: 503, headers: { 'Retry-After': '30', ...NO_STORE } })
+        }
         const head = await store.headPosition()
         const projections = readers()
         // Ready means serving current data, not being exactly at the head: under steady load a

@@ -1,3 +1,4 @@
+import type { StorageFaultError } from '../../errors.ts'
 import { createLogger, type Logger } from '../../ops/log.ts'
 import type { NewEvent, StoredEvent, StreamRef } from '../events.ts'
 import type { EventRegistry } from '../upcast.ts'
@@ -71,6 +72,10 @@ export abstract class BatchingEventStore implements EventStore {
 
   stats(): StoreStats {
     return this.#group.stats()
+  }
+
+  storageFault(): StorageFaultError | null {
+    return this.#group.storageFault()
   }
 
   /** Commits what is queued, then refuses new appends. The connection stays the caller's. */

@@ -1,3 +1,4 @@
+import type { StorageFaultError } from '../../errors.ts'
 import type { NewEvent, StoredEvent, StreamRef } from '../events.ts'
 
 /** `0` means the stream must not exist yet; `'any'` skips the check and must be asked for. */
@@ -54,5 +55,7 @@ export interface EventStore {
   headPosition(): Promise<number>
   onCommit(listener: CommitListener): () => void
   stats(): StoreStats
+  /** Why appends are refused until a restart (storage removed or replaced), or null. */
+  storageFault(): StorageFaultError | null
   close(): Promise<void>
 }

@@ -1,4 +1,4 @@
-import { OverloadedError, UnexpectedError } from '../../errors.ts'
+import { OverloadedError, StorageFaultError, UnexpectedError } from '../../errors.ts'
 import type { Logger } from '../../ops/log.ts'
 import type { StoredEvent } from '../events.ts'
 import type { PreparedAppend } from './append.ts'
@@ -9,7 +9,8 @@ export type AppendOutcome = { ok: true; result: AppendResult } | { ok: false; er
 
 /**
  * Writes a batch in one transaction and returns one outcome per append, in order; throws
- * when the transaction as a whole failed (then nothing of the batch was written).
+ * when the transaction as a whole failed (then nothing of the batch was acknowledged). A
+ * StorageFaultError means no later write can be made durable either.
  */
 export type CommitBatch = (appends: readonly PreparedAppend[]) => AppendOutcome[] | Promise<AppendOutcome[]>
 
@@ -43,6 +44,7 @@ export class GroupCommit {
   #flushScheduled = false
   #flushing: Promise<void> | null = null
   #closed = false
+  #fault: StorageFaultError | null = null
   #stats = { commits: 0, appends: 0, events: 0 }
 
   constructor(commit: CommitBatch, options: GroupCommitOptions) {
@@ -54,6 +56,7 @@ export class GroupCommit {
 
   /** Queues a prepared append; the promise settles after the commit that holds it. */
   enqueue(append: PreparedAppend): Promise<AppendResult> {
+    if (this.#fault) return Promise.reject(this.#fault)
     if (this.#closed) return Promise.reject(new OverloadedError('Cannot append: the event store is closed'))
     if (this.#queue.length >= this.#maxPending) {
       const waiting = this.#queue.length
@@ -72,6 +75,11 @@ export class GroupCommit {
 
   stats(): StoreStats {
     return { ...this.#stats }
+  }
+
+  /** Why appends are refused for good, or null while writes can be made durable. */
+  storageFault(): StorageFaultError | null {
+    return this.#fault
   }
 
   /** Commits what is queued, then refuses new appends. */
@@ -106,9 +114,16 @@ export class GroupCommit {
   async #run(batch: PendingAppend[]): Promise<void> {
     let outcomes: AppendOutcome[]
     try {
+      if (this.#fault) throw this.#fault
       outcomes = await this.#commit(batch.map((pending) => pending.append))
     } catch (cause) {
-      const error = new UnexpectedError('Cannot commit appended events', { cause })
+      if (cause instanceof StorageFaultError && !this.#fault) {
+        this.#fault = cause
+        // Logged once: every later append is refused with the same error, without a line each.
+        this.#log.error('Event store refuses all further writes', { error: cause })
+      }
+      const error =
+        cause instanceof StorageFaultError ? cause : new UnexpectedError('Cannot commit appended events', { cause })
       for (const pending of batch) pending.reject(error)
       return
     }

@@ -4,6 +4,7 @@ import type { EventRegistry } from '../upcast.ts'
 import { appendInTransaction, findAppliedCommand, type PreparedAppend } from './append.ts'
 import { BatchingEventStore, type BatchingEventStoreOptions } from './batching-event-store.ts'
 import type { AppendResult } from './event-store.ts'
+import { FileIdentity } from './file-identity.ts'
 import type { AppendOutcome } from './group-commit.ts'
 import { headPosition, readAll, readStream } from './read.ts'
 
@@ -13,13 +14,15 @@ export type SqliteEventStoreOptions = BatchingEventStoreOptions
  * The SQLite event store with group commit: appends queue up while the event loop is busy
  * (a commit blocks it, fsync included) and the next flush writes them all in one
  * transaction, one fsync. Each append runs in its own savepoint, so a conflict fails only
- * that append. Promises settle after COMMIT returns: acknowledged means durable.
+ * that append. Promises settle after COMMIT returns: acknowledged means durable. A batch is
+ * refused (and so is every later one) when the database or WAL file was removed or replaced.
  */
 export class SqliteEventStore extends BatchingEventStore {
   readonly #db: Database
 
   constructor(db: Database, registry: EventRegistry, options: SqliteEventStoreOptions = {}) {
-    super(registry, options, (batch) => commitBatch(db, registry, batch))
+    const files = FileIdentity.of(db)
+    super(registry, options, (batch) => commitBatch(db, registry, batch, files))
     this.#db = db
   }
 
@@ -40,7 +43,13 @@ export class SqliteEventStore extends BatchingEventStore {
   }
 }
 
-function commitBatch(db: Database, registry: EventRegistry, batch: readonly PreparedAppend[]): AppendOutcome[] {
+function commitBatch(
+  db: Database,
+  registry: EventRegistry,
+  batch: readonly PreparedAppend[],
+  files: FileIdentity | null,
+): AppendOutcome[] {
+  files?.assertInPlace()
   const outcomes: AppendOutcome[] = []
   // db.query() caches the prepared statement: no SQL is parsed per append.
   const savepoint = db.query('SAVEPOINT append')
@@ -60,6 +69,8 @@ function commitBatch(db: Database, registry: EventRegistry, batch: readonly Prep
       }
     }
     db.run('COMMIT')
+    // A file swapped during the commit took the batch with it: it must not be acknowledged.
+    files?.assertInPlace()
   } catch (cause) {
     if (db.inTransaction) db.run('ROLLBACK')
     throw cause

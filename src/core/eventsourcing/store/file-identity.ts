@@ -1,0 +1,55 @@
+import type { Database } from 'bun:sqlite'
+import { statSync } from 'node:fs'
+import { StorageFaultError } from '../../errors.ts'
+
+interface FileId {
+  readonly dev: number
+  readonly ino: number
+}
+
+function idOf(path: string): FileId | null {
+  const stats = statSync(path, { throwIfNoEntry: false })
+  return stats ? { dev: stats.dev, ino: stats.ino } : null
+}
+
+const same = (a: FileId | null, b: FileId | null) => a !== null && b !== null && a.dev === b.dev && a.ino === b.ino
+
+/**
+ * Notices that the database file or its `-wal` was unlinked or replaced under an open
+ * connection. SQLite keeps writing to the file it opened, so such commits would vanish with the
+ * process: the store checks before and after each batch (two `stat` calls, about a microsecond
+ * each) and refuses to acknowledge once the paths no longer name the files it writes to.
+ */
+export class FileIdentity {
+  readonly #dbPath: string
+  readonly #dbId: FileId | null
+  // The WAL appears with the first write after WAL mode is set: recorded when first seen.
+  #walId: FileId | null
+
+  private constructor(dbPath: string) {
+    this.#dbPath = dbPath
+    this.#dbId = idOf(dbPath)
+    this.#walId = idOf(`${dbPath}-wal`)
+  }
+
+  /** Null for a database without a file of its own (in memory or temporary). */
+  static of(db: Database): FileIdentity | null {
+    const path = db.filename
+    if (path === '' || path === ':memory:' || path.startsWith('file::memory:')) return null
+    return new FileIdentity(path)
+  }
+
+  /** Throws a StorageFaultError when the database or its WAL is no longer the file opened. */
+  assertInPlace(): void {
+    if (!same(this.#dbId, idOf(this.#dbPath))) throw fault('database file')
+    const wal = idOf(`${this.#dbPath}-wal`)
+    if (this.#walId === null) this.#walId = wal
+    else if (!same(this.#walId, wal)) throw fault("database's write-ahead log (-wal file)")
+  }
+}
+
+function fault(what: string): StorageFaultError {
+  return new StorageFaultError(
+    `Cannot append: the ${what} was removed or replaced while the server ran; restart the server`,
+  )
+}
