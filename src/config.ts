@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { parseOrigin } from './core/web/http/origin.ts'
+import type { RateLimit } from './core/web/http/rate-limit.ts'
 
 const port = z.coerce.number().int().min(0).max(65_535)
 const positiveInt = z.coerce.number().int().positive()
@@ -14,6 +15,21 @@ const originList = z.string().transform((raw, ctx) => {
   }
   return origins
 })
+
+/** `60/20` → a bucket of 60 refilled at 20 a second; `0` → no limit. */
+const rateLimit = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((raw, ctx): RateLimit | null => {
+      if (raw.trim() === '0') return null
+      const match = /^\s*(\d+)\s*\/\s*(\d+(?:\.\d+)?)\s*$/.exec(raw)
+      const burst = Number(match?.[1])
+      const perSecond = Number(match?.[2])
+      if (match && burst >= 1 && perSecond > 0) return { burst, perSecond }
+      ctx.addIssue({ code: 'custom', message: 'expected burst/refill per second like 60/20, or 0 for no limit' })
+      return z.NEVER
+    })
 
 /** Every environment variable Ironstar reads, with its default; `--help` prints this table. */
 export const CONFIG_VARIABLES = {
@@ -46,6 +62,14 @@ export const CONFIG_VARIABLES = {
   IDEMPOTENCY_WINDOW_SECONDS: {
     schema: positiveInt.default(86_400),
     help: 'How long a command answered under an Idempotency-Key is replayed for that key',
+  },
+  RATE_LIMIT_PER_SESSION: {
+    schema: rateLimit('60/20'),
+    help: 'Commands a session may send: burst/refill per second (60/20), 0 for no limit',
+  },
+  RATE_LIMIT_PER_IP: {
+    schema: rateLimit('600/200'),
+    help: 'Commands a client IP (a proxy, behind one) may send: burst/refill per second, 0 for no limit',
   },
   IRONSTAR_CACHE_DIR: {
     schema: z.string().min(1).optional(),
@@ -87,6 +111,8 @@ export interface Config {
   readonly sessionMaxAgeSeconds: number
   /** How long a command's answer under an `Idempotency-Key` is kept and replayed. */
   readonly idempotencyWindowSeconds: number
+  /** Token buckets on commands, per session and per client IP; null is no limit. */
+  readonly rateLimit: { readonly perSession: RateLimit | null; readonly perIp: RateLimit | null }
   /** DuckDB limits; absent in hand-built configs (tests), where the analytics defaults apply. */
   readonly analytics?: {
     readonly timeoutMs: number
@@ -134,6 +160,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     payloadLimitBytes: values.PAYLOAD_LIMIT_BYTES,
     sessionMaxAgeSeconds: values.SESSION_MAX_AGE_DAYS * 86_400,
     idempotencyWindowSeconds: values.IDEMPOTENCY_WINDOW_SECONDS,
+    rateLimit: { perSession: values.RATE_LIMIT_PER_SESSION, perIp: values.RATE_LIMIT_PER_IP },
     analytics: {
       timeoutMs: values.ANALYTICS_TIMEOUT_MS,
       rowLimit: values.ANALYTICS_ROW_LIMIT,

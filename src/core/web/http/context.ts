@@ -18,6 +18,8 @@ export type Theme = 'system' | 'light' | 'dark'
 /** The long-lived server, for handlers that need it (an SSE feed turning off the idle timeout). */
 export interface ServerHandle {
   timeout(request: Request, seconds: number): void
+  /** The socket's peer (a proxy's, behind one); null when Bun cannot tell. */
+  requestIP(request: Request): { readonly address: string } | null
 }
 
 /** What every handler receives next to the Web-standard Request. */

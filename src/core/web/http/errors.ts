@@ -25,6 +25,7 @@ export const STATUS_TITLES: Readonly<Record<number, string>> = {
   415: 'Unsupported content type',
   421: 'Wrong address',
   422: 'Check your input',
+  429: 'Too many requests',
   500: 'Something went wrong',
   503: 'Busy right now',
 }

@@ -7,6 +7,7 @@ import { errorAnswers } from './middleware/error-answers.ts'
 import { headWithoutBody } from './middleware/head-request.ts'
 import { idempotencyKeys } from './middleware/idempotency-key.ts'
 import { originChecks } from './middleware/origin-checks.ts'
+import { rateLimits } from './middleware/rate-limit.ts'
 import { requestLog } from './middleware/request-log.ts'
 import { requestMetrics } from './middleware/request-metrics.ts'
 import { securityHeaders } from './middleware/security-headers.ts'
@@ -39,6 +40,7 @@ export function requestPipeline(options: PipelineOptions): Next {
       sessionCookie(options.cookie), // also on an error page, if the handler made a session
       errorAnswers(options), // every throw below, through the one error table
       originChecks(options.originPolicy), // host (421), then CSRF (403), before any handler runs
+      rateLimits(options.app, options.metrics), // 429 past a client's bucket, before a key is looked up or anything runs
       idempotencyKeys(options.app), // a command's first answer again for its key; errors above answer its refusals
     ],
     callRoute(options), // 404, 405, or the route's handler with its context
