@@ -64,8 +64,8 @@ export const CONFIG_VARIABLES = {
     help: 'How long a command answered under an Idempotency-Key is replayed for that key',
   },
   RATE_LIMIT_PER_SESSION: {
-    schema: rateLimit('60/20'),
-    help: 'Commands a session may send: burst/refill per second (60/20), 0 for no limit',
+    schema: rateLimit('120/20'),
+    help: 'Commands a session may send: burst/refill per second, 0 for no limit',
   },
   RATE_LIMIT_PER_IP: {
     schema: rateLimit('600/200'),

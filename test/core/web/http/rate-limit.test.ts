@@ -96,8 +96,8 @@ describe('rate limits on commands', () => {
   it('limits nothing when set to 0', async () => {
     const app = await start({ RATE_LIMIT_PER_SESSION: '0', RATE_LIMIT_PER_IP: '0' })
     const cookie = await sessionOf(app)
-    // More than the default session burst (60): a 0 that fell back to the default would refuse some.
-    for (let i = 0; i < 65; i++) expect((await addNote(app, cookie)).status).toBe(303)
+    // More than the default session burst (120): a 0 that fell back to the default would refuse some.
+    for (let i = 0; i < 125; i++) expect((await addNote(app, cookie)).status).toBe(303)
     expect(await metric(app, 'session')).toBe(0)
   })
 
