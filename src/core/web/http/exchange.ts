@@ -86,3 +86,13 @@ export function routeLabel(ex: Exchange): string {
 export function elapsedMs(ex: Exchange): number {
   return Math.round((performance.now() - ex.started) * 100) / 100
 }
+
+/** A command: an unsafe method on a page route that has a handler for it (files and operations are not). */
+export function runsCommand(ex: Exchange): ex is Exchange & { match: RouteMatch } {
+  return (
+    !isSafeMethod(ex.req.method) &&
+    ex.match !== null &&
+    ex.match.route.kind === 'page' &&
+    ex.req.method in ex.match.route.methods
+  )
+}

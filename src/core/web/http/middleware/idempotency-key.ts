@@ -1,9 +1,8 @@
 import type { AppContext } from '../../../app-context.ts'
 import { OverloadedError } from '../../../errors.ts'
 import type { Middleware } from '../compose.ts'
-import { isSafeMethod } from '../csrf.ts'
 import { HttpError } from '../errors.ts'
-import { type Exchange, targetOf } from '../exchange.ts'
+import { runsCommand, targetOf } from '../exchange.ts'
 import {
   answerOfError,
   answerOfResponse,
@@ -13,7 +12,6 @@ import {
   scopeOf,
 } from '../idempotency-key.ts'
 import { commandIdBase, IdempotencyLog, type RecordedAnswer } from '../idempotency-log.ts'
-import type { RouteMatch } from '../router.ts'
 
 /** Keyed requests running at once at most; each holds one entry until it is answered. */
 const MAX_IN_FLIGHT = 10_000
@@ -23,10 +21,6 @@ const reused = () =>
     422,
     'Cannot reuse this Idempotency-Key for a different request: it was first sent with another method, path or body. Send a new key for a new request',
   )
-
-/** A command route's handler for this request: only those take a key (files and operations ignore it). */
-const runsCommand = (ex: Exchange): ex is Exchange & { match: RouteMatch } =>
-  ex.match !== null && ex.match.route.kind === 'page' && ex.req.method in ex.match.route.methods
 
 /**
  * `Idempotency-Key` on a command: the same key on the same route and session, within the
@@ -52,7 +46,7 @@ export function idempotencyKeys(app: AppContext): Middleware {
 
   return async function replayIdempotent(ex, next) {
     const header = ex.req.headers.get('idempotency-key')
-    if (header === null || isSafeMethod(ex.req.method) || !runsCommand(ex)) return next(ex)
+    if (header === null || !runsCommand(ex)) return next(ex)
     const key = parseIdempotencyKey(header)
     const hash = await requestHash(ex.req, targetOf(ex), app.config.bodyLimitBytes)
     const scope = scopeOf(ex.session.session.id, ex.req.method, ex.match.route.pattern, key)

@@ -1,9 +1,8 @@
 import type { AppContext } from '../../../app-context.ts'
 import type { MetricsRegistry } from '../../../ops/metrics.ts'
 import type { Middleware } from '../compose.ts'
-import { isSafeMethod } from '../csrf.ts'
 import { HttpError } from '../errors.ts'
-import type { Exchange } from '../exchange.ts'
+import { type Exchange, runsCommand } from '../exchange.ts'
 import { TokenBuckets } from '../rate-limit.ts'
 
 /** Clients tracked per scope at most (least recently seen dropped first). */
@@ -12,13 +11,6 @@ const MAX_CLIENTS = 100_000
 const LOG_WINDOW_MS = 60_000
 
 type Scope = 'session' | 'ip'
-
-/** A command: an unsafe method on a page route that has a handler for it (what writes). */
-const isCommand = (ex: Exchange): boolean =>
-  !isSafeMethod(ex.req.method) &&
-  ex.match !== null &&
-  ex.match.route.kind === 'page' &&
-  ex.req.method in ex.match.route.methods
 
 /**
  * Per-IP and per-session token buckets on commands (`RATE_LIMIT_PER_IP`, `RATE_LIMIT_PER_SESSION`):
@@ -44,7 +36,7 @@ export function rateLimits(app: AppContext, metrics: MetricsRegistry): Middlewar
   }
 
   return async function limitRate(ex, next) {
-    if (limits.length === 0 || !isCommand(ex)) return next(ex)
+    if (limits.length === 0 || !runsCommand(ex)) return next(ex)
     const now = performance.now()
     for (const { scope, buckets } of limits) {
       const client = clientOf(ex, scope)
