@@ -6,15 +6,8 @@ import { join } from 'node:path'
 import type { Subprocess } from 'bun'
 import { SKIPPED_METRIC } from '../../src/core/analytics/refused-events.ts'
 import { assertValidText } from '../../src/core/web/http/valid-text.ts'
-import {
-  describeRequest,
-  encodeRequest,
-  type HostileRequest,
-  KINDS,
-  type Known,
-  RequestGenerator,
-  type Route,
-} from './hostile-requests.ts'
+import { type HostileRequest, KINDS, type Known, RequestGenerator, type Route } from './hostile-requests.ts'
+import { describeRequest, encodeRequest } from './hostile-wire.ts'
 import { type RawAnswer, sendRaw } from './raw-http.ts'
 
 const SEED = 0x1c0ffee
