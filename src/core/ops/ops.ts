@@ -1,4 +1,5 @@
 import type { Database } from 'bun:sqlite'
+import type { StorageFaultError } from '../errors.ts'
 import type { BroadcastRing } from '../eventsourcing/bus.ts'
 import type { CommandOutcome } from '../eventsourcing/commands.ts'
 import type { EventStore } from '../eventsourcing/store/event-store.ts'
@@ -18,8 +19,8 @@ export interface OpsOptions {
   readonly registry: MetricsRegistry
   /** Events a reader may trail the log by while `/readyz` still answers 200. @default 0 */
   readonly readyMaxLag?: number
-  /** The session store's background write failures, so a full disk shows on a dashboard. */
-  readonly sessions?: { counters(): SessionStoreCounters }
+  /** The session store's background write failures, so a full disk shows on a dashboard, and its storage fault. */
+  readonly sessions?: { counters(): SessionStoreCounters; storageFault(): StorageFaultError | null }
 }
 
 export interface Ops {
@@ -106,7 +107,7 @@ export function createOps({ db, store, bus, feeds, readers, registry, sessions, 
     },
     '/readyz': {
       GET: async () => {
-        const fault = store.storageFault()
+        const fault = store.storageFault() ?? sessions?.storageFault() ?? null
         if (fault) {
           const body = { status: 'storage-failing', storage: fault.message }
           return Response.json(body, { status: 503, headers: { 'Retry-After': '30', ...NO_STORE } })

@@ -142,6 +142,16 @@ export class SessionCore {
     this.#flushTimer = this.#retrying ? setTimeout(() => this.#flush(), retryMs) : undefined
   }
 
+  /** Drops every queued row and its pending write (a store closing on a disk that refuses them); returns how many. */
+  discard(): number {
+    if (this.#flushTimer) clearTimeout(this.#flushTimer)
+    this.#flushTimer = undefined
+    const count = this.#pending.size
+    this.#pending.clear()
+    this.#retrying = false
+    return count
+  }
+
   /** Queued rows dropped because writes kept failing while the queue was full. */
   get dropped(): number {
     return this.#dropped

@@ -1,4 +1,6 @@
 import type { Database } from 'bun:sqlite'
+import { StorageFaultError } from '../errors.ts'
+import { FileIdentity } from '../eventsourcing/store/file-identity.ts'
 import { createLogger, type Logger } from '../ops/log.ts'
 import { hashToken, SessionCore, type SessionRow } from './session-core.ts'
 import type { SessionPort } from './session-port.ts'
@@ -34,7 +36,10 @@ export interface SessionStoreOptions {
 
 /** What went wrong in the background, for /metrics and tests. */
 export interface SessionStoreCounters {
-  /** Background writes that failed (full or read-only disk, I/O error); their rows were kept and retried. */
+  /**
+   * Background writes that failed (full or read-only disk, I/O error, the database file or its WAL
+   * removed or replaced); their rows were kept and retried.
+   */
   readonly writeFailures: number
   /** Queued rows dropped because the queue stayed full while writes failed. */
   readonly dropped: number
@@ -80,6 +85,11 @@ const ID_TAKEN = 'SELECT 1 AS taken FROM sessions WHERE id = ?'
  * the first request that writes with it. Cookieless traffic (crawlers, probes) costs no row.
  * An unstored token is adopted only while it is younger than a session lives (so it cannot
  * revive an expired, swept one) and while no stored session has its id (one rotated away from it).
+ *
+ * Like the event store, it refuses every write once the database file or its WAL was removed or
+ * replaced under it (SQLite would write to the orphaned file and the rows would vanish with the
+ * process): `rotate`, `flush` and `sweep` throw a StorageFaultError, queued rows stay queued
+ * (bounded) and visible, and `storageFault()` tells `/readyz`.
  */
 export class SessionStore implements SessionPort {
   readonly maxAgeSeconds: number
@@ -92,12 +102,15 @@ export class SessionStore implements SessionPort {
   readonly #idTaken
   readonly #log: Logger
   readonly #retryMs: number
+  readonly #files: FileIdentity | null
+  #fault: StorageFaultError | null = null
   #writeFailures = 0
 
   constructor(db: Database, options: SessionStoreOptions = {}) {
     this.#db = db
     this.#log = options.log ?? createLogger()
     this.#retryMs = options.retryMs ?? 1_000
+    this.#files = FileIdentity.of(db, 'write sessions')
     // Writes the queue triggers on its own (a timer, a full queue) must never throw: see #flushQueued.
     this.#core = new SessionCore(options, new TokenMint(), () => this.#flushQueued())
     this.maxAgeSeconds = this.#core.maxAgeSeconds
@@ -128,7 +141,8 @@ export class SessionStore implements SessionPort {
   rotate(session: Session): Session {
     this.flush()
     const { token, now, expiresAt } = this.#core.rotation()
-    const changes = this.#db.query(ROTATE).run(hashToken(token), now, expiresAt, hashToken(session.token)).changes
+    const rotate = this.#db.query(ROTATE)
+    const { changes } = this.#durably(() => rotate.run(hashToken(token), now, expiresAt, hashToken(session.token)))
     if (changes === 0) return this.create()
     return { id: session.id, token, createdAt: session.createdAt, expiresAt }
   }
@@ -148,16 +162,44 @@ export class SessionStore implements SessionPort {
   }
 
   #write(rows: ReturnType<SessionCore['take']>): void {
-    this.#db.transaction(() => {
-      for (const [hash, row] of rows) {
-        if (row.isNew) this.#insert.run(hash, row.id, row.created_at, row.last_accessed, row.expires_at)
-        else this.#touch.run(row.last_accessed, row.expires_at, hash)
+    this.#durably(() =>
+      this.#db.transaction(() => {
+        for (const [hash, row] of rows) {
+          if (row.isNew) this.#insert.run(hash, row.id, row.created_at, row.last_accessed, row.expires_at)
+          else this.#touch.run(row.last_accessed, row.expires_at, hash)
+        }
+      })(),
+    )
+  }
+
+  /**
+   * Runs a write only while the database and WAL files are the ones opened, checked before and
+   * after: a file swapped during the commit took the rows with it, so they count as not written.
+   * Once the files are gone every later write is refused at once, and the fault is logged once.
+   */
+  #durably<T>(write: () => T): T {
+    if (this.#fault) throw this.#fault
+    try {
+      this.#files?.assertInPlace()
+      const result = write()
+      this.#files?.assertInPlace()
+      return result
+    } catch (error) {
+      if (error instanceof StorageFaultError) {
+        this.#fault = error
+        this.#log.error('Session store refuses all further writes', { error })
       }
-    })()
+      throw error
+    }
   }
 
   counters(): SessionStoreCounters {
     return { writeFailures: this.#writeFailures, dropped: this.#core.dropped }
+  }
+
+  /** Why no session write can be made durable until the server restarts, or null. */
+  storageFault(): StorageFaultError | null {
+    return this.#fault
   }
 
   /**
@@ -173,6 +215,7 @@ export class SessionStore implements SessionPort {
     } catch (error) {
       this.#writeFailures++
       this.#core.requeue(rows, this.#retryMs)
+      if (error instanceof StorageFaultError) return // logged once, when it was first seen
       this.#log.error('Cannot write sessions; keeping them queued and retrying', {
         rows: rows.length,
         dropped: this.#core.dropped,
@@ -195,11 +238,18 @@ export class SessionStore implements SessionPort {
   /** Deletes expired rows; returns how many. */
   sweep(): number {
     this.flush()
-    return this.#db.query(SWEEP).run(this.#core.now()).changes
+    const sweep = this.#db.query(SWEEP)
+    return this.#durably(() => sweep.run(this.#core.now())).changes
   }
 
+  /** Writes what is queued; rows the disk refuses now are dropped (logged), never thrown into shutdown. */
   close(): void {
     if (this.#sweepTimer) clearInterval(this.#sweepTimer)
-    this.flush()
+    try {
+      this.flush()
+    } catch (error) {
+      const dropped = this.#core.discard()
+      this.#log.error('Cannot write sessions at shutdown; their visitors get new ones', { dropped, error })
+    }
   }
 }

@@ -17,39 +17,45 @@ const same = (a: FileId | null, b: FileId | null) => a !== null && b !== null &&
 /**
  * Notices that the database file or its `-wal` was unlinked or replaced under an open
  * connection. SQLite keeps writing to the file it opened, so such commits would vanish with the
- * process: the store checks before and after each batch (two `stat` calls, about a microsecond
- * each) and refuses to acknowledge once the paths no longer name the files it writes to.
+ * process: the event store checks before and after each batch, the session store around each
+ * write (two `stat` calls, about a microsecond each), and both refuse to acknowledge once the
+ * paths no longer name the files they write to.
  */
 export class FileIdentity {
   readonly #dbPath: string
+  readonly #action: string
   readonly #dbId: FileId | null
   // The WAL appears with the first write after WAL mode is set: recorded when first seen.
   #walId: FileId | null
 
-  private constructor(dbPath: string) {
+  private constructor(dbPath: string, action: string) {
     this.#dbPath = dbPath
+    this.#action = action
     this.#dbId = idOf(dbPath)
     this.#walId = idOf(`${dbPath}-wal`)
   }
 
-  /** Null for a database without a file of its own (in memory or temporary). */
-  static of(db: Database): FileIdentity | null {
+  /**
+   * Null for a database without a file of its own (in memory or temporary). `action` names the
+   * refused write in the error ("Cannot append: …", "Cannot write sessions: …").
+   */
+  static of(db: Database, action = 'append'): FileIdentity | null {
     const path = db.filename
     if (path === '' || path === ':memory:' || path.startsWith('file::memory:')) return null
-    return new FileIdentity(path)
+    return new FileIdentity(path, action)
   }
 
   /** Throws a StorageFaultError when the database or its WAL is no longer the file opened. */
   assertInPlace(): void {
-    if (!same(this.#dbId, idOf(this.#dbPath))) throw fault('database file')
+    if (!same(this.#dbId, idOf(this.#dbPath))) throw this.#fault('database file')
     const wal = idOf(`${this.#dbPath}-wal`)
     if (this.#walId === null) this.#walId = wal
-    else if (!same(this.#walId, wal)) throw fault("database's write-ahead log (-wal file)")
+    else if (!same(this.#walId, wal)) throw this.#fault("database's write-ahead log (-wal file)")
   }
-}
 
-function fault(what: string): StorageFaultError {
-  return new StorageFaultError(
-    `Cannot append: the ${what} was removed or replaced while the server ran; restart the server`,
-  )
+  #fault(what: string): StorageFaultError {
+    return new StorageFaultError(
+      `Cannot ${this.#action}: the ${what} was removed or replaced while the server ran; restart the server`,
+    )
+  }
 }
