@@ -8,7 +8,7 @@ import type { Subprocess } from 'bun'
 const ROOT = join(import.meta.dir, '../..')
 
 export interface ServerProcess {
-  readonly child: Subprocess
+  readonly child: Subprocess<'pipe', 'ignore', 'pipe'>
   readonly origin: string
   /** Milliseconds from the spawn to the first `200` from `/healthz`. */
   readonly readyMs: number
@@ -21,6 +21,8 @@ export interface SpawnOptions {
   readonly logFile: string
   /** Extra environment, e.g. a smaller store queue. */
   readonly env?: Record<string, string>
+  /** The script to run instead of `src/main.ts serve` (one that takes faults on stdin). */
+  readonly script?: string
   /** @default 20000 */
   readonly timeoutMs?: number
 }
@@ -36,9 +38,9 @@ export function freePort(): number {
 
 /** Starts the server and waits until `/healthz` answers 200; throws (after killing it) if it never does. */
 export async function spawnServer(options: SpawnOptions): Promise<ServerProcess> {
-  const { port, dataDir, logFile, env = {}, timeoutMs = 20_000 } = options
+  const { port, dataDir, logFile, env = {}, timeoutMs = 20_000, script } = options
   const started = performance.now()
-  const child = Bun.spawn(['bun', 'src/main.ts', 'serve'], {
+  const child = Bun.spawn(['bun', ...(script ? [script] : ['src/main.ts', 'serve'])], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -50,6 +52,7 @@ export async function spawnServer(options: SpawnOptions): Promise<ServerProcess>
       RATE_LIMIT_PER_IP: '0',
       ...env,
     },
+    stdin: 'pipe',
     stdout: 'ignore',
     stderr: 'pipe',
   })
