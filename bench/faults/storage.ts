@@ -39,7 +39,7 @@ export interface FaultReport {
   /** Command answers during the fault, by status (303 = acknowledged). */
   readonly commands: Record<string, number>
   readonly probes: ProbeReport
-  /** From the fault's end (for the WAL: the restart) to the next acknowledged command. */
+  /** From the fault's end (for the WAL: a SIGKILL and restart) to the next acknowledged command. */
   readonly recoveryMs: number
   /** True when the server process was alive right after the fault. */
   readonly survived: boolean
@@ -80,8 +80,9 @@ export async function runStorageFaults(options: StorageOptions): Promise<Storage
       const cleared = performance.now()
       const seen = load.counters.acknowledged
       if (fault === 'deleted WAL') {
-        // The server refuses writes until restarted: an orderly restart, as the 503 says.
-        await killServer(server, 'SIGTERM')
+        // The server refuses writes until restarted; it is killed, not stopped, so what it
+        // acknowledged before must already be in the database file, not in the orphaned WAL.
+        await killServer(server, 'SIGKILL')
         server = await spawn()
       } else await clear()
       await untilAcknowledged(load, seen)

@@ -22,13 +22,16 @@ const same = (a: FileId | null, b: FileId | null) => a !== null && b !== null &&
  * paths no longer name the files they write to.
  */
 export class FileIdentity {
+  readonly #db: Database
   readonly #dbPath: string
   readonly #action: string
   readonly #dbId: FileId | null
   // The WAL appears with the first write after WAL mode is set: recorded when first seen.
   #walId: FileId | null
+  #walRescued = false
 
-  private constructor(dbPath: string, action: string) {
+  private constructor(db: Database, dbPath: string, action: string) {
+    this.#db = db
     this.#dbPath = dbPath
     this.#action = action
     this.#dbId = idOf(dbPath)
@@ -42,7 +45,7 @@ export class FileIdentity {
   static of(db: Database, action = 'append'): FileIdentity | null {
     const path = db.filename
     if (path === '' || path === ':memory:' || path.startsWith('file::memory:')) return null
-    return new FileIdentity(path, action)
+    return new FileIdentity(db, path, action)
   }
 
   /** Throws a StorageFaultError when the database or its WAL is no longer the file opened. */
@@ -50,7 +53,26 @@ export class FileIdentity {
     if (!same(this.#dbId, idOf(this.#dbPath))) throw this.#fault('database file')
     const wal = idOf(`${this.#dbPath}-wal`)
     if (this.#walId === null) this.#walId = wal
-    else if (!same(this.#walId, wal)) throw this.#fault("database's write-ahead log (-wal file)")
+    else if (!same(this.#walId, wal)) {
+      this.#rescueWal()
+      throw this.#fault("database's write-ahead log (-wal file)")
+    }
+  }
+
+  /**
+   * Commits acknowledged before the WAL was unlinked live only in that orphaned file, which
+   * vanishes with the process: a crash or restart would lose them. The database file is still in
+   * place (checked first), so a checkpoint copies them into it (fsynced) while the connection can
+   * still read the orphan. Once; if it fails, the refusal that follows is still right.
+   */
+  #rescueWal(): void {
+    if (this.#walRescued) return
+    this.#walRescued = true
+    try {
+      this.#db.run('PRAGMA wal_checkpoint(FULL)')
+    } catch {
+      // Nothing more can be saved: the StorageFaultError thrown next says what happened.
+    }
   }
 
   #fault(what: string): StorageFaultError {
