@@ -123,6 +123,7 @@ async function inject(fault: StorageFault, server: ServerProcess, path: string, 
     // Another process holds the write lock: the server's next write waits inside SQLite (its
     // busy timeout, 5 s), on the event loop, as it would for a disk that stopped answering.
     const holder = new Database(path)
+    holder.run('PRAGMA busy_timeout = 10000') // the server commits all the time: wait for a gap
     holder.run('BEGIN IMMEDIATE')
     setTimeout(() => {
       holder.run('COMMIT')
