@@ -5,6 +5,8 @@ import { appendFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Subprocess } from 'bun'
 
+export { freePort } from '../../test/fixtures/process.ts'
+
 const ROOT = join(import.meta.dir, '../..')
 
 export interface ServerProcess {
@@ -25,15 +27,6 @@ export interface SpawnOptions {
   readonly script?: string
   /** @default 20000 */
   readonly timeoutMs?: number
-}
-
-/** A port that was free a moment ago: bind port 0, read it, release it. */
-export function freePort(): number {
-  const probe = Bun.serve({ port: 0, fetch: () => new Response() })
-  const { port } = probe
-  probe.stop(true)
-  if (port === undefined) throw new Error('Cannot find a free port')
-  return port
 }
 
 /** Starts the server and waits until `/healthz` answers 200; throws (after killing it) if it never does. */
