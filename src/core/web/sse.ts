@@ -81,15 +81,17 @@ export async function serveFeed(
 
   const { key, render, projections = [], everyMs, ...rest } = typeof options === 'function' ? options() : options
   const { registry, encoding, owner } = admitted
+  // Bun's idle timeout is the one way to close a socket it cannot flush: at its next sweep (~4 s).
+  const closeSocket = () => ctx.server?.timeout(req, 1)
   if (everyMs !== undefined) {
-    const { connection, hub } = registry.openClock({ key, render, everyMs }, encoding, owner)
+    const { connection, hub } = registry.openClock({ key, render, everyMs }, encoding, owner, closeSocket)
     endOnAbort(req, connection)
     hub.join(connection)
     return connection.response
   }
   const isRelevant = rest.isRelevant ?? defaultRelevance(projections, rest.streams)
   const view: FeedView = { key, isRelevant, render, sources: projections }
-  const { connection, hub } = registry.open(view, encoding, owner)
+  const { connection, hub } = registry.open(view, encoding, owner, closeSocket)
   endOnAbort(req, connection)
   hub.join(connection, resume.since).catch((error: unknown) => {
     registry.log.error(`Cannot start feed "${key}"`, { error })

@@ -10,6 +10,10 @@ export interface FeedConnectionOptions {
   readonly compression?: CompressorOptions
   /** Called once when the connection ends, whatever the reason. */
   readonly onEnd: (connection: FeedConnection, reason: FeedEndReason) => void
+  /** Asks the server to close the socket soon (Bun's idle timeout): the server ended the response. */
+  readonly closeSocket?: () => void
+  /** Called once when the socket of a connection that ended holding one is gone (see `holdsSocket`). */
+  readonly onSocketClosed?: (connection: FeedConnection) => void
 }
 
 /** The headers of a feed response; a HEAD on a feed gets the same ones without opening a feed. */
@@ -43,6 +47,7 @@ export class FeedConnection {
   readonly #compressor: Compressor | null
   readonly #options: FeedConnectionOptions
   #ended = false
+  #holdsSocket = false
 
   constructor(options: FeedConnectionOptions) {
     this.#options = options
@@ -66,6 +71,11 @@ export class FeedConnection {
 
   get isEnded(): boolean {
     return this.#ended
+  }
+
+  /** Ended by the server while Bun still had bytes it could not send: the socket stays open until it closes. */
+  get holdsSocket(): boolean {
+    return this.#holdsSocket
   }
 
   /**
@@ -92,7 +102,17 @@ export class FeedConnection {
 
   /** Ends the response with an error, so the browser treats it as a dropped connection and retries. */
   end(reason: FeedEndReason): void {
-    if (this.#ended) return
+    if (this.#ended) {
+      if (reason === 'client-gone') this.#socketClosed()
+      return
+    }
+    if (reason !== 'client-gone' && this.isClaimed) {
+      // Bun closes an errored response's socket only once it has sent what it took, so the socket of a
+      // client that stopped reading would stay open (and its kernel buffer full) for as long as the peer
+      // keeps it. Bytes still queued here mean Bun is blocked on that socket; its idle timeout closes it.
+      this.#holdsSocket = (this.#controller.desiredSize ?? 0) < 0
+      this.#options.closeSocket?.()
+    }
     try {
       // A clean close would make Datastar's default `retry: 'auto'` stop for good; an errored
       // stream resets the connection, which it retries. Bun logs any error value but undefined.
@@ -120,5 +140,11 @@ export class FeedConnection {
     this.#ended = true
     this.#compressor?.close()
     this.#options.onEnd(this, reason)
+  }
+
+  #socketClosed(): void {
+    if (!this.#holdsSocket) return
+    this.#holdsSocket = false
+    this.#options.onSocketClosed?.(this)
   }
 }

@@ -13,10 +13,16 @@ export interface FeedLimits {
   keepAliveMs?: number
   /** Bytes queued for one client before it is cut off (it reconnects and resyncs). @default 1048576 */
   maxBufferedBytes?: number
-  /** Open feed connections at most; more get 503. @default 20000 */
+  /** Open feed connections at most, sockets of ended ones still held included; more get 503. @default 20000 */
   maxConnections?: number
-  /** Open feed connections per session (browser tabs, every feed counted); more get 429. @default 16 */
+  /** Open feed connections per session (browser tabs, every feed counted, held ones too); more get 429. @default 16 */
   maxPerSession?: number
+  /**
+   * How long the socket of a cut-off client is counted at most without word that it closed. Bun closes
+   * it at its next idle sweep (within ~5 s) and says so; when it resets one at once, it says nothing.
+   * @default 10000
+   */
+  maxHeldMs?: number
   /**
    * Compressed connections at most. A compressor keeps its window and tables per connection
    * (about 0.3–0.4 MiB), so past this many, feeds are sent uncompressed. @default 1000
@@ -48,6 +54,8 @@ export type FeedRefusal = 'closed' | 'full' | 'session-full'
 
 export interface FeedCounters {
   readonly connections: number
+  /** Sockets of ended connections the server still holds (counted against the limits until they close). */
+  readonly held: number
   /** Of which compressed. */
   readonly compressed: number
   readonly hubs: number
@@ -78,6 +86,8 @@ export class FeedRegistry {
   readonly #limits: ResolvedLimits
   readonly #hubs = new Map<string, Hub>()
   readonly #registrations = new Map<FeedConnection, Registration>()
+  /** Ended connections whose socket is still open, by owner and when they ended. */
+  readonly #held = new Map<FeedConnection, { readonly owner: string | null; readonly since: number }>()
   /** Open connections per session; an entry lives only while its session has one. */
   readonly #perOwner = new Map<string, number>()
   #timer: ReturnType<typeof setInterval> | null = null
@@ -95,12 +105,13 @@ export class FeedRegistry {
       maxConnections = 20_000,
       maxPerSession = 16,
       maxCompressed = 1_000,
+      maxHeldMs = 10_000,
       ...rest
     } = limits
     this.#bus = bus
     this.#store = store
     this.#log = log
-    this.#limits = { keepAliveMs, maxBufferedBytes, maxConnections, maxPerSession, maxCompressed, ...rest }
+    this.#limits = { keepAliveMs, maxBufferedBytes, maxConnections, maxPerSession, maxCompressed, maxHeldMs, ...rest }
   }
 
   /** The server's logger, for failures of the feeds it serves. */
@@ -126,7 +137,8 @@ export class FeedRegistry {
   /** Why a connection for `owner` (a session, or null without one) cannot open now; null if it can. */
   refusal(owner: string | null): FeedRefusal | null {
     if (this.isClosed) return 'closed'
-    if (this.#registrations.size >= this.#limits.maxConnections) return 'full'
+    this.#expireHeld()
+    if (this.#registrations.size + this.#held.size >= this.#limits.maxConnections) return 'full'
     if (owner !== null && (this.#perOwner.get(owner) ?? 0) >= this.#limits.maxPerSession) return 'session-full'
     return null
   }
@@ -145,6 +157,7 @@ export class FeedRegistry {
     }
     return {
       connections: this.#registrations.size,
+      held: this.#held.size,
       compressed: this.#compressed,
       hubs: this.#hubs.size,
       opened: this.#opened,
@@ -154,11 +167,15 @@ export class FeedRegistry {
     }
   }
 
-  /** Opens a connection on the view's hub (created, and subscribed to the bus, if new). */
+  /**
+   * Opens a connection on the view's hub (created, and subscribed to the bus, if new); `closeSocket`
+   * asks the server to close the request's socket once the server ends it.
+   */
   open(
     view: FeedView,
     accepted: FeedEncoding | null,
     owner: string | null,
+    closeSocket?: () => void,
   ): { connection: FeedConnection; hub: FeedHub } {
     const hub = this.#hubFor(view.key, FeedHub, () => {
       return new FeedHub(this.#bus, this.#store, view, {
@@ -167,7 +184,7 @@ export class FeedRegistry {
         log: this.#log,
       })
     })
-    return { connection: this.#connect(accepted, { hub, owner }), hub }
+    return { connection: this.#connect(accepted, { hub, owner }, closeSocket), hub }
   }
 
   /** Opens a connection on a view the clock drives (the monitor): one render per tick for all its clients. */
@@ -175,6 +192,7 @@ export class FeedRegistry {
     view: ClockView,
     accepted: FeedEncoding | null,
     owner: string | null,
+    closeSocket?: () => void,
   ): { connection: FeedConnection; hub: ClockHub } {
     const hub = this.#hubFor(view.key, ClockHub, () => {
       return new ClockHub(view, {
@@ -183,7 +201,7 @@ export class FeedRegistry {
         log: this.#log,
       })
     })
-    return { connection: this.#connect(accepted, { hub, owner }), hub }
+    return { connection: this.#connect(accepted, { hub, owner }, closeSocket), hub }
   }
 
   #hubFor<H extends Hub>(key: string, kind: abstract new (...args: never[]) => H, create: () => H): H {
@@ -195,7 +213,7 @@ export class FeedRegistry {
     return hub
   }
 
-  #connect(accepted: FeedEncoding | null, registration: Registration): FeedConnection {
+  #connect(accepted: FeedEncoding | null, registration: Registration, closeSocket?: () => void): FeedConnection {
     const encoding = this.encodingFor(accepted)
     if (encoding) this.#compressed++
     const connection = new FeedConnection({
@@ -203,6 +221,8 @@ export class FeedRegistry {
       maxBufferedBytes: this.#limits.maxBufferedBytes,
       compression: this.#limits.compression,
       onEnd: (ended, reason) => this.#release(ended, reason),
+      closeSocket,
+      onSocketClosed: (closed) => this.#releaseHeld(closed),
     })
     this.#registrations.set(connection, registration)
     const { owner } = registration
@@ -213,6 +233,7 @@ export class FeedRegistry {
   }
 
   #keepAlive(): void {
+    this.#expireHeld()
     const claimedBy = performance.now() - this.#limits.keepAliveMs
     for (const connection of this.#registrations.keys()) {
       // Unsent for a whole interval: the response was dropped, and nothing else would ever release it.
@@ -229,13 +250,39 @@ export class FeedRegistry {
     if (connection.encoding) this.#compressed--
     if (reason === 'overflow') this.#overflows++
     const { owner, hub } = registration
-    if (owner !== null) {
-      const left = (this.#perOwner.get(owner) ?? 1) - 1
-      if (left > 0) this.#perOwner.set(owner, left)
-      else this.#perOwner.delete(owner)
-    }
     hub.leave(connection)
-    if (this.#registrations.size === 0 && this.#timer) {
+    // Its socket still counts against the limits until it closes.
+    if (connection.holdsSocket) this.#held.set(connection, { owner, since: performance.now() })
+    else this.#leaveOwner(owner)
+    this.#stopTimerIfIdle()
+  }
+
+  /** Stops counting held sockets past `maxHeldMs`, oldest first (the map is in the order they ended). */
+  #expireHeld(): void {
+    const heldSince = performance.now() - this.#limits.maxHeldMs
+    for (const [connection, { since }] of this.#held) {
+      if (since > heldSince) return
+      this.#releaseHeld(connection)
+    }
+  }
+
+  #releaseHeld(connection: FeedConnection): void {
+    const held = this.#held.get(connection)
+    if (!held) return
+    this.#held.delete(connection)
+    this.#leaveOwner(held.owner)
+    this.#stopTimerIfIdle()
+  }
+
+  #leaveOwner(owner: string | null): void {
+    if (owner === null) return
+    const left = (this.#perOwner.get(owner) ?? 1) - 1
+    if (left > 0) this.#perOwner.set(owner, left)
+    else this.#perOwner.delete(owner)
+  }
+
+  #stopTimerIfIdle(): void {
+    if (this.#registrations.size === 0 && this.#held.size === 0 && this.#timer) {
       clearInterval(this.#timer)
       this.#timer = null
     }
