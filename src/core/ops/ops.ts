@@ -59,6 +59,9 @@ export function createOps({ db, store, bus, feeds, readers, registry, sessions, 
     registry.collect('ironstar_sse_overflows_total', 'counter', () => [{ value: feeds.counters().overflows }], {
       help: 'Feed clients cut off because they stopped reading (they reconnect and resync)',
     }),
+    registry.collect('ironstar_sse_held_sockets', 'gauge', () => [{ value: feeds.counters().held }], {
+      help: 'Sockets of cut-off feeds the server still holds until they close (counted in the connection limits)',
+    }),
     registry.collect('ironstar_sse_renders_total', 'counter', () => [{ value: feeds.counters().renders }], {
       help: 'Feed views rendered (once per change and view, whatever the number of clients)',
     }),

@@ -92,6 +92,7 @@ describe('operational endpoints', () => {
     expect(sample(text, 'process_resident_memory_bytes')).toBeGreaterThan(1_000_000)
     expect(Math.abs((sample(text, 'process_start_time_seconds') ?? 0) - Date.now() / 1000)).toBeLessThan(3_600)
     expect(text).toContain('# TYPE ironstar_sse_connections gauge')
+    expect(text).toContain('# TYPE ironstar_sse_held_sockets gauge')
     expect(text).toContain('# TYPE ironstar_ring_lagged_total counter')
   })
 })
