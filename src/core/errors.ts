@@ -81,8 +81,10 @@ export class OverloadedError extends Error {
 }
 
 /**
- * The store can no longer make writes durable (its database or WAL file was removed or replaced
- * under it): every append is refused until the server restarts (503, reads keep working).
+ * The storage cannot make writes durable (503, reads keep working): for now (a full or read-only
+ * disk, an I/O error, a database server going away; the next write that fits succeeds), or until
+ * the server restarts (its database or WAL file was removed or replaced under it). The message
+ * says which, in words a user can read.
  */
 export class StorageFaultError extends Error {
   override readonly name = 'StorageFaultError'

@@ -12,6 +12,11 @@ test('storage faults under load crash nothing, keep pages and feeds serving, and
       survived: true,
       feedOpen: true,
     })
+    // A refused write is a 503 with Retry-After (a full or read-only disk, a deleted WAL), never a 500.
+    expect({
+      fault: fault.fault,
+      statuses: Object.keys(fault.commands).filter((s) => s !== '303' && s !== '503'),
+    }).toEqual({ fault: fault.fault, statuses: [] })
     expect(Object.keys(fault.probes.pages)).toEqual(['200'])
     expect(Object.keys(fault.probes.healthz)).toEqual(['200'])
   }

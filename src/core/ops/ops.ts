@@ -80,6 +80,12 @@ export function createOps({ db, store, bus, feeds, readers, registry, sessions, 
       () => readers().map((p) => ({ labels: { projection: p.name }, value: Math.max(0, bus.position - p.position) })),
       { help: 'Events a projection trails the bus head by' },
     ),
+    registry.collect(
+      'ironstar_event_store_write_failures_total',
+      'counter',
+      () => [{ value: store.stats().storageFailures }],
+      { help: 'Event store commits the storage refused (full or read-only disk, I/O error): their commands got 503' },
+    ),
     registry.collect('ironstar_sessions', 'gauge', () => [{ value: countSessions(db) }], {
       help: 'Unexpired sessions',
     }),

@@ -38,6 +38,8 @@ export interface StoreStats {
   readonly appends: number
   /** Events written. */
   readonly events: number
+  /** Commits the storage refused (a full or read-only disk, an I/O error): their appends got a StorageFaultError. */
+  readonly storageFailures: number
 }
 
 /** The event store port. SQLite is the default adapter; the interface stays engine-neutral. */
@@ -55,7 +57,10 @@ export interface EventStore {
   headPosition(): Promise<number>
   onCommit(listener: CommitListener): () => void
   stats(): StoreStats
-  /** Why appends are refused until a restart (storage removed or replaced), or null. */
+  /**
+   * Why appends are refused until a restart (storage removed or replaced), or why the last commit
+   * failed (a full or read-only disk, until a commit succeeds again), or null.
+   */
   storageFault(): StorageFaultError | null
   close(): Promise<void>
 }

@@ -3,6 +3,7 @@ import type { Logger } from '../../ops/log.ts'
 import type { StoredEvent } from '../events.ts'
 import type { PreparedAppend } from './append.ts'
 import type { AppendResult, CommitListener, StoreStats } from './event-store.ts'
+import { storageFailure } from './storage-failure.ts'
 
 /** What one append of a batch came to: its result, or the error only it gets. */
 export type AppendOutcome = { ok: true; result: AppendResult } | { ok: false; error: unknown }
@@ -10,7 +11,8 @@ export type AppendOutcome = { ok: true; result: AppendResult } | { ok: false; er
 /**
  * Writes a batch in one transaction and returns one outcome per append, in order; throws
  * when the transaction as a whole failed (then nothing of the batch was acknowledged). A
- * StorageFaultError means no later write can be made durable either.
+ * StorageFaultError means no later write can be made durable either; an engine error that says
+ * the disk or server cannot write for now (see storageFailure) fails only this batch.
  */
 export type CommitBatch = (appends: readonly PreparedAppend[]) => AppendOutcome[] | Promise<AppendOutcome[]>
 
@@ -45,7 +47,10 @@ export class GroupCommit {
   #flushing: Promise<void> | null = null
   #closed = false
   #fault: StorageFaultError | null = null
-  #stats = { commits: 0, appends: 0, events: 0 }
+  /** The storage failure the last commit met (a full or read-only disk), until one succeeds. */
+  #failing: StorageFaultError | null = null
+  #failedSince = 0
+  #stats = { commits: 0, appends: 0, events: 0, storageFailures: 0 }
 
   constructor(commit: CommitBatch, options: GroupCommitOptions) {
     this.#commit = commit
@@ -77,9 +82,9 @@ export class GroupCommit {
     return { ...this.#stats }
   }
 
-  /** Why appends are refused for good, or null while writes can be made durable. */
+  /** Why appends are refused for good, or why the last commit failed; null once writes succeed. */
   storageFault(): StorageFaultError | null {
-    return this.#fault
+    return this.#fault ?? this.#failing
   }
 
   /** Commits what is queued, then refuses new appends. */
@@ -117,16 +122,11 @@ export class GroupCommit {
       if (this.#fault) throw this.#fault
       outcomes = await this.#commit(batch.map((pending) => pending.append))
     } catch (cause) {
-      if (cause instanceof StorageFaultError && !this.#fault) {
-        this.#fault = cause
-        // Logged once: every later append is refused with the same error, without a line each.
-        this.#log.error('Event store refuses all further writes', { error: cause })
-      }
-      const error =
-        cause instanceof StorageFaultError ? cause : new UnexpectedError('Cannot commit appended events', { cause })
+      const error = this.#refusal(cause)
       for (const pending of batch) pending.reject(error)
       return
     }
+    this.#recovered()
     const committed: StoredEvent[] = []
     for (const outcome of outcomes) {
       if (!outcome.ok) continue
@@ -141,6 +141,35 @@ export class GroupCommit {
       if (outcome?.ok) pending.resolve(outcome.result)
       else pending.reject(outcome?.error)
     })
+  }
+
+  /** What the appends of a failed batch are rejected with; logs a storage fault once per period. */
+  #refusal(cause: unknown): Error {
+    if (cause instanceof StorageFaultError) {
+      if (!this.#fault) {
+        this.#fault = cause
+        // Logged once: every later append is refused with the same error, without a line each.
+        this.#log.error('Event store refuses all further writes', { error: cause })
+      }
+      return cause
+    }
+    const failure = storageFailure(cause)
+    if (!failure) return new UnexpectedError('Cannot commit appended events', { cause })
+    this.#stats.storageFailures++
+    if (!this.#failing) {
+      this.#failedSince = this.#stats.storageFailures
+      // One line per fault period, not a stack per command: the next commit that succeeds ends it.
+      this.#log.error('Event store cannot write; refusing appends until a commit succeeds', { error: cause })
+    }
+    this.#failing = failure
+    return failure
+  }
+
+  #recovered(): void {
+    if (!this.#failing) return
+    const failedCommits = this.#stats.storageFailures - this.#failedSince + 1
+    this.#failing = null
+    this.#log.info('Event store writes again', { failedCommits })
   }
 
   #notify(events: readonly StoredEvent[]): void {

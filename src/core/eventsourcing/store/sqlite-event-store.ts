@@ -7,6 +7,7 @@ import type { AppendResult } from './event-store.ts'
 import { FileIdentity } from './file-identity.ts'
 import type { AppendOutcome } from './group-commit.ts'
 import { headPosition, readAll, readStream } from './read.ts'
+import { storageFailure } from './storage-failure.ts'
 
 export type SqliteEventStoreOptions = BatchingEventStoreOptions
 
@@ -15,7 +16,8 @@ export type SqliteEventStoreOptions = BatchingEventStoreOptions
  * (a commit blocks it, fsync included) and the next flush writes them all in one
  * transaction, one fsync. Each append runs in its own savepoint, so a conflict fails only
  * that append. Promises settle after COMMIT returns: acknowledged means durable. A batch is
- * refused (and so is every later one) when the database or WAL file was removed or replaced.
+ * refused (and so is every later one) when the database or WAL file was removed or replaced; a
+ * full or read-only disk fails the whole batch, and writes resume with the next one that fits.
  */
 export class SqliteEventStore extends BatchingEventStore {
   readonly #db: Database
@@ -63,6 +65,9 @@ function commitBatch(
         outcomes.push({ ok: true, result: appendInTransaction(db, registry, append) })
         release.run()
       } catch (error) {
+        // A full disk or an I/O error rolls the whole transaction back, or fails the rest of it:
+        // the batch failed, not this append (storageFailure tells the group commit which fault).
+        if (!db.inTransaction || storageFailure(error)) throw error
         rollbackTo.run()
         release.run()
         outcomes.push({ ok: false, error })

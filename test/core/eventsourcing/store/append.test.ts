@@ -144,7 +144,7 @@ describeEachBackend('EventStore', (backend) => {
         t.store.append({ type: 'account', id: `g${i}` }, 0, [opened]),
       )
       await Promise.all(appends)
-      expect(t.store.stats()).toEqual({ commits: 1, appends: 200, events: 200 })
+      expect(t.store.stats()).toEqual({ commits: 1, appends: 200, events: 200, storageFailures: 0 })
     })
 
     it('fails only the conflicting append of a batch', async () => {
