@@ -28,6 +28,8 @@ export interface EventStoreLimits {
 export interface BatchingEventStoreOptions extends EventStoreLimits {
   /** Where a failing commit listener is reported. @default JSON lines to stderr */
   log?: Logger
+  /** How long `storageFault()` reports a passing failure after the last commit it failed. @default 10000 */
+  reportFailureForMs?: number
 }
 
 /**
@@ -41,9 +43,10 @@ export abstract class BatchingEventStore implements EventStore {
 
   protected constructor(registry: EventRegistry, options: BatchingEventStoreOptions, commit: CommitBatch) {
     const { maxPayloadBytes = 1_048_576, maxPending = 10_000, maxBatch = 1_000, log = createLogger() } = options
+    const { reportFailureForMs } = options
     this.registry = registry
     this.#maxPayloadBytes = maxPayloadBytes
-    this.#group = new GroupCommit(commit, { maxPending, maxBatch, log })
+    this.#group = new GroupCommit(commit, { maxPending, maxBatch, log, reportFailureForMs })
   }
 
   append(

@@ -59,7 +59,7 @@ export interface EventStore {
   stats(): StoreStats
   /**
    * Why appends are refused until a restart (storage removed or replaced), or why the last commit
-   * failed (a full or read-only disk, until a commit succeeds again), or null.
+   * failed (a full or read-only disk, until a commit succeeds again or none has failed for a while), or null.
    */
   storageFault(): StorageFaultError | null
   close(): Promise<void>

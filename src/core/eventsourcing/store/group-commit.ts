@@ -23,6 +23,12 @@ export interface GroupCommitOptions {
   maxBatch: number
   /** Where a failing commit listener is reported. */
   log: Logger
+  /**
+   * How long a passing storage failure is reported (readiness) after the last commit it failed.
+   * Without an end, a node taken out of rotation for it would get no command to prove it recovered.
+   * @default 10000
+   */
+  reportFailureForMs?: number
 }
 
 interface PendingAppend {
@@ -50,12 +56,15 @@ export class GroupCommit {
   /** The storage failure the last commit met (a full or read-only disk), until one succeeds. */
   #failing: StorageFaultError | null = null
   #failedSince = 0
+  #lastFailedAt = 0
+  readonly #reportFailureForMs: number
   #stats = { commits: 0, appends: 0, events: 0, storageFailures: 0 }
 
   constructor(commit: CommitBatch, options: GroupCommitOptions) {
     this.#commit = commit
     this.#maxPending = options.maxPending
     this.#maxBatch = options.maxBatch
+    this.#reportFailureForMs = options.reportFailureForMs ?? 10_000
     this.#log = options.log
   }
 
@@ -82,9 +91,14 @@ export class GroupCommit {
     return { ...this.#stats }
   }
 
-  /** Why appends are refused for good, or why the last commit failed; null once writes succeed. */
+  /**
+   * Why appends are refused for good, or why the last commit failed; null once a commit succeeds or
+   * no commit has failed for `reportFailureForMs` (the next one may well succeed: it is tried).
+   */
   storageFault(): StorageFaultError | null {
-    return this.#fault ?? this.#failing
+    if (this.#fault) return this.#fault
+    const isRecent = performance.now() - this.#lastFailedAt < this.#reportFailureForMs
+    return this.#failing && isRecent ? this.#failing : null
   }
 
   /** Commits what is queued, then refuses new appends. */
@@ -162,6 +176,7 @@ export class GroupCommit {
       this.#log.error('Event store cannot write; refusing appends until a commit succeeds', { error: cause })
     }
     this.#failing = failure
+    this.#lastFailedAt = performance.now()
     return failure
   }
 
