@@ -23,12 +23,18 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-async function measure(script: string) {
+/** `browser`: each client sends its own cookie and a browser's Accept-Encoding, and decodes the answer. */
+async function measure(script: string, browser: boolean) {
   const clients = startClients(script)
   try {
-    expect(await clients.ask<{ connected: number }>(`open ${CLIENTS} ${server.port} /feed`)).toEqual({
-      connected: CLIENTS,
-    })
+    const cookies = join(dir, 'cookies')
+    await Bun.write(cookies, Array.from({ length: CLIENTS }, (_, i) => `sid=client-${i}`).join('\n'))
+    const opened = await clients.ask<{ connected: number; encodings?: string[] }>(
+      `open ${CLIENTS} ${server.port} /feed${browser ? ` ${cookies}` : ''}`,
+    )
+    expect(opened.connected).toBe(CLIENTS)
+    // The feed compresses for a browser's Accept-Encoding; the bench's clients must decode it to see any event.
+    if (browser) expect(opened.encodings).toEqual(['br'])
     await Bun.sleep(100) // let every client take its opening morph before timing starts
     await clients.ask('reset')
     const acks: Record<number, number> = {}
@@ -48,12 +54,14 @@ async function measure(script: string) {
   }
 }
 
+const JS_CLIENTS = `${import.meta.dir}/../../bench/fanout/clients.ts`
 describe.each([
-  ['JavaScript clients', `${import.meta.dir}/../../bench/fanout/clients.ts`, true],
-  ['C receiver', native.script, native.native],
-] as const)('%s', (_name, script, available) => {
+  ['JavaScript clients', JS_CLIENTS, true, false],
+  ['JavaScript clients as browsers (sessions, compression)', JS_CLIENTS, true, true],
+  ['C receiver', native.script, native.native, false],
+] as const)('%s', (_name, script, available, browser) => {
   test.skipIf(!available)('time every client for every command, arrival no later than the read', async () => {
-    const { saved, acks, rows } = await measure(script)
+    const { saved, acks, rows } = await measure(script, browser)
     expect(saved.saved).toBe(true)
     expect(saved.events).toBeGreaterThanOrEqual(CLIENTS) // at least one patch each; commands may coalesce
     for (const position of Object.keys(acks).map(Number)) {
