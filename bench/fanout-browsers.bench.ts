@@ -38,7 +38,7 @@ async function openFeeds(server: BenchServer, cookies: readonly string[], name: 
   const file = join(scratch, `${name}.cookies`)
   writeFileSync(file, cookies.join('\n'))
   const clients = startClients(CLIENT_SCRIPT)
-  const opened = await clients.ask<{ connected: number; encodings: string[] }>(
+  const opened = await clients.ask<{ connected: number; encodings: Record<string, number> }>(
     `open ${cookies.length} ${server.port} /counter/feed ${file}`,
   )
   return { clients, opened }
@@ -71,7 +71,9 @@ async function run(server: BenchServer) {
   await Bun.sleep(2_000)
   const held = await usage(pid)
   const heldOpen = timed.opened.connected + (extra?.opened.connected ?? 0)
-  const encodings = [...new Set([...timed.opened.encodings, ...(extra?.opened.encodings ?? [])])]
+  const encodings: Record<string, number> = { ...timed.opened.encodings }
+  for (const [name, count] of Object.entries(extra?.opened.encodings ?? {}))
+    encodings[name] = (encodings[name] ?? 0) + count
   if (extra) await closeClients(extra.clients)
 
   // Steady: RATE increments a second from visitors in turn; the k-th acknowledgement is taken as
@@ -123,7 +125,9 @@ const ms = (value: number) => Math.round(value * 10) / 10
 printTable(
   results.map((r) => ({
     server: r.server,
-    'Content-Encoding': r.encodings.join(', '),
+    'Content-Encoding (feeds)': Object.entries(r.encodings)
+      .map(([name, count]) => `${name} ${count}`)
+      .join(', '),
     [`p50 / p99 ack → every client (ms), ${CLIENTS} clients`]: `${ms(r.steady.everyClientP50)} / ${ms(r.steady.everyClientP99)}`,
     'p50 / p99 ack → each delivery (ms)': `${ms(r.steady.deliveryP50)} / ${ms(r.steady.deliveryP99)}`,
     'missed deliveries': r.steady.missing,

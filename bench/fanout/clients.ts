@@ -130,8 +130,15 @@ async function save(path: string) {
   return { events, saved: true }
 }
 
-/** The Content-Encodings the browser-mode clients were answered with. */
-const encodings = () => new Set(clients.flatMap((c) => (c.reader ? [c.reader.encoding || 'identity'] : [])))
+/** How many browser-mode clients were answered in each Content-Encoding. */
+function encodings(): Record<string, number> {
+  const counts: Record<string, number> = {}
+  for (const { reader } of clients) {
+    const name = reader ? reader.encoding || 'identity' : null
+    if (name) counts[name] = (counts[name] ?? 0) + 1
+  }
+  return counts
+}
 
 const reply = (value: unknown) => console.log(JSON.stringify(value))
 
@@ -140,7 +147,7 @@ for await (const line of console) {
   if (command === 'open') {
     const cookies = args[3] ? (await Bun.file(args[3]).text()).split('\n') : null
     await open(Number(args[0]), Number(args[1]), args[2] ?? '/feed', cookies)
-    reply({ connected: connectedCount, encodings: [...encodings()] })
+    reply({ connected: connectedCount, encodings: encodings() })
   } else if (command === 'reset') {
     receipts = new Map()
     events = 0
