@@ -6,7 +6,11 @@ import { cc } from 'bun:ffi'
 if (process.platform !== 'linux') process.exit(3)
 let run: () => number
 try {
-  const { symbols } = cc({ source: `${import.meta.dir}/receiver.c`, symbols: { run: { args: [], returns: 'int' } } })
+  const { symbols } = cc({
+    source: `${import.meta.dir}/receiver.c`,
+    library: ['z', 'brotlidec'], // the browser mode's decoders
+    symbols: { run: { args: [], returns: 'int' } },
+  })
   run = symbols.run
 } catch (error) {
   console.error('The native fan-out receiver did not compile:', error)

@@ -5,6 +5,7 @@
 // read asks the kernel when its bytes arrived (SO_TIMESTAMPNS) and also notes when the process
 // read them; both are saved, so the bench can report arrival and read time side by side.
 // Compiled at bench time by Bun's built-in C compiler (bun:ffi `cc`); see native-clients.ts.
+// `open <n> <port> <path> <cookie file>` opens browser-like clients (receiver-browser.c).
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -30,6 +31,7 @@ typedef struct { uint32_t events, tag, unused; } event_t;
 typedef struct { uint32_t events, unused; uint64_t tag; } event_t;
 #endif
 #define TAIL 24
+#include "receiver-browser.c"
 
 typedef struct {
   int fd;
@@ -37,6 +39,7 @@ typedef struct {
   long last_id; // newest position seen, -1 before the first
   int tail_len; // an `id:` line may be split across reads: keep the end of the last one
   char tail[TAIL];
+  browser_t *browser; // browser mode: its response head, chunking and decoder; NULL otherwise
 } client_t;
 
 // One row per position: when each client got it (0: not yet). Rows are as wide as the number
@@ -89,15 +92,14 @@ static void record(int index, long id, double arrived, double read) {
   c->last_id = id;
 }
 
-static void on_data(int index, const char *data, int length, double arrived, double read) {
+static void on_text(int index, const char *data, int length, double arrived, double read) {
   client_t *c = &clients[index];
   static char text[TAIL + 65536 + 1];
   memcpy(text, c->tail, c->tail_len);
   memcpy(text + c->tail_len, data, length);
   int total = c->tail_len + length;
   text[total] = 0;
-  bytes_read += length;
-  if (!c->connected && strstr(text, " 200 ")) c->connected = 1, connected++;
+  if (!c->browser && !c->connected && strstr(text, " 200 ")) c->connected = 1, connected++;
   long newest = -1;
   for (char *at = text; (at = strstr(at, "id: ")); at += 4) {
     if (at != text && at[-1] != '\n') continue;
@@ -116,6 +118,8 @@ static void drop(int index) {
   if (c->fd < 0) return;
   if (c->connected) connected--;
   c->connected = 0;
+  browser_free(c->browser);
+  c->browser = NULL;
   epoll_ctl(epoll_fd, EPOLL_CTL_DEL, c->fd, NULL);
   close(c->fd);
   c->fd = -1;
@@ -139,7 +143,10 @@ static void read_client(int index) {
         arrived = ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
         stamped_reads++;
       }
-    on_data(index, data, n, arrived, read);
+    bytes_read += n;
+    client_t *c = &clients[index];
+    if (!c->browser) on_text(index, data, n, arrived, read);
+    else if (browser_bytes(index, c->browser, data, n, arrived, read) && !c->connected) c->connected = 1, connected++;
     if (n < (int)sizeof data) return;
   }
 }
@@ -155,14 +162,16 @@ static int pump(int timeout_ms) {
   return command;
 }
 
-static void open_clients(int count, int port, const char *path) {
+static void open_clients(int count, int port, const char *path, const char *cookie_file) {
   if (client_count + count > client_cap) {
     client_cap = client_count + count;
     clients = realloc(clients, client_cap * sizeof(client_t));
   }
-  char request[512];
+  char **cookies = read_cookies(cookie_file, count);
+  char request[4096 + 512];
   int length = snprintf(request, sizeof request,
                         "GET %s HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n", path);
+  int first = client_count;
   struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons(port)};
   inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
   int on = 1, target = client_count + count;
@@ -175,15 +184,38 @@ static void open_clients(int count, int port, const char *path) {
     }
     setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
     fcntl(fd, F_SETFL, O_NONBLOCK);
-    send(fd, request, length, 0);
     int index = client_count++;
     clients[index] = (client_t){.fd = fd, .last_id = -1};
+    if (cookies) {
+      const char *cookie = cookies[index - first] ? cookies[index - first] : "";
+      length = snprintf(request, sizeof request,
+                        "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nAccept: text/event-stream\r\n"
+                        "Accept-Encoding: gzip, deflate, br, zstd\r\nCookie: %s\r\n\r\n",
+                        path, port, cookie);
+      clients[index].browser = calloc(1, sizeof(browser_t));
+    }
+    send(fd, request, length, 0);
     event_t interest = {.events = EPOLLIN, .tag = index};
     epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, (struct epoll_event *)&interest);
     // Open in batches of 250, waiting for each batch's responses, as clients.ts does.
     if (client_count % 250 == 0 || client_count == target)
       for (double until = wall_ms() + 20000; connected < client_count && wall_ms() < until;) pump(10);
   }
+  if (cookies) {
+    for (int i = 0; i < count; i++) free(cookies[i]);
+    free(cookies);
+  }
+}
+
+// {"identity":n,...}: how many browser-mode clients were answered in each Content-Encoding.
+static void print_encodings(void) {
+  int counts[ENCODINGS] = {0};
+  for (int i = 0; i < client_count; i++)
+    if (clients[i].browser) counts[clients[i].browser->encoding]++;
+  printf("{");
+  for (int e = 0, first = 1; e < ENCODINGS; e++)
+    if (counts[e]) printf("%s\"%s\":%d", first ? "" : ",", ENCODING_NAMES[e], counts[e]), first = 0;
+  printf("}");
 }
 
 // Writes every row as float64s: position, width, `width` arrival times, `width` read times.
@@ -212,11 +244,13 @@ static void reset(void) {
 
 // Runs one command line; returns 0 after `close`.
 static int command(char *line) {
-  char path[4096] = "/feed";
+  char path[4096] = "/feed", cookie_file[4096] = "";
   int count, port;
-  if (sscanf(line, "open %d %d %4095s", &count, &port, path) >= 2) {
-    open_clients(count, port, path);
-    printf("{\"connected\":%d}\n", connected);
+  if (sscanf(line, "open %d %d %4095s %4095s", &count, &port, path, cookie_file) >= 2) {
+    open_clients(count, port, path, cookie_file);
+    printf("{\"connected\":%d,\"encodings\":", connected);
+    print_encodings();
+    printf("}\n");
   } else if (strcmp(line, "reset") == 0) {
     reset();
     printf("{\"ok\":true}\n");

@@ -59,6 +59,7 @@ describe.each([
   ['JavaScript clients', JS_CLIENTS, true, false],
   ['JavaScript clients as browsers (sessions, compression)', JS_CLIENTS, true, true],
   ['C receiver', native.script, native.native, false],
+  ['C receiver as browsers (sessions, compression)', native.script, native.native, true],
 ] as const)('%s', (_name, script, available, browser) => {
   test.skipIf(!available)('time every client for every command, arrival no later than the read', async () => {
     const { saved, acks, rows } = await measure(script, browser)

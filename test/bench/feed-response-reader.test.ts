@@ -2,8 +2,13 @@
 // each Content-Encoding a browser accepts, flushed per event as a feed does, over a real socket,
 // in reads of whatever size the kernel gives; the reader must hand back exactly the plain text.
 import { afterAll, expect, test } from 'bun:test'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { constants, createBrotliCompress, createDeflate, createGzip, createZstdCompress } from 'node:zlib'
 import { FeedResponseReader, feedRequest } from '../../bench/fanout/http-response.ts'
+import { pickClients, startClients } from '../../bench/fanout/processes.ts'
+import { loadReceipts } from '../../bench/fanout/receipts.ts'
 
 const EVENTS = Array.from(
   { length: 30 },
@@ -31,7 +36,8 @@ const server = Bun.serve({
           const bytes = new TextEncoder().encode(event)
           if (compressor) await new Promise<void>((resolve) => compressor.write(bytes, () => resolve()))
           else controller.enqueue(bytes)
-          await Bun.sleep(1)
+          // After the first event a pause, so a client's first read holds that one alone.
+          await Bun.sleep(event === EVENTS[0] ? 100 : 1)
         }
         await Bun.sleep(20)
         controller.close()
@@ -43,7 +49,11 @@ const server = Bun.serve({
   },
 })
 const port = Number(server.port)
-afterAll(() => server.stop(true))
+const dir = mkdtempSync(join(tmpdir(), 'ironstar-feed-reader-'))
+afterAll(() => {
+  server.stop(true)
+  rmSync(dir, { recursive: true, force: true })
+})
 
 async function readFeed(encoding: string) {
   let text = ''
@@ -79,5 +89,35 @@ test.each(['br', 'gzip', 'deflate', 'zstd', 'identity'])(
     expect(text).toBe(PLAIN)
     // Arrival times are handed on in order: a later read never carries an earlier time.
     expect(times).toEqual([...times].sort((a, b) => a - b))
+  },
+)
+
+const native = await pickClients()
+test.skipIf(!native.native).each(['br', 'gzip', 'deflate', 'identity'])(
+  'the C receiver, as a browser, decodes a %s feed and times every event',
+  async (encoding) => {
+    const cookies = join(dir, 'cookies')
+    await Bun.write(cookies, 'sid=a\nsid=b\nsid=c')
+    const clients = startClients(native.script)
+    try {
+      const path = encoding === 'identity' ? '/feed' : `/feed?encoding=${encoding}`
+      const opened = await clients.ask<{ connected: number; encodings: Record<string, number> }>(
+        `open 3 ${port} ${path} ${cookies}`,
+      )
+      expect(opened).toEqual({ connected: 3, encodings: { [encoding]: 3 } })
+      for (let waited = 0; waited < 1_000; waited += 50) await Bun.sleep(50) // the 30 events, 1 ms apart
+      const file = join(dir, `${encoding}.receipts`)
+      await clients.ask(`save ${file}`)
+      const rows = await loadReceipts(file)
+      // The first event sets each client's start; every later one must have reached all three.
+      for (let position = 2; position <= EVENTS.length; position++) {
+        const arrived = [...(rows.get(position)?.arrived ?? [])]
+        expect(arrived).toHaveLength(3)
+        expect(arrived.every((at) => at > 0)).toBe(true)
+      }
+    } finally {
+      clients.process.kill()
+      await clients.process.exited
+    }
   },
 )
