@@ -67,7 +67,7 @@ for (const [index, scheme] of SCHEMES.entries()) {
     scheme: scheme.name,
     work: scheme.work,
     [`RSS per idle stream, counter, ${streams} (KiB)`]: kib(memCounter.rss - baseCounter.rss),
-    [`JS heap per idle stream, counter (KiB)`]: kib(memCounter.heap - baseCounter.heap),
+    'JS heap per idle stream, counter (KiB)': kib(memCounter.heap - baseCounter.heap),
     [`RSS per idle stream, todo, ${todoStreams} (KiB)`]: kib(memTodo.rss - baseTodo.rss),
     documented: scheme.documented,
     'todo: bytes per event': Math.round(todo.steadyBytesPerEvent),

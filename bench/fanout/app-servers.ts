@@ -40,57 +40,56 @@ async function labelOf(tree: string): Promise<string> {
   return line ? `${line.slice(0, 60)}${line.length > 60 ? '…' : ''}` : tree
 }
 
-/** The app from `tree`, in production mode on a fresh data directory, rate limits off (one bench IP). */
-export async function startApp(tree: string): Promise<BenchServer> {
-  const port = await freePort()
+/** Spawns a server on `port` and waits for its /healthz; `cleanup` runs after it exited. */
+async function launch(
+  label: string,
+  port: number,
+  command: string[],
+  options: { cwd?: string; env?: Record<string, string | undefined> },
+  cleanup = () => {},
+): Promise<BenchServer> {
   const base = `http://127.0.0.1:${port}`
-  const dataDir = mkdtempSync(join(tmpdir(), 'ironstar-fanout-app-'))
-  const child = Bun.spawn(['bun', resolve(tree, 'src/main.ts'), 'serve'], {
-    cwd: tree,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      PUBLIC_ORIGIN: base,
-      DATA_DIR: dataDir,
-      IRONSTAR_ENV: 'production',
-      RATE_LIMIT_PER_IP: '0',
-    },
-    stdout: 'ignore',
-    stderr: 'inherit',
-  })
+  const child = Bun.spawn(command, { ...options, stdout: 'ignore', stderr: 'inherit' })
   await ready(base, child)
   return {
-    label: await labelOf(tree),
+    label,
     base,
     port,
     process: child,
     stop: async () => {
       child.kill('SIGTERM')
       await child.exited
-      rmSync(dataDir, { recursive: true, force: true })
+      cleanup()
     },
   }
 }
 
+/** The app from `tree`, in production mode on a fresh data directory, rate limits off (one bench IP). */
+export async function startApp(tree: string): Promise<BenchServer> {
+  const port = await freePort()
+  const dataDir = mkdtempSync(join(tmpdir(), 'ironstar-fanout-app-'))
+  const env = {
+    ...process.env,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    PUBLIC_ORIGIN: `http://127.0.0.1:${port}`,
+    DATA_DIR: dataDir,
+    IRONSTAR_ENV: 'production',
+    RATE_LIMIT_PER_IP: '0',
+  }
+  return launch(await labelOf(tree), port, ['bun', resolve(tree, 'src/main.ts'), 'serve'], { cwd: tree, env }, () =>
+    rmSync(dataDir, { recursive: true, force: true }),
+  )
+}
+
 export async function startBare(): Promise<BenchServer> {
   const port = await freePort()
-  const base = `http://127.0.0.1:${port}`
-  const child = Bun.spawn(['bun', `${import.meta.dir}/bare-counter.ts`, String(port)], {
-    stdout: 'ignore',
-    stderr: 'inherit',
-  })
-  await ready(base, child)
-  return {
-    label: 'bare Bun.serve, same bytes to all (baseline)',
-    base,
+  return launch(
+    'bare Bun.serve, same bytes to all (baseline)',
     port,
-    process: child,
-    stop: async () => {
-      child.kill('SIGTERM')
-      await child.exited
-    },
-  }
+    ['bun', `${import.meta.dir}/bare-counter.ts`, String(port)],
+    {},
+  )
 }
 
 /** Resident memory (bytes) and CPU time (ms, user + system) of a process, from /proc. */

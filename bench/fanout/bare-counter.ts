@@ -1,8 +1,9 @@
 // The browser-shaped fan-out bench's baseline: a bare Bun.serve with the counter page's routes
 // that writes the same bytes (the app's own counter render, uncompressed) to every open feed,
 // inside the command's request handler. Every visitor gets a cookie, as from the real app.
-import { encodePatch, OPENING } from '../../src/core/web/sse/encode.ts'
+import { encodePatch } from '../../src/core/web/sse/encode.ts'
 import { counterRegion } from '../../src/features/counter/views.ts'
+import { bareFeed } from './bare-feed.ts'
 
 const controllers = new Set<ReadableStreamDefaultController<Uint8Array>>()
 let position = 0
@@ -15,21 +16,7 @@ const server = Bun.serve({
       new Response(`<div data-init="@get('/counter/feed?since=${position}')"></div>`, {
         headers: { 'Content-Type': 'text/html', 'Set-Cookie': `sid=${crypto.randomUUID()}; HttpOnly; Path=/` },
       }),
-    '/counter/feed': (req, srv) => {
-      srv.timeout(req, 0)
-      let own: ReadableStreamDefaultController<Uint8Array>
-      const stream = new ReadableStream<Uint8Array>({
-        start(controller) {
-          own = controller
-          controllers.add(controller)
-          controller.enqueue(OPENING)
-        },
-        cancel: () => {
-          controllers.delete(own)
-        },
-      })
-      return new Response(stream, { headers: { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' } })
-    },
+    '/counter/feed': bareFeed(controllers),
     '/counter/global/increment': {
       POST: () => {
         position++

@@ -11,9 +11,10 @@ import { migrate } from '../../src/core/eventsourcing/migrations.ts'
 import { Projection } from '../../src/core/eventsourcing/projections.ts'
 import { SqliteEventStore } from '../../src/core/eventsourcing/store/sqlite-event-store.ts'
 import { EventRegistry } from '../../src/core/eventsourcing/upcast.ts'
-import { encodePatch, OPENING } from '../../src/core/web/sse/encode.ts'
+import { encodePatch } from '../../src/core/web/sse/encode.ts'
 import { FeedRegistry, serveFeed } from '../../src/core/web/sse.ts'
 import { migrations } from '../../src/migrations.ts'
+import { bareFeed } from './bare-feed.ts'
 import { renderTally, tallyProjection } from './view.ts'
 
 type Tick = { type: 'Ticked'; data: { note: string } }
@@ -78,21 +79,7 @@ function bare() {
   const server = Bun.serve({
     port: 0,
     routes: {
-      '/feed': (req, srv) => {
-        srv.timeout(req, 0)
-        let own: ReadableStreamDefaultController<Uint8Array>
-        const stream = new ReadableStream<Uint8Array>({
-          start(controller) {
-            own = controller
-            controllers.add(controller)
-            controller.enqueue(OPENING)
-          },
-          cancel: () => {
-            controllers.delete(own)
-          },
-        })
-        return new Response(stream, { headers: { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' } })
-      },
+      '/feed': bareFeed(controllers),
       '/cmd': {
         POST: (req) => {
           position++
