@@ -1,9 +1,10 @@
 import { LruMap } from '../bounded-map.ts'
-import { isExpectedError, UnexpectedError, VersionConflict } from '../errors.ts'
+import { isExpectedError, OverloadedError, UnexpectedError, VersionConflict } from '../errors.ts'
 import { CommandIdScopes } from './command-ids.ts'
 import { type Decider, decideAll, fold } from './decider.ts'
 import { type NewEvent, type StoredEvent, type StreamRef, streamKey } from './events.ts'
 import type { EventStore } from './store/event-store.ts'
+import { type Snapshot, StreamState } from './stream-state.ts'
 
 export interface CommandOptions {
   /** Makes the command idempotent: a retry with the same id returns the first outcome. */
@@ -35,23 +36,21 @@ export interface CommandHandlerOptions {
   observe?: (outcome: CommandOutcome) => void
 }
 
-interface CachedStream {
-  readonly decider: object
-  readonly state: unknown
-  readonly version: number
-}
-
 /**
  * The write pipeline: load → decide → append → (the store publishes on commit).
  *
  * Folded state is cached per stream and advanced *speculatively* as soon as a command's
  * events are handed to the store, so concurrent commands on one stream pipeline into the
  * same group commit instead of conflicting. The store stays the arbiter: if an append fails,
- * the entry is dropped, and any command decided on top of it conflicts and retries from disk.
+ * the cache rolls back to what it was decided on (see StreamState), and a conflict makes the
+ * next command read only the log's events after the last committed state, never the whole
+ * stream again: a burst of refused appends on a long stream costs no refold.
  */
 export class CommandHandler {
   readonly #store: EventStore
-  readonly #cache: LruMap<string, CachedStream>
+  readonly #cache: LruMap<string, StreamState>
+  /** Reads of the log under way, per stream, so concurrent commands share one. */
+  readonly #reads = new Map<string, Promise<StreamState>>()
   readonly #maxRetries: number
   readonly #observe: ((outcome: CommandOutcome) => void) | undefined
   readonly #listeners = new Set<(outcome: CommandOutcome) => void>()
@@ -149,37 +148,33 @@ export class CommandHandler {
     options: CommandOptions,
   ): Promise<CommandResult> {
     const key = streamKey(stream)
-    // 1. Load the stream's folded state: the cache, else the log. Re-read the cache after
-    //    awaiting, since a command decided meanwhile may have advanced it.
-    let loaded = this.#cached(key, decider) ?? (await this.#load(decider, stream, key))
+    // 1. The stream's state: cached, else read from the log (only its tail when the cache knows the rest).
+    let cached = await this.#current(decider, stream, key)
+    let base = cached.head
 
     // 2. Decide. Pure and synchronous: a refusal throws RuleViolation. A refusal decided on
-    //    cached state is only trusted once confirmed on state read back from the log, since
-    //    another writer may have moved the stream on.
+    //    cached state is only trusted once the log shows nothing newer, since another writer
+    //    may have moved the stream on.
     let events: readonly Event[]
     try {
-      events = decideAll(decider, loaded.state as State, command)
+      events = decideAll(decider, base.state as State, command)
     } catch (refusal) {
-      this.#cache.delete(key)
-      const fresh = await this.#load(decider, stream, key)
-      if (fresh.version <= loaded.version) throw refusal
-      loaded = fresh
-      events = decideAll(decider, loaded.state as State, command)
+      const newer = await this.#store.readStream(stream, base.version + 1)
+      if (newer.length === 0) throw refusal
+      cached = await this.#afterForeignWrites(decider, stream, key, cached, base, newer)
+      base = cached.head
+      events = decideAll(decider, base.state as State, command)
     }
-    if (events.length === 0) return { events: [], version: loaded.version, position: 0, duplicate: false }
+    if (events.length === 0) return { events: [], version: base.version, position: 0, duplicate: false }
 
     // 3. Advance the cache before the append resolves, so the next command builds on this one.
-    const speculative = {
-      decider,
-      state: fold(decider, loaded.state as State, events),
-      version: loaded.version + events.length,
-    }
-    this.#cache.set(key, speculative)
+    const speculative = cached.advance(fold(decider, base.state as State, events), base.version + events.length)
 
     // 4. Append with the version the decision was made at; durable when it resolves.
     try {
-      const appended = await this.#store.append(stream, loaded.version, events, options)
-      if (appended.duplicate) this.#cache.delete(key)
+      const appended = await this.#store.append(stream, base.version, events, options)
+      if (appended.duplicate) cached.discard(speculative, { missedEvents: true })
+      else if (!cached.commit(speculative)) this.#cache.delete(key)
       return {
         events: appended.events,
         version: appended.nextVersion,
@@ -187,31 +182,91 @@ export class CommandHandler {
         duplicate: appended.duplicate,
       }
     } catch (error) {
-      this.#cache.delete(key)
+      // A refused append (overload) wrote nothing and says nothing about the log; a conflict
+      // or a failed commit may mean the log has events this cache has not seen.
+      cached.discard(speculative, { missedEvents: !(error instanceof OverloadedError) })
       throw error
     }
   }
 
-  #cached(key: string, decider: object): CachedStream | undefined {
+  #cached(key: string, decider: object): StreamState | undefined {
     const cached = this.#cache.get(key)
     return cached && cached.decider === decider ? cached : undefined
   }
 
-  async #load<State, Event extends NewEvent>(
-    decider: Pick<Decider<State, never, Event>, 'initialState' | 'evolve'>,
+  /** The stream's cached state, brought up to date; one read per stream at a time. */
+  #current<State, Event extends NewEvent>(
+    decider: Folder<State, Event>,
     stream: StreamRef,
     key: string,
-  ): Promise<CachedStream> {
-    const history = await this.#store.readStream(stream)
-    const loaded = {
-      decider,
-      // Stored events of a stream are the events its decider produced.
-      state: fold(decider, decider.initialState(), history as unknown as Event[]),
-      version: history.at(-1)?.version ?? 0,
+  ): Promise<StreamState> | StreamState {
+    const cached = this.#cached(key, decider)
+    if (cached && !cached.needsTail) return cached
+    const reading = this.#reads.get(key)
+    if (reading) return reading.then((read) => (read.decider === decider ? read : this.#current(decider, stream, key)))
+    const read = (cached ? this.#readTail(decider, stream, cached) : this.#load(decider, stream, key)).finally(() =>
+      this.#reads.delete(key),
+    )
+    this.#reads.set(key, read)
+    return read
+  }
+
+  /** Folds the log's events after the committed snapshot onto it: no whole-stream fold. */
+  async #readTail<State, Event extends NewEvent>(
+    decider: Folder<State, Event>,
+    stream: StreamRef,
+    cached: StreamState,
+  ): Promise<StreamState> {
+    const from = cached.committed
+    const tail = await this.#store.readStream(stream, from.version + 1)
+    // An append decided meanwhile builds on `from`; it will conflict if the tail was not empty.
+    if (cached.committed === from && cached.head === from) {
+      cached.caughtUp(fold(decider, from.state as State, asEvents(tail)), tail.at(-1)?.version ?? from.version)
     }
+    return cached
+  }
+
+  /**
+   * Another writer moved the stream past everything this cache decided on, so every append
+   * still in flight on it will conflict: fold the tail when nothing is in flight, else the log.
+   */
+  async #afterForeignWrites<State, Event extends NewEvent>(
+    decider: Folder<State, Event>,
+    stream: StreamRef,
+    key: string,
+    cached: StreamState,
+    base: Snapshot,
+    newer: readonly StoredEvent[],
+  ): Promise<StreamState> {
+    if (cached.head === base && cached.committed === base) {
+      cached.caughtUp(fold(decider, base.state as State, asEvents(newer)), newer.at(-1)?.version ?? base.version)
+      return cached
+    }
+    this.#cache.delete(key)
+    return this.#current(decider, stream, key)
+  }
+
+  async #load<State, Event extends NewEvent>(
+    decider: Folder<State, Event>,
+    stream: StreamRef,
+    key: string,
+  ): Promise<StreamState> {
+    const history = await this.#store.readStream(stream)
+    const loaded = new StreamState(
+      decider,
+      fold(decider, decider.initialState(), asEvents(history)),
+      history.at(-1)?.version ?? 0,
+    )
     const raced = this.#cached(key, decider)
-    if (raced && raced.version >= loaded.version) return raced
+    if (raced && raced.head.version >= loaded.head.version) return raced
     this.#cache.set(key, loaded)
     return loaded
   }
+}
+
+type Folder<State, Event extends NewEvent> = Pick<Decider<State, never, Event>, 'initialState' | 'evolve'>
+
+/** Stored events of a stream are the events its decider produced. */
+function asEvents<Event extends NewEvent>(stored: readonly StoredEvent[]): readonly Event[] {
+  return stored as unknown as readonly Event[]
 }
