@@ -58,6 +58,10 @@ export const CONFIG_VARIABLES = {
   },
   BODY_LIMIT_BYTES: { schema: positiveInt.default(65_536), help: 'Largest command request body' },
   PAYLOAD_LIMIT_BYTES: { schema: positiveInt.default(1_048_576), help: 'Largest serialised event payload' },
+  APPEND_QUEUE_LIMIT: {
+    schema: positiveInt.default(10_000),
+    help: 'Appends waiting for a commit before further commands answer 503 with Retry-After',
+  },
   SESSION_MAX_AGE_DAYS: { schema: positiveInt.default(30), help: 'Session cookie lifetime' },
   IDEMPOTENCY_WINDOW_SECONDS: {
     schema: positiveInt.default(86_400),
@@ -108,6 +112,8 @@ export interface Config {
   readonly readyMaxLag?: number
   readonly bodyLimitBytes: number
   readonly payloadLimitBytes: number
+  /** Appends waiting for a commit before new ones are refused; absent in hand-built configs (10,000). */
+  readonly appendQueueLimit?: number
   readonly sessionMaxAgeSeconds: number
   /** How long a command's answer under an `Idempotency-Key` is kept and replayed. */
   readonly idempotencyWindowSeconds: number
@@ -158,6 +164,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     readyMaxLag: values.READY_MAX_LAG,
     bodyLimitBytes: values.BODY_LIMIT_BYTES,
     payloadLimitBytes: values.PAYLOAD_LIMIT_BYTES,
+    appendQueueLimit: values.APPEND_QUEUE_LIMIT,
     sessionMaxAgeSeconds: values.SESSION_MAX_AGE_DAYS * 86_400,
     idempotencyWindowSeconds: values.IDEMPOTENCY_WINDOW_SECONDS,
     rateLimit: { perSession: values.RATE_LIMIT_PER_SESSION, perIp: values.RATE_LIMIT_PER_IP },

@@ -72,7 +72,11 @@ export async function startServer(config: Config, options: StartServerOptions = 
   for (const slice of slices) {
     for (const [type, schema] of Object.entries(slice.events)) registry.register(type, schema)
   }
-  const store = new SqliteEventStore(db, registry, { maxPayloadBytes: config.payloadLimitBytes, log: logger })
+  const store = new SqliteEventStore(db, registry, {
+    maxPayloadBytes: config.payloadLimitBytes,
+    maxPending: config.appendQueueLimit,
+    log: logger,
+  })
   const bus = new BroadcastRing(config.ringCapacity)
   store.onCommit((events) => bus.publish(events))
   const commands = new CommandHandler(store, { observe: (outcome) => observeCommand(outcome, metrics) })
