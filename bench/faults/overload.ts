@@ -1,0 +1,225 @@
+// Overload harness: a real server (`bun src/main.ts`, a child process, so a lock-up shows) with a long
+// hot stream (the global counter), then bursts of commands past the append queue on that stream and
+// on short ones (one per session), then concurrent clients each with its own session. For each phase:
+// the status mix, command latency, and the latency of /healthz, a page GET and a feed's first byte
+// against the same probes on the idle server; at the end, the time SIGTERM takes and whether every
+// 303 is in the log. The per-session and per-IP buckets are switched off (every client is one IP).
+// Full shape: bun bench/faults/overload.ts --events 100000 --burst 15000 --queue 10000 --clients 500,2000 --seconds 20
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { openDatabase } from '../../src/core/eventsourcing/database.ts'
+import { migrate } from '../../src/core/eventsourcing/migrations.ts'
+import { SqliteEventStore } from '../../src/core/eventsourcing/store/sqlite-event-store.ts'
+import { EventRegistry } from '../../src/core/eventsourcing/upcast.ts'
+import { COUNTER_EVENT_TYPES, globalCounterStream } from '../../src/features/counter/domain.ts'
+import { migrations } from '../../src/migrations.ts'
+import { printTable } from '../table.ts'
+
+const { values: flags } = parseArgs({
+  options: {
+    events: { type: 'string', default: '20000' },
+    burst: { type: 'string', default: '3000' },
+    queue: { type: 'string', default: '200' },
+    clients: { type: 'string', default: '200' },
+    seconds: { type: 'string', default: '3' },
+    help: { type: 'boolean', default: false },
+  },
+})
+if (flags.help) {
+  console.log('bun bench/faults/overload.ts [--events N] [--burst N] [--queue N] [--clients 500,2000] [--seconds S]')
+  process.exit(0)
+}
+// Bun's fetch keeps 256 requests in flight per process unless told otherwise: re-run with room for the load.
+if (!process.env.BUN_CONFIG_MAX_HTTP_REQUESTS) {
+  const env = { ...process.env, BUN_CONFIG_MAX_HTTP_REQUESTS: '65000' }
+  const child = Bun.spawn(['bun', ...process.argv.slice(1)], { env, stdout: 'inherit', stderr: 'inherit' })
+  process.exit(await child.exited)
+}
+
+const ROOT = join(import.meta.dir, '../..')
+const EVENTS = Number(flags.events)
+const BURST = Number(flags.burst)
+const CLIENTS = flags.clients.split(',').map(Number)
+const SECONDS = Number(flags.seconds)
+
+/** The hot stream, written straight to the database before the server starts. */
+async function seed(dir: string): Promise<void> {
+  const db = openDatabase(join(dir, 'ironstar.sqlite'))
+  migrate(db, migrations)
+  const store = new SqliteEventStore(db, new EventRegistry().registerAll(COUNTER_EVENT_TYPES))
+  const at = new Date().toISOString()
+  for (let version = 0; version < EVENTS; version += 1_000) {
+    const events = Array.from({ length: Math.min(1_000, EVENTS - version) }, (_, i) => ({
+      type: 'CounterIncremented',
+      data: { value: version + i + 1, at },
+    }))
+    await store.append(globalCounterStream, version, events)
+  }
+  await store.close()
+  db.close()
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted.length === 0 ? Number.NaN : (sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0)
+}
+
+interface Tally {
+  statuses: Map<string, number>
+  ms: number[]
+  retryAfterMissing: number
+}
+
+async function command(origin: string, path: string, cookie: string, tally: Tally): Promise<void> {
+  const started = performance.now()
+  let key = 'error'
+  try {
+    const response = await fetch(origin + path, {
+      method: 'POST',
+      headers: { Origin: origin, Cookie: cookie, 'Content-Type': 'application/x-www-form-urlencoded' },
+      redirect: 'manual',
+      signal: AbortSignal.timeout(30_000),
+    })
+    await response.arrayBuffer()
+    key = String(response.status)
+    if ((response.status === 503 || response.status === 429) && !response.headers.get('retry-after')) {
+      tally.retryAfterMissing++
+    }
+  } catch {}
+  tally.ms.push(performance.now() - started)
+  tally.statuses.set(key, (tally.statuses.get(key) ?? 0) + 1)
+}
+
+function probes(origin: string, ms: number, cookie: string): Promise<Record<string, { ms: number[]; failed: number }>> {
+  const child = Bun.spawn(['bun', join(import.meta.dir, '_overload-probes.ts'), origin, String(ms), cookie], {
+    stdout: 'pipe',
+    stderr: 'inherit',
+  })
+  return new Response(child.stdout).text().then((text) => JSON.parse(text))
+}
+
+async function session(origin: string): Promise<string> {
+  const response = await fetch(`${origin}/counter`)
+  await response.arrayBuffer()
+  return response.headers.get('set-cookie')?.split(';')[0] ?? ''
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'ironstar-overload-'))
+const seeded = performance.now()
+await seed(dir)
+const probe = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => new Response() })
+const port = probe.port
+probe.stop(true)
+const origin = `http://127.0.0.1:${port}`
+const server = Bun.spawn(['bun', 'src/main.ts', 'serve'], {
+  cwd: ROOT,
+  env: {
+    ...process.env,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATA_DIR: dir,
+    IRONSTAR_ENV: 'production',
+    PUBLIC_ORIGIN: origin,
+    APPEND_QUEUE_LIMIT: flags.queue,
+    RATE_LIMIT_PER_SESSION: '0',
+    RATE_LIMIT_PER_IP: '0',
+  },
+  stdout: 'ignore',
+  stderr: 'inherit',
+})
+for (let i = 0; ; i++) {
+  const ok = await fetch(`${origin}/healthz`).then(
+    (r) => r.ok,
+    () => false,
+  )
+  if (ok) break
+  if (i > 600) throw new Error('The server did not answer /healthz within 30 s')
+  await Bun.sleep(50)
+}
+console.log(
+  `${EVENTS.toLocaleString('en-US')} events on the hot stream (seeded in ${Math.round(performance.now() - seeded)} ms), append queue ${flags.queue}, load ${(await Bun.file('/proc/loadavg').text()).split(' ').slice(0, 3).join(' ')}\n`,
+)
+
+const sessions = await Promise.all(Array.from({ length: Math.max(...CLIENTS, 100) }, () => session(origin)))
+const probeCookie = sessions[0] ?? ''
+const rows: Record<string, string | number>[] = []
+const idle = await probes(origin, 2_000, probeCookie)
+const idleP99 = (name: string) =>
+  percentile(
+    [...(idle[name]?.ms ?? [])].sort((a, b) => a - b),
+    0.99,
+  )
+
+async function phase(name: string, load: (tally: Tally) => Promise<void>): Promise<Tally> {
+  const tally: Tally = { statuses: new Map(), ms: [], retryAfterMissing: 0 }
+  const probing = probes(origin, SECONDS * 1_000, probeCookie)
+  await load(tally)
+  const probed = await probing
+  const sorted = [...tally.ms].sort((a, b) => a - b)
+  const mix = [...tally.statuses].map(([status, n]) => `${status}: ${n}`).join(', ')
+  const probe = (p: string) => {
+    const ms = [...(probed[p]?.ms ?? [])].sort((a, b) => a - b)
+    return `${percentile(ms, 0.99).toFixed(1)} (idle ${idleP99(p).toFixed(1)}${probed[p]?.failed ? `, ${probed[p]?.failed} failed` : ''})`
+  }
+  rows.push({
+    phase: name,
+    commands: tally.ms.length,
+    statuses: mix + (tally.retryAfterMissing ? `, ${tally.retryAfterMissing} without Retry-After` : ''),
+    'command p50 / p99 ms': `${percentile(sorted, 0.5).toFixed(1)} / ${percentile(sorted, 0.99).toFixed(1)}`,
+    'healthz p99 ms': probe('healthz'),
+    'page p99 ms': probe('page'),
+    'feed first byte p99 ms': probe('feed'),
+  })
+  return tally
+}
+
+const tallies: Tally[] = []
+const burst = (path: (i: number) => string) => async (tally: Tally) => {
+  await Promise.all(
+    Array.from({ length: BURST }, (_, i) => command(origin, path(i), sessions[i % sessions.length] ?? '', tally)),
+  )
+  await Bun.sleep(SECONDS * 1_000) // the probes keep going while the server recovers
+}
+tallies.push(
+  await phase(
+    `burst of ${BURST} on the hot stream`,
+    burst(() => '/counter/global/increment'),
+  ),
+)
+tallies.push(
+  await phase(
+    `burst of ${BURST}, hot and short streams interleaved`,
+    burst((i) => (i % 2 ? '/counter/session/increment' : '/counter/global/increment')),
+  ),
+)
+for (const clients of CLIENTS) {
+  const until = performance.now() + SECONDS * 1_000
+  const run = async (cookie: string, tally: Tally) => {
+    while (performance.now() < until) await command(origin, '/counter/session/increment', cookie, tally)
+  }
+  tallies.push(
+    await phase(`${clients} clients, own sessions`, (tally) =>
+      Promise.all(sessions.slice(0, clients).map((cookie) => run(cookie, tally))).then(() => undefined),
+    ),
+  )
+}
+
+const stopping = performance.now()
+server.kill('SIGTERM')
+const exited = await Promise.race([server.exited.then(() => true), Bun.sleep(20_000).then(() => false)])
+if (!exited) server.kill('SIGKILL')
+const stopMs = performance.now() - stopping
+
+const db = openDatabase(join(dir, 'ironstar.sqlite'))
+const written =
+  db.query<{ n: number }, []>("SELECT count(*) AS n FROM events WHERE event_type = 'CounterIncremented'").get()?.n ?? 0
+db.close()
+rmSync(dir, { recursive: true, force: true })
+const acknowledged = tallies.reduce((sum, tally) => sum + (tally.statuses.get('303') ?? 0), 0)
+
+printTable(rows)
+console.log(
+  `SIGTERM → exit: ${exited ? `${Math.round(stopMs)} ms` : 'not within 20 s (killed)'}; ` +
+    `events written by commands: ${written - EVENTS}, 303s: ${acknowledged}${written - EVENTS === acknowledged ? ' (equal)' : ' (DIFFERENT)'}`,
+)
