@@ -11,6 +11,8 @@ export type Awaitable<T> = T | Promise<T>
 export interface SessionPort {
   /** Lifetime after the last access, in seconds: the cookie's max age. */
   readonly maxAgeSeconds: number
+  /** True when answers are promises (over the network): requests then resolve the session before the route. */
+  readonly answersLater: boolean
   /** Looks up the cookie's token; anything but a live session yields a brand-new one. */
   resolve(cookieToken: string | undefined, options?: ResolveOptions): Awaitable<ResolvedSession>
   create(): Awaitable<Session>

@@ -1,6 +1,6 @@
 import type { SQL } from 'bun'
 import { createLogger, type Logger } from '../ops/log.ts'
-import type { ResolvedSession, ResolveOptions, Session, SessionStoreOptions } from './session.ts'
+import type { ResolvedSession, ResolveOptions, Session, SessionStoreCounters, SessionStoreOptions } from './session.ts'
 import { hashToken, SessionCore, type SessionRow } from './session-core.ts'
 import type { SessionPort } from './session-port.ts'
 import { sessionIdFor, TokenMint } from './session-token.ts'
@@ -35,10 +35,12 @@ export interface PostgresSessionStoreOptions extends SessionStoreOptions {
  */
 export class PostgresSessionStore implements SessionPort {
   readonly maxAgeSeconds: number
+  readonly answersLater = true
   readonly #sql: SQL
   readonly #core: SessionCore
   readonly #sweepTimer: ReturnType<typeof setInterval> | undefined
   #writes: Promise<void> = Promise.resolve()
+  #writeFailures = 0
 
   /** Opens the store on a migrated database, drawing the shared mint key if no node has yet. */
   static async open(sql: SQL, options: PostgresSessionStoreOptions = {}): Promise<PostgresSessionStore> {
@@ -49,7 +51,13 @@ export class PostgresSessionStore implements SessionPort {
   private constructor(sql: SQL, key: Uint8Array, options: PostgresSessionStoreOptions) {
     this.#sql = sql
     const log = options.log ?? createLogger()
-    this.#core = new SessionCore(options, new TokenMint(key), () => void this.flush().catch(logFailure(log, 'write')))
+    const writeFailed = logFailure(log, 'write')
+    this.#core = new SessionCore(options, new TokenMint(key), () => {
+      void this.flush().catch((error: unknown) => {
+        this.#writeFailures++
+        writeFailed(error)
+      })
+    })
     this.maxAgeSeconds = this.#core.maxAgeSeconds
     const sweepIntervalMs = options.sweepIntervalMs ?? 600_000
     if (sweepIntervalMs > 0) {
@@ -92,6 +100,11 @@ export class PostgresSessionStore implements SessionPort {
     const write = this.#writes.then(() => this.#write())
     this.#writes = write.catch(() => {})
     return write
+  }
+
+  /** Background writes that failed (their rows are lost: the visitors get new sessions), for /metrics. */
+  counters(): SessionStoreCounters {
+    return { writeFailures: this.#writeFailures, dropped: this.#core.dropped }
   }
 
   async sweep(): Promise<number> {

@@ -93,6 +93,7 @@ const ID_TAKEN = 'SELECT 1 AS taken FROM sessions WHERE id = ?'
  */
 export class SessionStore implements SessionPort {
   readonly maxAgeSeconds: number
+  readonly answersLater = false
   readonly #db: Database
   readonly #core: SessionCore
   readonly #sweepTimer: ReturnType<typeof setInterval> | undefined

@@ -37,8 +37,8 @@ export interface RequestContext {
    * reads (GET, HEAD, OPTIONS) gets it unstored; the first request that writes stores it, same id.
    */
   readonly session: Session
-  /** Issues a new session id for the same data (call it on privilege change). */
-  rotateSession(): Session
+  /** Issues a new session token for the same session id (call it on privilege change); its cookie is set. */
+  rotateSession(): Promise<Session>
   /** The header navigation, built from the slices' `nav`. */
   readonly nav: readonly NavItem[]
   /** The theme chosen with the toggle (a cookie); `system` follows the OS. */

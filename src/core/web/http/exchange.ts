@@ -1,4 +1,4 @@
-import type { SessionStore } from '../session.ts'
+import type { SessionPort } from '../session-port.ts'
 import type { ServerHandle, Theme } from './context.ts'
 import { parseCookies } from './cookies.ts'
 import { isSafeMethod } from './csrf.ts'
@@ -19,7 +19,7 @@ export interface Exchange {
   readonly match: RouteMatch | null
   readonly isDatastar: boolean
   readonly theme: Theme
-  /** The visitor's session, looked up on first use (lazy: most requests never ask). */
+  /** The visitor's session, looked up on first use (lazy: most requests never ask), or before the route (`sessionLookup`). */
   readonly session: RequestSession
   /** Bun's server when Bun.serve delivered the request; none for a call to `fetch` without a port. */
   readonly server: ServerHandle | undefined
@@ -30,7 +30,7 @@ export interface Exchange {
 }
 
 export interface ExchangeOptions {
-  readonly sessions: SessionStore
+  readonly sessions: SessionPort
   readonly sessionCookie: string
 }
 

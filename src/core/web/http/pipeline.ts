@@ -12,6 +12,7 @@ import { requestLog } from './middleware/request-log.ts'
 import { requestMetrics } from './middleware/request-metrics.ts'
 import { securityHeaders } from './middleware/security-headers.ts'
 import { type SessionCookieOptions, sessionCookie } from './middleware/session-cookie.ts'
+import { sessionLookup } from './middleware/session-lookup.ts'
 import type { OriginPolicy } from './origin.ts'
 import type { RequestLogger } from './request-log.ts'
 
@@ -40,6 +41,7 @@ export function requestPipeline(options: PipelineOptions): Next {
       sessionCookie(options.cookie), // also on an error page, if the handler made a session
       errorAnswers(options), // every throw below, through the one error table
       originChecks(options.originPolicy), // host (421), then CSRF (403), before any handler runs
+      sessionLookup, // a store over the network (PostgreSQL) is asked here, so what follows reads the session at once
       rateLimits(options.app, options.metrics), // 429 past a client's bucket, before a key is looked up or anything runs
       idempotencyKeys(options.app), // a command's first answer again for its key; errors above answer its refusals
     ],

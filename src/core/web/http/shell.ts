@@ -3,7 +3,7 @@ import type { AppContext } from '../../app-context.ts'
 import type { MetricsRegistry } from '../../ops/metrics.ts'
 import type { Slice } from '../../slice.ts'
 import { isDatastarVendored } from '../datastar-pin.ts'
-import type { SessionStore } from '../session.ts'
+import type { SessionPort } from '../session-port.ts'
 import type { NavItem, RouteTable, ServerHandle } from './context.ts'
 import { lastResortPage } from './error-response.ts'
 import { createExchange, parseTarget } from './exchange.ts'
@@ -17,7 +17,7 @@ import { setTheme } from './theme.ts'
 export interface ShellOptions {
   readonly app: AppContext
   readonly slices: readonly Slice[]
-  readonly sessions: SessionStore
+  readonly sessions: SessionPort
   /**
    * Routes that serve files and operations rather than pages (assets, `/healthz`, `/metrics`):
    * the same host check, errors, headers and log as the slices' routes, with the file policy.

@@ -89,9 +89,9 @@ export function makeNotesSlice() {
       },
       '/probe/session': {
         GET: (_req, ctx) => Response.json({ id: ctx.session.id }),
-        POST: (_req, ctx) => {
+        POST: async (_req, ctx) => {
           const before = ctx.session.id
-          const after = ctx.rotateSession().id
+          const after = (await ctx.rotateSession()).id
           return Response.json({ before, after })
         },
       },
