@@ -16,6 +16,19 @@ const originList = z.string().transform((raw, ctx) => {
   return origins
 })
 
+/** `postgres://user:password@host:5432/db`: anything else (a typo, another engine) is refused before anything opens. */
+const databaseUrl = z.string().refine(
+  (raw) => {
+    try {
+      const url = new URL(raw)
+      return (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && url.hostname !== ''
+    } catch {
+      return false
+    }
+  },
+  { message: 'expected a PostgreSQL URL like postgres://user:password@host:5432/ironstar' },
+)
+
 /** `60/20` → a bucket of 60 refilled at 20 a second; `0` → no limit. */
 const rateLimit = (fallback: string) =>
   z
@@ -45,6 +58,12 @@ export const CONFIG_VARIABLES = {
   },
   TLS_KEY: { schema: z.string().min(1).optional(), help: 'Unencrypted PEM private key file of TLS_CERT' },
   DATA_DIR: { schema: z.string().min(1).default('./data'), help: 'Directory for the SQLite and DuckDB files' },
+  DATABASE_URL: {
+    schema: databaseUrl.optional(),
+    help: 'postgres://…: the event store, sessions and fan-out in PostgreSQL, shared by several nodes; unset: SQLite in DATA_DIR',
+    // It carries the password: an error names the variable, never its value.
+    secret: true,
+  },
   IRONSTAR_ENV: {
     schema: z.enum(['development', 'production', 'test']).optional(),
     help: 'development | production | test (defaults to NODE_ENV, else development)',
@@ -105,6 +124,8 @@ export interface Config {
   /** TLS_CERT and TLS_KEY: serve HTTPS (HTTP/2 and HTTP/1.1) instead of plain HTTP. */
   readonly tls?: TlsFiles
   readonly dataDir: string
+  /** DATABASE_URL: PostgreSQL for the event store, sessions and fan-out; absent means SQLite in `dataDir`. */
+  readonly databaseUrl?: string
   readonly env: 'development' | 'production' | 'test'
   readonly ringCapacity: number
   readonly keepAliveMs: number
@@ -141,12 +162,14 @@ export class ConfigError extends Error {
 /** Parses the environment once; an invalid value throws ConfigError naming the variable. */
 export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): Config {
   const parsed = {} as Record<string, unknown>
-  for (const [name, { schema }] of Object.entries(CONFIG_VARIABLES)) {
+  for (const [name, variable] of Object.entries(CONFIG_VARIABLES)) {
+    const { schema } = variable
     const raw = env[name] === '' ? undefined : env[name]
     const result = (schema as z.ZodType).safeParse(raw)
     if (!result.success) {
       const reason = result.error.issues.map((issue) => issue.message).join('; ')
-      throw new ConfigError(`Invalid environment variable ${name}=${JSON.stringify(raw)}: ${reason}`)
+      const shown = 'secret' in variable ? '' : `=${JSON.stringify(raw)}`
+      throw new ConfigError(`Invalid environment variable ${name}${shown}: ${reason}`)
     }
     parsed[name] = result.data
   }
@@ -158,6 +181,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     publicOrigins: values.PUBLIC_ORIGIN ?? [],
     ...tlsFiles(values.TLS_CERT, values.TLS_KEY),
     dataDir: values.DATA_DIR,
+    ...(values.DATABASE_URL ? { databaseUrl: values.DATABASE_URL } : {}),
     env: values.IRONSTAR_ENV ?? nodeEnv,
     ringCapacity: values.RING_CAPACITY,
     keepAliveMs: values.KEEPALIVE_MS,

@@ -1,13 +1,8 @@
-import { mkdirSync } from 'node:fs'
-import { join } from 'node:path'
 import { slices as appSlices } from './app.ts'
 import { type Config, ConfigError } from './config.ts'
 import type { AppContext } from './core/app-context.ts'
 import { BroadcastRing } from './core/eventsourcing/bus.ts'
 import { CommandHandler } from './core/eventsourcing/commands.ts'
-import { openDatabase } from './core/eventsourcing/database.ts'
-import { migrate } from './core/eventsourcing/migrations.ts'
-import { SqliteEventStore } from './core/eventsourcing/store/sqlite-event-store.ts'
 import { EventRegistry } from './core/eventsourcing/upcast.ts'
 import { type Logger, loggerFor } from './core/ops/log.ts'
 import { MetricsRegistry } from './core/ops/metrics.ts'
@@ -17,9 +12,8 @@ import type { Slice } from './core/slice.ts'
 import { createAssetServer } from './core/web/assets.ts'
 import type { RequestLogger } from './core/web/http/request-log.ts'
 import { createShell } from './core/web/http/shell.ts'
-import { SessionStore } from './core/web/session.ts'
 import { FeedRegistry } from './core/web/sse.ts'
-import { migrations } from './migrations.ts'
+import { openStorage } from './storage.ts'
 import { readTlsCredentials } from './tls.ts'
 
 /** How long shutdown waits for in-flight requests before closing their connections. */
@@ -64,21 +58,15 @@ export async function startServer(config: Config, options: StartServerOptions = 
   const metrics = new MetricsRegistry()
   const requestLine: RequestLogger = (line) => logger.info('request', { ...line })
   const log = options.log ?? (config.env === 'test' ? undefined : requestLine)
-  mkdirSync(config.dataDir, { recursive: true })
-  const db = openDatabase(join(config.dataDir, 'ironstar.sqlite'))
-  migrate(db, migrations)
-
   const registry = new EventRegistry()
   for (const slice of slices) {
     for (const [type, schema] of Object.entries(slice.events)) registry.register(type, schema)
   }
-  const store = new SqliteEventStore(db, registry, {
-    maxPayloadBytes: config.payloadLimitBytes,
-    maxPending: config.appendQueueLimit,
-    log: logger,
-  })
+  // SQLite in DATA_DIR, or PostgreSQL shared by several nodes when DATABASE_URL is set.
+  const storage = await openStorage(config, { registry, log: logger })
+  const { db, store, sessions } = storage
   const bus = new BroadcastRing(config.ringCapacity)
-  store.onCommit((events) => bus.publish(events))
+  await storage.feed(bus)
   const commands = new CommandHandler(store, { observe: (outcome) => observeCommand(outcome, metrics) })
   const feeds = new FeedRegistry({
     bus,
@@ -111,9 +99,8 @@ export async function startServer(config: Config, options: StartServerOptions = 
     slices.flatMap((slice) => slice.resources),
     app,
   )
-  const sessions = new SessionStore(db, { maxAgeSeconds: config.sessionMaxAgeSeconds, log: logger })
   const ops = createOps({
-    db,
+    sessionCount: storage.sessionCount,
     store,
     bus,
     feeds,
@@ -165,7 +152,8 @@ export async function startServer(config: Config, options: StartServerOptions = 
       // 1. Stop accepting. 2. End feeds with a reset so browsers reconnect (to the next process).
       // 3. Let in-flight requests finish, forcing after a grace period. 4. Drain the store's queue,
       //    so every command still queued gets its real outcome (projections still apply it).
-      // 5. Stop the slices' resources, then the projections. 6. Close the bus, sessions, database.
+      // 5. Stop the slices' resources, then the projections. 6. Close the storage (sessions, fan-out,
+      //    connections, the file), then the bus.
       const draining = server?.stop() ?? Promise.resolve()
       feeds.close()
       const drained = await Promise.race([draining.then(() => true), Bun.sleep(SHUTDOWN_GRACE_MS).then(() => false)])
@@ -173,11 +161,10 @@ export async function startServer(config: Config, options: StartServerOptions = 
       await store.close()
       await runtime.stopResources()
       await runtime.stopProjections()
+      await storage.close()
       ops.close()
       assets.close()
       bus.close()
-      sessions.close()
-      db.close()
     },
   }
 }

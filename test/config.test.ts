@@ -38,4 +38,20 @@ describe('loadConfig', () => {
       expect(() => loadConfig({ [name]: value })).toThrow(`Invalid environment variable ${name}=`)
     })
   }
+
+  it('reads DATABASE_URL, and unset means SQLite', () => {
+    const url = 'postgres://app:secret@db.internal:5432/ironstar'
+    expect(loadConfig({ DATABASE_URL: url }).databaseUrl).toBe(url)
+    expect(loadConfig({}).databaseUrl).toBeUndefined()
+    expect(loadConfig({ DATABASE_URL: '' }).databaseUrl).toBeUndefined()
+  })
+
+  for (const value of ['mysql://app:secret@db/ironstar', 'postgres:///no-host', 'db.internal:5432']) {
+    it(`refuses DATABASE_URL=${value} without echoing it (it may hold a password)`, () => {
+      expect(() => loadConfig({ DATABASE_URL: value })).toThrow(
+        'Invalid environment variable DATABASE_URL: expected a PostgreSQL URL like postgres://',
+      )
+      expect(() => loadConfig({ DATABASE_URL: value })).not.toThrow('secret')
+    })
+  }
 })

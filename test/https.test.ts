@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { createBrotliDecompress } from 'node:zlib'
 import { ConfigError, loadConfig } from '../src/config.ts'
 import { type RunningServer, startServer } from '../src/server.ts'
-import { ROOT, runProcess } from './fixtures/process.ts'
+import { ROOT, runProcess, sqliteEnv } from './fixtures/process.ts'
 import { writeSelfSignedCertificate } from './fixtures/self-signed.ts'
 import { makeTempDir } from './fixtures/store.ts'
 
@@ -211,7 +211,7 @@ describe('a bad TLS setup refuses to start with one sentence', () => {
 
   it('makes `serve` exit with code 2 and the sentence alone', async () => {
     const missing = join(dir, 'nope.pem')
-    const env = { ...process.env, IRONSTAR_ENV: 'test', PORT: '0', DATA_DIR: join(dir, 'cli-data') }
+    const env = { ...sqliteEnv(), IRONSTAR_ENV: 'test', PORT: '0', DATA_DIR: join(dir, 'cli-data') }
     const bad = await runProcess(['bun', 'src/main.ts', 'serve'], {
       cwd: ROOT,
       env: { ...env, ...tlsEnv, TLS_CERT: missing },

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'bun:test'
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { freePort, ROOT, waitForOk } from './fixtures/process.ts'
+import { freePort, ROOT, sqliteEnv, waitForOk } from './fixtures/process.ts'
 import { makeTempDir } from './fixtures/store.ts'
 
 const dir = makeTempDir('ironstar-main-')
@@ -13,7 +13,7 @@ describe('bun run start', () => {
     const dataDir = join(dir, 'nested', 'data')
     const child = Bun.spawn(['bun', 'run', 'start'], {
       cwd: ROOT,
-      env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, NODE_ENV: 'test' },
+      env: { ...sqliteEnv(), PORT: String(port), DATA_DIR: dataDir, NODE_ENV: 'test' },
       stdout: 'ignore',
       stderr: 'inherit',
     })
@@ -31,7 +31,7 @@ describe('bun run start', () => {
   it('stops with a message naming the variable when the environment is invalid', async () => {
     const child = Bun.spawn(['bun', 'src/main.ts'], {
       cwd: ROOT,
-      env: { ...process.env, PORT: 'not-a-port', DATA_DIR: dir },
+      env: { ...sqliteEnv(), PORT: 'not-a-port', DATA_DIR: dir },
       stdout: 'pipe',
       stderr: 'pipe',
     })

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'bun:test'
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { ROOT } from './fixtures/process.ts'
+import { ROOT, sqliteEnv } from './fixtures/process.ts'
 import { makeTempDir } from './fixtures/store.ts'
 
 const dirs: string[] = []
@@ -33,7 +33,7 @@ describe('a production server', () => {
     const child = Bun.spawn(['bun', join(ROOT, 'test/fixtures/production-server.ts')], {
       cwd: ROOT,
       env: {
-        ...process.env,
+        ...sqliteEnv(),
         NODE_ENV: 'production',
         IRONSTAR_ENV: 'production',
         PORT: '0',

@@ -8,7 +8,7 @@ import { SseConnection } from '../src/core/testing/sse-client.ts'
 import { serveFeed } from '../src/core/web/sse.ts'
 import { startServer } from '../src/server.ts'
 import { boardProjection, isBoardEvent, notesDecider, renderBoard } from './fixtures/notes.ts'
-import { freePort, ROOT } from './fixtures/process.ts'
+import { freePort, ROOT, sqliteEnv } from './fixtures/process.ts'
 import { makeTempDir } from './fixtures/store.ts'
 
 const dirs: string[] = []
@@ -92,7 +92,7 @@ describe('SIGTERM', () => {
     const port = freePort()
     const child = Bun.spawn(['bun', 'src/main.ts', 'serve'], {
       cwd: ROOT,
-      env: { ...process.env, PORT: String(port), DATA_DIR: dir, NODE_ENV: 'test' },
+      env: { ...sqliteEnv(), PORT: String(port), DATA_DIR: dir, NODE_ENV: 'test' },
       stdout: 'ignore',
       stderr: 'ignore',
     })

@@ -8,7 +8,7 @@ import { defineSlice } from '../../src/core/slice.ts'
 import { counterDecider, globalCounterStream } from '../../src/features/counter/domain.ts'
 import { startServer } from '../../src/server.ts'
 import { boardProjection, notesDecider } from '../fixtures/notes.ts'
-import { type ProcessResult, runProcess } from '../fixtures/process.ts'
+import { type ProcessResult, runProcess, sqliteEnv } from '../fixtures/process.ts'
 
 const ROOT = join(import.meta.dir, '../..')
 const dir = mkdtempSync(join(tmpdir(), 'ironstar-cli-'))
@@ -17,7 +17,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 function cli(args: string[], env: Record<string, string> = {}): Promise<ProcessResult> {
   return runProcess(['bun', 'src/main.ts', ...args], {
     cwd: ROOT,
-    env: { ...process.env, IRONSTAR_ENV: 'test', DATA_DIR: join(dir, 'data'), ...env },
+    env: { ...sqliteEnv(), IRONSTAR_ENV: 'test', DATA_DIR: join(dir, 'data'), ...env },
   })
 }
 

@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import type { Subprocess } from 'bun'
 import { SKIPPED_METRIC } from '../../src/core/analytics/refused-events.ts'
 import { assertValidText } from '../../src/core/web/http/valid-text.ts'
+import { sqliteEnv } from '../fixtures/process.ts'
 import { type HostileRequest, KINDS, type Known, RequestGenerator, type Route } from './hostile-requests.ts'
 import { describeRequest, encodeRequest } from './hostile-wire.ts'
 import { type RawAnswer, sendRaw } from './raw-http.ts'
@@ -33,7 +34,7 @@ let events: Database
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ironstar-hostile-'))
   child = Bun.spawn([process.execPath, join(import.meta.dir, 'hostile-server.ts')], {
-    env: { ...process.env, DATA_DIR: dir, IRONSTAR_ENV: 'test' },
+    env: { ...sqliteEnv(), DATA_DIR: dir, IRONSTAR_ENV: 'test' },
     stdin: 'ignore',
     stdout: 'pipe',
     stderr: 'pipe',

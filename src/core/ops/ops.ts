@@ -1,4 +1,3 @@
-import type { Database } from 'bun:sqlite'
 import type { StorageFaultError } from '../errors.ts'
 import type { BroadcastRing } from '../eventsourcing/bus.ts'
 import type { CommandOutcome } from '../eventsourcing/commands.ts'
@@ -10,7 +9,8 @@ import type { FeedRegistry } from '../web/sse/feed-registry.ts'
 import { type MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from './metrics.ts'
 
 export interface OpsOptions {
-  readonly db: Database
+  /** Unexpired sessions, counted by whichever engine keeps them. */
+  readonly sessionCount: () => number
   readonly store: EventStore
   readonly bus: BroadcastRing
   readonly feeds: FeedRegistry
@@ -35,17 +35,17 @@ export const SSE_CONNECTIONS = 'ironstar_sse_connections'
 const NO_STORE = { 'Cache-Control': 'no-store' }
 const PROCESS_START_SECONDS = Math.round(Date.now() / 1000 - process.uptime())
 
-function countSessions(db: Database): number {
-  try {
-    const row = db.query('SELECT count(*) AS n FROM sessions WHERE expires_at > ?').get(Date.now()) as { n: number }
-    return row.n
-  } catch {
-    return 0 // No sessions table (an app without the web shell's migration) means no sessions.
-  }
-}
-
 /** Wires operational endpoints and scrape-time metrics for one running server; `close()` unregisters them. */
-export function createOps({ db, store, bus, feeds, readers, registry, sessions, readyMaxLag = 0 }: OpsOptions): Ops {
+export function createOps({
+  sessionCount,
+  store,
+  bus,
+  feeds,
+  readers,
+  registry,
+  sessions,
+  readyMaxLag = 0,
+}: OpsOptions): Ops {
   const unregister: Array<() => void> = []
   const appended = registry.counter('ironstar_events_appended_total', undefined, {
     help: 'Events committed to the event store by this process',
@@ -86,7 +86,7 @@ export function createOps({ db, store, bus, feeds, readers, registry, sessions, 
       () => [{ value: store.stats().storageFailures }],
       { help: 'Event store commits the storage refused (full or read-only disk, I/O error): their commands got 503' },
     ),
-    registry.collect('ironstar_sessions', 'gauge', () => [{ value: countSessions(db) }], {
+    registry.collect('ironstar_sessions', 'gauge', () => [{ value: sessionCount() }], {
       help: 'Unexpired sessions',
     }),
     registry.collect(

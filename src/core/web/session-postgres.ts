@@ -107,6 +107,14 @@ export class PostgresSessionStore implements SessionPort {
     return { writeFailures: this.#writeFailures, dropped: this.#core.dropped }
   }
 
+  /**
+   * Never a fault for good: there is no file to be replaced under this node; a server that cannot
+   * write fails the background write, which is counted and retried.
+   */
+  storageFault(): null {
+    return null
+  }
+
   async sweep(): Promise<number> {
     await this.flush()
     const result = await this.#sql.unsafe(SWEEP, [this.#core.now()])
