@@ -4,6 +4,7 @@ import { CliError, EXIT } from './cli/cli-error.ts'
 import { databasePath, ensureWritableDataDir } from './cli/data-dir.ts'
 import { COMMANDS, type CommandName, usage } from './cli/help.ts'
 import { type Config, ConfigError, loadConfig } from './config.ts'
+import type { EventRegistry } from './core/eventsourcing/upcast.ts'
 import { buildInfo } from './core/ops/build-info.ts'
 import { type Logger, loggerFor } from './core/ops/log.ts'
 import type { RunningServer } from './server.ts'
@@ -105,7 +106,12 @@ async function migrateOnly(config: Config): Promise<number> {
   const db = openDatabase(databasePath(config.dataDir))
   try {
     const report = migrate(db, migrations)
-    console.log(JSON.stringify(report))
+    if (!config.databaseUrl) console.log(JSON.stringify(report))
+    else {
+      // The node's own SQLite file (what stays local), then the database every node shares.
+      const { migrateSharedDatabase } = await import('./cli/postgres.ts')
+      console.log(JSON.stringify({ ...report, postgres: await migrateSharedDatabase(config.databaseUrl) }))
+    }
   } finally {
     db.close()
   }
@@ -114,17 +120,24 @@ async function migrateOnly(config: Config): Promise<number> {
 
 async function rebuild(config: Config): Promise<number> {
   ensureWritableDataDir(config.dataDir)
-  const [{ openDatabase }, { migrate }, { migrations }, { slices }, { rebuildProjections }] = await Promise.all([
-    import('./core/eventsourcing/database.ts'),
-    import('./core/eventsourcing/migrations.ts'),
-    import('./migrations.ts'),
-    import('./app.ts'),
-    import('./cli/rebuild.ts'),
-  ])
+  const [{ openDatabase }, { migrate }, { migrations }, { slices }, { rebuildProjections }, { SqliteEventStore }] =
+    await Promise.all([
+      import('./core/eventsourcing/database.ts'),
+      import('./core/eventsourcing/migrations.ts'),
+      import('./migrations.ts'),
+      import('./app.ts'),
+      import('./cli/rebuild.ts'),
+      import('./core/eventsourcing/store/sqlite-event-store.ts'),
+    ])
   const db = openDatabase(databasePath(config.dataDir))
+  // With DATABASE_URL the events are PostgreSQL's, shared by every node.
+  const shared = config.databaseUrl
+    ? await (await import('./cli/postgres.ts')).openSharedStore(config.databaseUrl)
+    : null
   try {
     migrate(db, migrations)
-    const report = await rebuildProjections(db, slices).catch((error: unknown) => {
+    const openStore = shared?.open ?? ((registry: EventRegistry) => new SqliteEventStore(db, registry))
+    const report = await rebuildProjections(openStore, slices).catch((error: unknown) => {
       throw new CliError(`Cannot rebuild projections: ${(error as Error).message}`, EXIT.failure, { cause: error })
     })
     for (const p of report.projections) {
@@ -133,6 +146,7 @@ async function rebuild(config: Config): Promise<number> {
     const count = report.projections.length
     console.log(`Rebuilt ${count} projections from ${report.events} events in ${report.durationMs.toFixed(1)} ms`)
   } finally {
+    await shared?.close()
     db.close()
   }
   return EXIT.ok
@@ -171,6 +185,7 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'migrate':
       return migrateOnly(config)
     case 'backup': {
+      if (config.databaseUrl) throw (await import('./cli/postgres.ts')).backupAdvice(config.databaseUrl)
       const report = backupDatabase(config.dataDir, args[0] as string) // arity checked in parseCommand
       console.log(
         `Backed up ${report.events} events (position ${report.position}) to ${report.file} ` +

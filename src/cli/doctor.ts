@@ -35,6 +35,11 @@ export async function duckdbSelfCheck(): Promise<string> {
   }
 }
 
+async function checkPostgres(url: string): Promise<string> {
+  const { checkSharedDatabase } = await import('./postgres.ts')
+  return checkSharedDatabase(url)
+}
+
 /** `ironstar doctor`: what an operator checks first on a new machine. Never writes events. */
 export async function runDoctor(config: Config): Promise<readonly Check[]> {
   return [
@@ -48,6 +53,7 @@ export async function runDoctor(config: Config): Promise<readonly Check[]> {
         db.close()
       }
     }),
+    ...(config.databaseUrl ? [await check('postgres', () => checkPostgres(config.databaseUrl as string))] : []),
     await check('duckdb', duckdbSelfCheck),
     await check('assets', () => {
       const missing = ['app.js', 'app.css'].filter((name) => !hasAsset(name))

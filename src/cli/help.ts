@@ -46,10 +46,11 @@ export function usage(program: string, options: UsageOptions): string {
 
 Commands:
   serve            Start the web server (the default)
-  migrate          Apply pending database migrations and exit
-  backup <file>    Write a consistent copy of the database to <file>, safe while the server runs
-  rebuild          Rebuild every projection from the event log and report counts and time
-  doctor           Check DATA_DIR, SQLite, DuckDB and the assets, then exit
+  migrate          Apply pending database migrations (SQLite, and PostgreSQL with DATABASE_URL) and exit
+  backup <file>    Write a consistent copy of the SQLite database to <file>, safe while the server runs
+                   (with DATABASE_URL: use pg_dump, see docs/deploy.md)
+  rebuild          Rebuild every projection from the event log (PostgreSQL's with DATABASE_URL)
+  doctor           Check DATA_DIR, SQLite, PostgreSQL (with DATABASE_URL), DuckDB and the assets, then exit
   version          Print the version, commit and build time
   help             Show this help (also --help, -h)
 

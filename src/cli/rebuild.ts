@@ -1,7 +1,6 @@
-import type { Database } from 'bun:sqlite'
 import { BroadcastRing } from '../core/eventsourcing/bus.ts'
 import { Projection } from '../core/eventsourcing/projections.ts'
-import { SqliteEventStore } from '../core/eventsourcing/store/sqlite-event-store.ts'
+import type { EventStore } from '../core/eventsourcing/store/event-store.ts'
 import { EventRegistry } from '../core/eventsourcing/upcast.ts'
 import type { Slice } from '../core/slice.ts'
 
@@ -23,13 +22,16 @@ export interface RebuildReport {
  * took. Read models are rebuilt from events at every start; this runs that rebuild on its own, so a broken
  * `apply` or an upcaster that throws shows up before a deploy rather than during one.
  */
-export async function rebuildProjections(db: Database, slices: readonly Slice[]): Promise<RebuildReport> {
+export async function rebuildProjections(
+  openStore: (registry: EventRegistry) => EventStore,
+  slices: readonly Slice[],
+): Promise<RebuildReport> {
   const started = performance.now()
   const registry = new EventRegistry()
   for (const slice of slices) {
     for (const [type, schema] of Object.entries(slice.events)) registry.register(type, schema)
   }
-  const store = new SqliteEventStore(db, registry)
+  const store = openStore(registry)
   const bus = new BroadcastRing(16)
   const results: RebuiltProjection[] = []
   try {
@@ -47,8 +49,8 @@ export async function rebuildProjections(db: Database, slices: readonly Slice[])
         await projection.stop()
       }
     }
-    const stats = db.query('SELECT count(*) AS n FROM events').get() as { n: number }
-    return { events: stats.n, projections: results, durationMs: performance.now() - started }
+    // Positions are gap-free from 1: the head is the number of events.
+    return { events: await store.headPosition(), projections: results, durationMs: performance.now() - started }
   } finally {
     bus.close()
     await store.close()
