@@ -58,11 +58,14 @@ describe.skipIf(!pgUrl)('three nodes on one PostgreSQL', () => {
     const made = await a.post('/counter/session/increment')
     expect(made.status).toBe(303)
     const cookie = cookieOf(made)
+    // A waited for its own projection; B applies the event a moment later (read-your-writes is per node).
+    await settled([a, b])
     const onB = await b.get('/counter', cookie)
     expect(onB.headers.get('set-cookie')).toBeNull()
     expect(await counterValue(onB, 'counter-session')).toBe(1)
     // And a write on B lands in the same session, seen back on A.
     expect((await b.post('/counter/session/increment', cookie)).status).toBe(303)
+    await settled([a, b])
     expect(await counterValue(await a.get('/counter', cookie), 'counter-session')).toBe(2)
   }, 10_000)
 
