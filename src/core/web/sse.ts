@@ -19,15 +19,16 @@ export interface FeedContext {
   readonly server?: { timeout(request: Request, seconds: number): void }
 }
 
-export interface FeedOptions {
+/** One fragment of a feed: a region with its own key, relevance and render. */
+export interface FragmentOptions {
   /**
-   * Names the view: connections with the same key share one render and the same bytes, so the
-   * key must include whatever the view depends on (e.g. `todos:${listId}`, or a session id for
-   * a per-user view).
+   * Names the fragment: connections with the same key share one render and the same bytes, so
+   * the key must include whatever the fragment depends on (e.g. `todos:${listId}`, or a session
+   * id for a per-user fragment).
    */
   key: string
   /**
-   * True for events that can change this view; others never cause a render.
+   * True for events that can change this fragment; others never cause a render.
    * @default the events its projections declare they handle (every event if one declares none)
    */
   isRelevant?: (event: StoredEvent) => boolean
@@ -37,9 +38,26 @@ export interface FeedOptions {
   render: () => string
   /** The projections `render` reads; the feed waits for them to reach an event before rendering. */
   projections?: readonly ViewSource[]
+}
+
+/** A feed of one fragment, its key naming both. */
+export interface FeedOptions extends FragmentOptions {
   /** Re-render on the clock, every this many ms, instead of on events (a view of the process, not the log). */
   everyMs?: number
 }
+
+/**
+ * A feed of several fragments, each rendered once per change for everyone who shares its key:
+ * what varies per user goes in its own fragment, so what does not is rendered and encoded once.
+ */
+export interface FragmentedFeedOptions {
+  /** Names the feed (its hub): the same for every connection to it, e.g. the route's name. */
+  key: string
+  /** Each morphed by its own ids; keys unique within the feed. */
+  fragments: readonly FragmentOptions[]
+}
+
+type AnyFeedOptions = FeedOptions | FragmentedFeedOptions
 
 /** Relevance a view gets from what its projections declare: unsure means relevant. */
 function declaredRelevance(sources: readonly ViewSource[]): (event: StoredEvent) => boolean {
@@ -61,17 +79,19 @@ function defaultRelevance(sources: readonly ViewSource[], streams?: readonly Str
  * SSE stream of `datastar-patch-elements` events, each with `id: <global position>`.
  *
  * - Resumes from `Last-Event-ID` (reconnect) or `?since=` (the position the page rendered at):
- *   one fat morph if the view changed since, nothing otherwise; with neither, one fat morph.
- * - Then one fat morph per relevant change (rendered once per key), and one after a lag.
+ *   one fat morph per fragment that changed since, nothing for the others; with neither, one
+ *   fat morph per fragment. The `id:` is a position every fragment on the connection reflects.
+ * - Then one fat morph per fragment a change touches (rendered once per fragment key), and one
+ *   per fragment after a lag.
  * - Keep-alive comments, brotli/gzip when accepted, and a bounded queue per client.
  * - HEAD, a refusal (503 when full or shutting down, 429 past the per-session bound) and a
  *   client already gone open nothing. `options` may be a function, called only when the feed
- *   really opens (so a view keyed by the session creates none for those).
+ *   really opens (so a fragment keyed by the session creates none for those).
  */
 export async function serveFeed(
   req: Request,
   ctx: FeedContext,
-  options: FeedOptions | (() => FeedOptions),
+  options: AnyFeedOptions | (() => AnyFeedOptions),
 ): Promise<Response> {
   const url = ctx.url ?? new URL(req.url)
   const resume = readResumePoint(req, url)
@@ -79,29 +99,37 @@ export async function serveFeed(
   const admitted = admit(req, ctx)
   if (admitted instanceof Response) return admitted
 
-  const { key, render, projections = [], everyMs, ...rest } = typeof options === 'function' ? options() : options
+  const resolved = typeof options === 'function' ? options() : options
   const { registry, encoding, owner } = admitted
   // Bun's idle timeout is the one way to close a socket it cannot flush: at its next sweep (~4 s).
   const closeSocket = () => ctx.server?.timeout(req, 1)
-  if (everyMs !== undefined) {
+  if (!('fragments' in resolved) && resolved.everyMs !== undefined) {
+    const { key, render, everyMs } = resolved
     const { connection, hub } = registry.openClock({ key, render, everyMs }, encoding, owner, closeSocket)
     endOnAbort(req, connection)
     hub.join(connection)
     return connection.response
   }
-  const isRelevant = rest.isRelevant ?? defaultRelevance(projections, rest.streams)
-  const view: FeedView = { key, isRelevant, render, sources: projections }
-  const { connection, hub } = registry.open(view, encoding, owner, closeSocket)
+  const { key, fragments } = 'fragments' in resolved ? resolved : { key: resolved.key, fragments: [resolved] }
+  const views = fragments.map(toView)
+  if (views.length === 0 || new Set(views.map((view) => view.key)).size < views.length) {
+    throw new TypeError(`Cannot serve feed "${key}": it needs at least one fragment, each with its own key`)
+  }
+  const { connection, hub } = registry.open(key, encoding, owner, closeSocket)
   endOnAbort(req, connection)
-  hub.join(connection, resume.since).catch((error: unknown) => {
+  hub.join(connection, views, resume.since).catch((error: unknown) => {
     registry.log.error(`Cannot start feed "${key}"`, { error })
     connection.end('shutdown')
   })
   return connection.response
 }
 
+function toView({ key, render, projections = [], isRelevant, streams }: FragmentOptions): FeedView {
+  return { key, render, sources: projections, isRelevant: isRelevant ?? defaultRelevance(projections, streams) }
+}
+
 /** A route that serves a feed; `options` is built from the request only when the feed really opens. */
-export function feedRoute(options: (ctx: RequestContext) => FeedOptions): Handler {
+export function feedRoute(options: (ctx: RequestContext) => AnyFeedOptions): Handler {
   return function feed(req, ctx) {
     return serveFeed(req, ctx, () => options(ctx))
   }

@@ -17,10 +17,11 @@ class LineEncoder extends ServerSentEventGenerator {
 const lines = new LineEncoder()
 const utf8 = new TextEncoder()
 
-/** One `datastar-patch-elements` event (fat morph by id) carrying `id: <position>`. */
-export function encodePatch(html: string, position: number): Uint8Array {
+/** One `datastar-patch-elements` event (fat morph by id), carrying `id: <position>` unless it is null. */
+export function encodePatch(html: string, position: number | null): Uint8Array {
   if (html.trim() === '') throw new TypeError(`Cannot encode patch at position ${position}: the view rendered nothing`)
-  return utf8.encode(lines.patchElements(html, { eventId: String(position) }).join(''))
+  const options = position === null ? {} : { eventId: String(position) }
+  return utf8.encode(lines.patchElements(html, options).join(''))
 }
 
 /** An SSE comment: ignored by clients, keeps proxies and idle timers from closing the stream. */

@@ -36,8 +36,6 @@ export function feedHeaders(encoding: FeedEncoding | null): Headers {
  * gets one fat morph, which is cheaper than buffering what it missed.
  */
 export class FeedConnection {
-  /** The global position the client's view reflects; patches at or below it are not sent. */
-  position = -1
   readonly response: Response
   readonly encoding: FeedEncoding | null
   /** `performance.now()` when the connection was made. */
@@ -85,13 +83,6 @@ export class FeedConnection {
    */
   get isClaimed(): boolean {
     return this.#stream.locked
-  }
-
-  /** Sends one encoded patch if it is newer than what the client has. */
-  sendPatch(bytes: Uint8Array, position: number): void {
-    if (this.#ended || position <= this.position) return
-    this.position = position
-    this.write(bytes)
   }
 
   write(bytes: Uint8Array): void {

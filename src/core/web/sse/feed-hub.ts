@@ -1,29 +1,12 @@
 import type { BroadcastRing } from '../../eventsourcing/bus.ts'
-import type { StoredEvent } from '../../eventsourcing/events.ts'
 import { type Batch, Follower } from '../../eventsourcing/follower.ts'
 import type { EventStore } from '../../eventsourcing/store/event-store.ts'
-import type { WaitOptions } from '../../eventsourcing/watermark.ts'
 import type { Logger } from '../../ops/log.ts'
-import { encodePatch } from './encode.ts'
 import type { FeedConnection } from './feed-connection.ts'
+import { FeedFragment, type FeedView, type Snapshot } from './feed-fragment.ts'
 import { type ChangedSinceOptions, hasChangedSince } from './resume.ts'
 
-/** The read model a view renders from: the feed waits for it before rendering. */
-export interface ViewSource {
-  readonly position: number
-  /** The events it folds, when it declares them (a projection's `canHandle`). */
-  readonly canHandle?: (event: StoredEvent) => boolean
-  waitFor(position: number, options?: WaitOptions): Promise<void>
-}
-
-/** What a feed shows. One `key` means one view: same relevance, same bytes for every client. */
-export interface FeedView {
-  readonly key: string
-  readonly isRelevant: (event: StoredEvent) => boolean
-  /** The whole region as HTML with ids, for a fat morph; pure, synchronous. */
-  readonly render: () => string
-  readonly sources: readonly ViewSource[]
-}
+export type { FeedView, ViewSource } from './feed-fragment.ts'
 
 export interface FeedHubOptions {
   readonly onEmpty: (hub: FeedHub) => void
@@ -33,48 +16,56 @@ export interface FeedHubOptions {
   readonly waitTimeoutMs?: number
 }
 
-interface Snapshot {
-  readonly position: number
-  readonly bytes: Uint8Array
+/** A connection as its hub tracks it: its fragments, what each shows, and the last id it was sent. */
+interface Member {
+  readonly fragments: readonly FeedFragment[]
+  /** Per fragment, the position of the render the client has (-1: none yet). */
+  readonly shown: number[]
+  /** The newest `id:` written; ids only grow. */
+  lastId: number
 }
 
+/** What one change sends: each affected fragment's render, in the order they are written. */
+type Delivery = ReadonlyMap<FeedFragment, { readonly order: number; readonly snapshot: Snapshot }>
+
 /**
- * Every connection showing one view (one `key`) shares a hub: one bus subscription, one render
- * per change, and the same encoded bytes written to each connection. The hub's Follower
- * subscribes before any of its connections reads state or history, so nothing falls between
- * replay and live; a lag is answered with one fat morph of current state.
+ * Every connection of one feed (one feed `key`) shares a hub: one bus subscription, and per
+ * fragment one render per change whose bytes go to every connection showing that fragment. The
+ * Follower subscribes before any connection reads state or history, so nothing falls between
+ * replay and live; a lag is answered with one fat morph of current state per fragment.
+ *
+ * The `id:` a connection is sent is a position every one of its fragments reflects: the hub
+ * handles changes in order for all its fragments, so once a change is delivered all of them
+ * reflect it, and only the last patch a connection gets for a change carries its id. A resume
+ * from that id re-sends just the fragments that changed since.
  */
 export class FeedHub {
   readonly key: string
-  readonly #view: FeedView
   readonly #bus: BroadcastRing
   readonly #store: EventStore
   readonly #options: FeedHubOptions
   readonly #follower: Follower
-  readonly #live = new Set<FeedConnection>()
+  readonly #fragments = new Map<string, FeedFragment>()
+  readonly #live = new Map<FeedConnection, Member>()
   readonly #joining = new Set<FeedConnection>()
-  #last: Snapshot | null = null
-  #renders = 0
+  /** Every change up to here is delivered to every live connection. */
+  #settled: number
   #emptied = false
 
-  constructor(bus: BroadcastRing, store: EventStore, view: FeedView, options: FeedHubOptions) {
-    this.key = view.key
-    this.#view = view
+  constructor(bus: BroadcastRing, store: EventStore, key: string, options: FeedHubOptions) {
+    this.key = key
     this.#bus = bus
     this.#store = store
     this.#options = options
-    this.#follower = new Follower(
-      `feed "${this.key}"`,
-      { handle: (batch) => this.#broadcast(batch) },
-      { log: options.log },
-    )
+    this.#settled = bus.position
+    this.#follower = new Follower(`feed "${key}"`, { handle: (batch) => this.#broadcast(batch) }, { log: options.log })
     // Subscribes at once; follows until the bus closes (shutdown) or the hub empties, then ends
     // what is left so browsers reconnect.
     void this.#follower
       .start({ bus })
       .then(() => this.#follower.finished)
       .finally(() => {
-        for (const connection of [...this.#live, ...this.#joining]) connection.end('shutdown')
+        for (const connection of [...this.#live.keys(), ...this.#joining]) connection.end('shutdown')
       })
   }
 
@@ -83,36 +74,48 @@ export class FeedHub {
   }
 
   counters(): { readonly lagged: number; readonly renders: number } {
-    return { lagged: this.#follower.counters().lagged, renders: this.#renders }
+    let renders = 0
+    for (const fragment of this.#fragments.values()) renders += fragment.renders
+    return { lagged: this.#follower.counters().lagged, renders }
   }
 
-  /** Brings a new connection up to date from `since` (null: it has no view yet), then makes it live. */
-  async join(connection: FeedConnection, since: number | null): Promise<void> {
+  /** Brings a new connection up to date from `since` (null: it shows nothing yet), then makes it live. */
+  async join(connection: FeedConnection, views: readonly FeedView[], since: number | null): Promise<void> {
     // An ended connection has left already; adding it now would keep the hub open for nobody.
     if (connection.isEnded) return
+    const fragments = views.map((view) => this.#fragmentFor(view))
+    for (const fragment of fragments) fragment.joining++
     this.#joining.add(connection)
-    await this.#waitForSources(this.#bus.position)
-    const position = this.#viewPosition()
-    const isStale =
-      since === null ||
-      (await hasChangedSince(this.#store, { since, until: position, isRelevant: this.#isRelevant }, this.#options.scan))
-    if (connection.isEnded || !this.#joining.has(connection)) return
-    // From here to the end of the block nothing awaits: the connection goes live in one step.
-    this.#joining.delete(connection)
-    this.#live.add(connection)
-    if (isStale) {
-      const snapshot = this.#snapshot()
-      if (snapshot) connection.sendPatch(snapshot.bytes, snapshot.position)
-    } else {
-      connection.position = Math.max(connection.position, position)
-      // A change the hub broadcast while this connection was still catching up.
-      if (this.#last) connection.sendPatch(this.#last.bytes, this.#last.position)
+    try {
+      const head = this.#bus.position
+      await Promise.all(fragments.map((fragment) => fragment.waitForSources(head, this.#waitTimeoutMs)))
+      const reflected = fragments.map((fragment) => fragment.viewPosition())
+      const stale = await Promise.all(fragments.map((fragment, i) => this.#isStale(fragment, since, reflected[i])))
+      if (connection.isEnded || !this.#joining.has(connection)) return
+      // From here to the end of the block nothing awaits: the connection goes live in one step.
+      const member: Member = { fragments, shown: reflected.map((at, i) => (stale[i] ? -1 : at)), lastId: since ?? -1 }
+      this.#live.set(connection, member)
+      for (const fragment of fragments) fragment.live.add(connection)
+      // Stale fragments get a render now; the others any change broadcast while this one caught up.
+      const patches = fragments.map((fragment, i) => (stale[i] ? fragment.snapshot() : fragment.last))
+      // Each fragment reflects its view position, and every change the hub has delivered.
+      const id = Math.max(this.#settled, Math.min(...reflected))
+      this.#sendAll(connection, member, patches, id)
+    } finally {
+      this.#joining.delete(connection)
+      for (const fragment of fragments) fragment.joining--
+      this.#dropEmptyFragments(fragments)
     }
   }
 
   leave(connection: FeedConnection): void {
+    const member = this.#live.get(connection)
     this.#live.delete(connection)
     this.#joining.delete(connection)
+    if (member) {
+      for (const fragment of member.fragments) fragment.live.delete(connection)
+      this.#dropEmptyFragments(member.fragments)
+    }
     if (this.connections === 0 && !this.#emptied) {
       this.#emptied = true
       void this.#follower.stop() // unsubscribes at once
@@ -120,57 +123,89 @@ export class FeedHub {
     }
   }
 
-  /** Renders once for what changed and sends the same bytes to every live connection. */
+  get #waitTimeoutMs(): number {
+    return this.#options.waitTimeoutMs ?? 5_000
+  }
+
+  #fragmentFor(view: FeedView): FeedFragment {
+    let fragment = this.#fragments.get(view.key)
+    if (!fragment) {
+      fragment = new FeedFragment(view, { log: this.#options.log, position: () => this.#bus.position })
+      this.#fragments.set(view.key, fragment)
+    }
+    return fragment
+  }
+
+  #dropEmptyFragments(fragments: readonly FeedFragment[]): void {
+    for (const fragment of fragments) {
+      if (fragment.isEmpty && this.#fragments.get(fragment.key) === fragment) this.#fragments.delete(fragment.key)
+    }
+  }
+
+  async #isStale(fragment: FeedFragment, since: number | null, until: number | undefined): Promise<boolean> {
+    if (since === null || until === undefined) return true
+    const range = { since, until, isRelevant: fragment.isRelevant }
+    return hasChangedSince(this.#store, range, this.#options.scan)
+  }
+
+  /**
+   * A joining connection's patches, newer than what it shows, the last one carrying `id`: a
+   * position all its fragments reflect once every patch before it has arrived.
+   */
+  #sendAll(connection: FeedConnection, member: Member, patches: readonly (Snapshot | null)[], id: number): void {
+    const due = patches.flatMap((snapshot, i) =>
+      snapshot && snapshot.position > (member.shown[i] ?? -1) ? [{ i, snapshot }] : [],
+    )
+    due.forEach(({ i, snapshot }, n) => {
+      member.shown[i] = snapshot.position
+      const isLast = n === due.length - 1
+      connection.write(snapshot.bytes(isLast ? id : null))
+      if (isLast) member.lastId = id
+    })
+  }
+
+  /** Renders each affected fragment once and sends its bytes to every live connection showing it. */
   async #broadcast(batch: Batch): Promise<void> {
-    // After a lag the missed events may have changed the view: one fat morph of current state resyncs.
-    let target = batch.kind === 'lagged' ? batch.position : 0
-    if (batch.kind === 'live') for (const event of batch.events) if (this.#isRelevant(event)) target = event.position
-    if (target === 0) return
-    await this.#waitForSources(target)
-    if (this.#emptied || this.#bus.isClosed) return
-    const snapshot = this.#snapshot()
-    if (snapshot) for (const connection of this.#live) connection.sendPatch(snapshot.bytes, snapshot.position)
-  }
-
-  #isRelevant = (event: StoredEvent): boolean => {
-    try {
-      return this.#view.isRelevant(event)
-    } catch (error) {
-      // Unsure means relevant: an extra fat morph is harmless, a missed one is not.
-      this.#options.log.error(`Feed "${this.key}" could not classify an event`, { position: event.position, error })
-      return true
+    const end = batch.kind === 'lagged' ? batch.position : (batch.events.at(-1)?.position ?? this.#settled)
+    const targets = this.#targetsOf(batch)
+    if (targets.size > 0) {
+      await Promise.all([...targets].map(([fragment, target]) => fragment.waitForSources(target, this.#waitTimeoutMs)))
+      if (this.#emptied || this.#bus.isClosed) return
+      const delivery = new Map<FeedFragment, { order: number; snapshot: Snapshot }>()
+      for (const fragment of targets.keys()) {
+        const snapshot = this.#fragments.get(fragment.key) === fragment ? fragment.snapshot() : null
+        if (snapshot) delivery.set(fragment, { order: delivery.size, snapshot })
+      }
+      for (const [fragment, { snapshot }] of delivery) {
+        for (const connection of fragment.live) this.#deliver(connection, fragment, snapshot, delivery, end)
+      }
     }
+    this.#settled = Math.max(this.#settled, end)
   }
 
-  async #waitForSources(position: number): Promise<void> {
-    const timeoutMs = this.#options.waitTimeoutMs ?? 5_000
-    try {
-      await Promise.all(this.#view.sources.map((source) => source.waitFor(position, { timeoutMs })))
-    } catch (error) {
-      this.#options.log.warn(`Feed "${this.key}" renders without waiting for its projections`, { error })
+  /** Per fragment, the newest event of the batch that can change it (after a lag, every fragment). */
+  #targetsOf(batch: Batch): Map<FeedFragment, number> {
+    const targets = new Map<FeedFragment, number>()
+    for (const fragment of this.#fragments.values()) {
+      // After a lag the missed events may have changed any fragment: one fat morph of current state resyncs.
+      let target = batch.kind === 'lagged' ? batch.position : 0
+      if (batch.kind === 'live')
+        for (const event of batch.events) if (fragment.isRelevant(event)) target = event.position
+      if (target > 0) targets.set(fragment, target)
     }
+    return targets
   }
 
-  /** The position the view reflects: every source has applied at least this far. */
-  #viewPosition(): number {
-    if (this.#view.sources.length === 0) return this.#bus.position
-    return Math.min(...this.#view.sources.map((source) => source.position))
-  }
-
-  /** Renders and encodes once per position; later callers at that position reuse the bytes. */
-  #snapshot(): Snapshot | null {
-    const position = this.#viewPosition()
-    if (this.#last && this.#last.position === position) return this.#last
-    let bytes: Uint8Array
-    try {
-      bytes = encodePatch(this.#view.render(), position)
-    } catch (error) {
-      this.#options.log.error(`Feed "${this.key}" failed to render`, { position, error })
-      return null
-    }
-    this.#renders++
-    const snapshot = { position, bytes }
-    if (!this.#last || position > this.#last.position) this.#last = snapshot
-    return snapshot
+  #deliver(connection: FeedConnection, fragment: FeedFragment, snapshot: Snapshot, delivery: Delivery, id: number) {
+    const member = this.#live.get(connection)
+    const i = member?.fragments.indexOf(fragment) ?? -1
+    if (!member || i === -1 || snapshot.position <= (member.shown[i] ?? -1)) return
+    member.shown[i] = snapshot.position
+    // Only the connection's last patch of this change may carry its id.
+    const order = delivery.get(fragment)?.order ?? 0
+    const isLast = member.fragments.every((other) => other === fragment || (delivery.get(other)?.order ?? -1) < order)
+    const withId = isLast && id > member.lastId
+    connection.write(snapshot.bytes(withId ? id : null))
+    if (withId) member.lastId = id
   }
 }

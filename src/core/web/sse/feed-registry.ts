@@ -5,7 +5,7 @@ import { ClockHub, type ClockView } from './clock-hub.ts'
 import type { CompressorOptions, FeedEncoding } from './compression.ts'
 import { KEEP_ALIVE } from './encode.ts'
 import { FeedConnection, type FeedEndReason } from './feed-connection.ts'
-import { FeedHub, type FeedView } from './feed-hub.ts'
+import { FeedHub } from './feed-hub.ts'
 import type { ChangedSinceOptions } from './resume.ts'
 
 export interface FeedLimits {
@@ -75,7 +75,7 @@ interface Registration {
 }
 
 /**
- * The feeds of one server (`app.feeds`): hubs by view key, the connection bounds (in all and
+ * The feeds of one server (`app.feeds`): hubs by feed key, the connection bounds (in all and
  * per session), and one keep-alive timer for every connection (a timer per connection would
  * cost memory at ten thousand clients). The server makes it from its config and closes it.
  */
@@ -168,17 +168,17 @@ export class FeedRegistry {
   }
 
   /**
-   * Opens a connection on the view's hub (created, and subscribed to the bus, if new); `closeSocket`
-   * asks the server to close the request's socket once the server ends it.
+   * Opens a connection on the feed's hub (created, and subscribed to the bus, if new); it joins the
+   * fragments after. `closeSocket` asks the server to close the request's socket once the server ends it.
    */
   open(
-    view: FeedView,
+    key: string,
     accepted: FeedEncoding | null,
     owner: string | null,
     closeSocket?: () => void,
   ): { connection: FeedConnection; hub: FeedHub } {
-    const hub = this.#hubFor(view.key, FeedHub, () => {
-      return new FeedHub(this.#bus, this.#store, view, {
+    const hub = this.#hubFor(key, FeedHub, () => {
+      return new FeedHub(this.#bus, this.#store, key, {
         onEmpty: (empty) => this.#forget(empty),
         scan: this.#limits.scan,
         log: this.#log,
