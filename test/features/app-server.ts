@@ -34,11 +34,15 @@ type Send = (url: string, init?: RequestInit) => Promise<Response>
 
 /**
  * A real server over a temporary directory, serving only `slices`: on an ephemeral port, or with
- * `listen: false` on none, its client then calling the app's `fetch` (the same pipeline, no socket).
+ * `listen: false` on none, its client then calling the app's `fetch` (the same pipeline, no socket);
+ * `env` adds settings (e.g. a small `RING_CAPACITY`).
  */
-export async function startAppServer(slices: readonly Slice[], { listen = true } = {}): Promise<AppServer> {
+export async function startAppServer(
+  slices: readonly Slice[],
+  { listen = true, env = {} }: { listen?: boolean; env?: Record<string, string> } = {},
+): Promise<AppServer> {
   const dir = mkdtempSync(join(tmpdir(), 'ironstar-features-'))
-  const config = loadConfig({ PORT: '0', DATA_DIR: dir, IRONSTAR_ENV: 'test' })
+  const config = loadConfig({ PORT: '0', DATA_DIR: dir, IRONSTAR_ENV: 'test', ...env })
   const server = await startServer(config, { slices, listen })
   const base = server.url.origin
   const send: Send = listen ? fetch : (url, init) => server.fetch(new Request(url, init))

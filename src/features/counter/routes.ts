@@ -5,7 +5,7 @@ import { feedRoute } from '../../core/web/sse.ts'
 import { page } from '../../core/web/ui/layout.ts'
 import { counterDecider, globalCounterStream, sessionCounterStream } from './domain.ts'
 import { counterProjection } from './projection.ts'
-import { counterPage, counterRegion } from './views.ts'
+import { counterPage, globalCounter, sessionCounter } from './views.ts'
 
 const ownStream = (ctx: RequestContext) => sessionCounterStream(sessionKey(ctx.session))
 
@@ -14,13 +14,32 @@ const valuesFor = (ctx: RequestContext) => {
   return { global: counters.get(globalCounterStream.id) ?? 0, session: counters.get(ownStream(ctx).id) ?? 0 }
 }
 
-/** Each session sees its own counter next to the shared one: one view (key) per session. */
-const counterFeed = feedRoute((ctx) => ({
-  key: `counter/${ownStream(ctx).id}`,
-  projections: [ctx.app.projection(counterProjection)],
-  streams: [globalCounterStream, ownStream(ctx)],
-  render: () => counterRegion(valuesFor(ctx)).value,
-}))
+/**
+ * Each session sees its own counter next to the shared one, so each is a fragment of its own: a
+ * global increment renders `counter/global` once for every visitor, a session's only its own.
+ */
+const counterFeed = feedRoute((ctx) => {
+  const counters = ctx.app.projection(counterProjection)
+  const own = ownStream(ctx)
+  const value = (id: string) => counters.state.get(id) ?? 0
+  return {
+    key: 'counter',
+    fragments: [
+      {
+        key: 'counter/global',
+        projections: [counters],
+        streams: [globalCounterStream],
+        render: () => globalCounter(value(globalCounterStream.id)).value,
+      },
+      {
+        key: `counter/${own.id}`,
+        projections: [counters],
+        streams: [own],
+        render: () => sessionCounter(value(own.id)).value,
+      },
+    ],
+  }
+})
 
 const increment = (stream: (ctx: RequestContext) => { type: string; id: string }) =>
   commandRoute({

@@ -25,11 +25,35 @@ function counterCard(options: {
   </article>`
 }
 
-/** The region the feed re-renders whole: both counters. */
-export function counterRegion(values: CounterValues): Html {
+/** The shared counter: one fragment of the feed, the same bytes for every visitor. */
+export function globalCounter(value: number): Html {
+  return counterCard({
+    id: 'counter-global',
+    title: 'Everyone',
+    hint: 'Shared by every visitor. Open a second browser and count together.',
+    value,
+    action: '/counter/global/increment',
+    iconName: 'globe',
+  })
+}
+
+/** The visitor's own counter: a fragment per session. */
+export function sessionCounter(value: number): Html {
+  return counterCard({
+    id: 'counter-session',
+    title: 'You',
+    hint: 'Yours alone. Every tab of this browser shows the same number.',
+    value,
+    action: '/counter/session/increment',
+    iconName: 'user',
+  })
+}
+
+/** Both counters; the feed morphs each card by its id. */
+function counterRegion(values: CounterValues): Html {
   return html`<div id="counters" class="counter-grid">
-    ${counterCard({ id: 'counter-global', title: 'Everyone', hint: 'Shared by every visitor. Open a second browser and count together.', value: values.global, action: '/counter/global/increment', iconName: 'globe' })}
-    ${counterCard({ id: 'counter-session', title: 'You', hint: 'Yours alone. Every tab of this browser shows the same number.', value: values.session, action: '/counter/session/increment', iconName: 'user' })}
+    ${globalCounter(values.global)}
+    ${sessionCounter(values.session)}
   </div>`
 }
 

@@ -49,11 +49,11 @@ describe('counter routes', () => {
     expect(response.status).toBe(403)
   })
 
-  it('GET /counter/feed sends both counters as one region', async () => {
+  it('GET /counter/feed sends each counter as a fragment of its own', async () => {
     const events = await app.client().feed('/counter/feed')
-    expect(events[0]?.data).toContain('elements <div id="counters"')
-    expect(events[0]?.data).toContain('counter-global')
-    expect(events[0]?.data).toContain('counter-session')
+    expect(events).toHaveLength(2)
+    expect(events[0]?.data).toContain('elements <article id="counter-global"')
+    expect(events[1]?.data).toContain('elements <article id="counter-session"')
   })
 
   it("a session's feed re-renders for the shared counter and its own, not for another session's", async () => {
@@ -67,6 +67,12 @@ describe('counter routes', () => {
     await Bun.sleep(200)
     await ada.post('/counter/global/increment')
     const events = await feed
-    expect(events.length).toBe(3)
+    // Both cards on opening, then Ada's own card, then the shared one.
+    expect(events.map((event) => /<article id="([a-z-]+)"/.exec(event.data)?.[1])).toEqual([
+      'counter-global',
+      'counter-session',
+      'counter-session',
+      'counter-global',
+    ])
   })
 })
