@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type CompressorOptions, createCompressor, type FeedEncoding } from '../src/core/web/sse/compression.ts'
+import { SharedMessage } from '../src/core/web/sse/compression.ts'
 import { encodePatch } from '../src/core/web/sse/encode.ts'
 import { pickClients, startClients, startFanoutServer } from './fanout/processes.ts'
 import { latencies, loadReceipts } from './fanout/receipts.ts'
@@ -140,44 +140,18 @@ async function runMode(mode: 'ironstar' | 'bare', CLIENTS: number, hold: number)
   }
 }
 
-async function compressionRatio(encoding: FeedEncoding, options: CompressorOptions = {}) {
+/** The fat-morph stream as a connection in step gets it: each update compressed once, against the one before. */
+function compressionRatio() {
   let compressed = 0
   let raw = 0
-  const compressor = createCompressor(
-    encoding,
-    (chunk) => {
-      compressed += chunk.byteLength
-    },
-    options,
-  )
+  let previous: SharedMessage | null = null
   for (let i = 1; i <= 100; i++) {
-    const bytes = encodePatch(renderTodoList(i, Math.floor(i / 3)), i)
-    raw += bytes.byteLength
-    const before = compressed
-    compressor.write(bytes)
-    // Every write is flushed, so each event yields output; wait for it (zlib runs off the JS thread).
-    for (let waited = 0; compressed === before && waited < 2_000; waited += 5) await Bun.sleep(5)
+    const message: SharedMessage = new SharedMessage(encodePatch(renderTodoList(i, Math.floor(i / 3)), i), previous)
+    raw += message.bytes.byteLength
+    compressed += message.compressedAfter(previous?.token ?? null).byteLength
+    previous = message
   }
-  compressor.close()
-  return { raw, compressed, ratio: raw / compressed, perConnectionKiB: await compressorMemory(encoding, options) }
-}
-
-/** Resident memory one compressed connection's compressor holds once it has seen a few renders. */
-async function compressorMemory(encoding: FeedEncoding, options: CompressorOptions, count = 200) {
-  Bun.gc(true)
-  await Bun.sleep(100)
-  const before = process.memoryUsage().rss
-  const compressors = Array.from({ length: count }, () => createCompressor(encoding, () => {}, options))
-  for (let k = 0; k < 5; k++) {
-    const bytes = encodePatch(renderTodoList(60, k), k + 1)
-    for (const compressor of compressors) compressor.write(bytes)
-    await Bun.sleep(100)
-  }
-  await Bun.sleep(500)
-  Bun.gc(true)
-  const kib = (process.memoryUsage().rss - before) / count / 1024
-  for (const compressor of compressors) compressor.close()
-  return kib
+  return { raw, compressed, ratio: raw / compressed }
 }
 
 const runs: Awaited<ReturnType<typeof runMode>>[] = []
@@ -226,21 +200,13 @@ printTable(
   })),
 )
 console.log('Fat-morph stream of 100 todo-list updates (the list grows from 1 to 100 items)\n')
-const settings: [string, FeedEncoding, CompressorOptions][] = [
-  ['br (default: quality 3, window 2^17)', 'br', {}],
-  ['br quality 5, window 2^18', 'br', { brotliQuality: 5, brotliWindowBits: 18 }],
-  ['gzip (level 6)', 'gzip', {}],
-]
-const compression = []
-for (const [name, encoding, options] of settings)
-  compression.push({ name, ...(await compressionRatio(encoding, options)) })
+const compression = [{ name: 'gzip, shared and warm (level 6)', ...compressionRatio() }]
 printTable(
   compression.map((r) => ({
     encoding: r.name,
     'raw bytes': r.raw,
     'compressed bytes': r.compressed,
     ratio: `${r.ratio.toFixed(1)}:1`,
-    'memory per compressed connection (KiB)': Math.round(r.perConnectionKiB),
   })),
 )
 rmSync(scratch, { recursive: true, force: true })

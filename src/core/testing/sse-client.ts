@@ -100,7 +100,7 @@ export interface SseConnectionOptions {
 /**
  * A live SSE response read as a client would. `next()` waits for the next event (null on
  * timeout or end); `close()` disconnects like a closed browser tab. Bun's fetch decodes
- * `Content-Encoding` (br, gzip) incrementally, so compressed feeds read the same way.
+ * `Content-Encoding` (gzip) incrementally, so compressed feeds read the same way.
  */
 export class SseConnection {
   readonly response: Response

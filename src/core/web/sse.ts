@@ -83,7 +83,7 @@ function defaultRelevance(sources: readonly ViewSource[], streams?: readonly Str
  *   fat morph per fragment. The `id:` is a position every fragment on the connection reflects.
  * - Then one fat morph per fragment a change touches (rendered once per fragment key), and one
  *   per fragment after a lag.
- * - Keep-alive comments, brotli/gzip when accepted, and a bounded queue per client.
+ * - Keep-alives, gzip when accepted (shared patches compressed once), and a bounded queue per client.
  * - HEAD, a refusal (503 when full or shutting down, 429 past the per-session bound) and a
  *   client already gone open nothing. `options` may be a function, called only when the feed
  *   really opens (so a fragment keyed by the session creates none for those).

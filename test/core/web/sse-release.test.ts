@@ -6,10 +6,10 @@ const { start, connect } = useFeedServers()
 describe('serveFeed releases what it opens', () => {
   it('answers HEAD with the status and headers of a GET, opening nothing', async () => {
     const s = await start({ limits: { maxConnections: 1 } })
-    const head = await fetch(s.url('/board/feed'), { method: 'HEAD', headers: { 'Accept-Encoding': 'br' } })
+    const head = await fetch(s.url('/board/feed'), { method: 'HEAD', headers: { 'Accept-Encoding': 'gzip' } })
     expect(head.status).toBe(200)
     expect(head.headers.get('content-type')).toBe('text/event-stream')
-    expect(head.headers.get('content-encoding')).toBe('br')
+    expect(head.headers.get('content-encoding')).toBe('gzip')
     expect(s.feeds.counters()).toMatchObject({ connections: 0, hubs: 0, opened: 0, renders: 0 })
 
     const get = await connect(s)

@@ -32,7 +32,7 @@ describe('a todo list at its maximum size', () => {
     expect(await app.head()).toBe(before)
   })
 
-  for (const [index, encoding] of ['identity', 'br'].entries()) {
+  for (const [index, encoding] of ['identity', 'gzip'].entries()) {
     it(`streams (${encoding}): the whole list as the first morph, then a live change`, async () => {
       const feed = await client.open('/todos/feed', { 'Accept-Encoding': encoding })
       try {

@@ -1,4 +1,5 @@
 import type { Logger } from '../../ops/log.ts'
+import { SharedMessage } from './compression.ts'
 import { encodePatch } from './encode.ts'
 import type { FeedConnection } from './feed-connection.ts'
 
@@ -29,6 +30,8 @@ export class ClockHub {
   readonly #live = new Set<FeedConnection>()
   #timer: ReturnType<typeof setInterval> | null = null
   #renders = 0
+  /** The tick's message, chained to the one before for connections that are in step. */
+  #shared: SharedMessage | null = null
 
   constructor(view: ClockView, options: ClockHubOptions) {
     this.key = view.key
@@ -61,7 +64,9 @@ export class ClockHub {
 
   #tick(): void {
     const bytes = this.#render()
-    if (bytes) for (const connection of this.#live) connection.write(bytes)
+    if (!bytes) return
+    this.#shared = new SharedMessage(bytes, this.#shared)
+    for (const connection of this.#live) connection.writeShared(this.#shared)
   }
 
   #render(): Uint8Array | null {

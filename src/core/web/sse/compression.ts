@@ -1,12 +1,17 @@
-import { type BrotliCompress, constants, createBrotliCompress, createGzip, type Gzip } from 'node:zlib'
-
-export type FeedEncoding = 'br' | 'gzip'
-
-const SUPPORTED: readonly FeedEncoding[] = ['br', 'gzip']
+import { constants, deflateRawSync } from 'node:zlib'
 
 /**
- * Picks brotli or gzip from `Accept-Encoding` (RFC 9110 §12.5.3): the highest q-value wins,
- * brotli on a tie, `q=0` refuses, and no header (or `identity` only) means no compression.
+ * Feeds are compressed as one endless gzip member: a 10-byte header, then raw deflate blocks
+ * that each end in a sync flush and are never final (no trailer: a dropped feed is a reconnect
+ * anyway). Blocks made apart can follow one another on a connection, so a patch shared by many
+ * connections is compressed once for all of them, and a connection keeps no compressor: only
+ * which shared message it wrote last.
+ */
+export type FeedEncoding = 'gzip'
+
+/**
+ * gzip when `Accept-Encoding` accepts it (RFC 9110 §12.5.3: `q=0` refuses, `*` counts); no
+ * header, or `identity` only, means no compression.
  */
 export function negotiateEncoding(acceptEncoding: string | null): FeedEncoding | null {
   if (!acceptEncoding) return null
@@ -18,77 +23,61 @@ export function negotiateEncoding(acceptEncoding: string | null): FeedEncoding |
     const weight = q ? Number(q.slice(2)) : 1
     if (name) weights.set(name, Number.isFinite(weight) ? weight : 0)
   }
-  let best: FeedEncoding | null = null
-  let bestWeight = 0
-  for (const encoding of SUPPORTED) {
-    const weight = weights.get(encoding) ?? weights.get('*') ?? 0
-    if (weight > bestWeight) {
-      best = encoding
-      bestWeight = weight
-    }
-  }
-  return best
+  return (weights.get('gzip') ?? weights.get('*') ?? 0) > 0 ? 'gzip' : null
 }
 
-export interface Compressor {
-  /** Compresses and flushes one whole SSE event, so the client can decode it at once. */
-  write(bytes: Uint8Array): void
-  /** Bytes handed in but not yet compressed out (counts towards the connection's bound). */
-  readonly pendingBytes: number
-  close(): void
-}
+/** Deflate level 6: a 100-todo fat morph compresses about 24:1 on its own (1: 15:1, 9: 25:1). */
+const LEVEL = 6
 
-export interface CompressorOptions {
-  /**
-   * Brotli quality 0–11. Quality 4 and up switch to much larger hash tables (about 0.8 MiB per
-   * stream at 4, 1.4 MiB at 5, against about 0.4 MiB at 3), while fat morphs, which repeat
-   * the previous render almost byte for byte, still compress well over 100:1 at 3. @default 3
-   */
-  brotliQuality?: number
-  /** Brotli window, log2 bytes; 17 (128 KiB) spans several renders of a large region. @default 17 */
-  brotliWindowBits?: number
-  /** gzip level 1–9. @default 6 */
-  gzipLevel?: number
-}
+/** The gzip member header: deflate, no name or time, unknown OS (RFC 1952 §2.3). */
+export const GZIP_HEADER: Uint8Array = Uint8Array.of(0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff)
 
 /**
- * A stateful compressor per connection: later events are encoded against earlier ones, which is
- * where fat morphs (near-identical regions, again and again) compress so well. Every write is
- * flushed (`BROTLI_OPERATION_FLUSH` / `Z_SYNC_FLUSH`), because `CompressionStream` would hold
- * small events back until its buffer fills.
+ * An empty stored block, as a sync flush ends with: bytes on the wire for proxies and idle
+ * timers, and nothing in the decoder's window, so a connection stays in step for warm bytes.
  */
-export function createCompressor(
-  encoding: FeedEncoding,
-  onData: (chunk: Uint8Array) => void,
-  options: CompressorOptions = {},
-): Compressor {
-  const { brotliQuality = 3, brotliWindowBits = 17, gzipLevel = 6 } = options
-  const stream: BrotliCompress | Gzip =
-    encoding === 'br'
-      ? createBrotliCompress({
-          flush: constants.BROTLI_OPERATION_FLUSH,
-          params: {
-            [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
-            [constants.BROTLI_PARAM_QUALITY]: brotliQuality,
-            [constants.BROTLI_PARAM_LGWIN]: brotliWindowBits,
-          },
-        })
-      : createGzip({ flush: constants.Z_SYNC_FLUSH, level: gzipLevel })
-  stream.on('data', (chunk: Buffer) => onData(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)))
-  // Errors here mean the connection is going away; the connection's own close handles that.
-  stream.on('error', () => {})
-  let closed = false
-  return {
-    write(bytes) {
-      if (!closed) stream.write(bytes)
-    },
-    get pendingBytes() {
-      return stream.writableLength
-    },
-    close() {
-      if (closed) return
-      closed = true
-      stream.destroy()
-    },
+export const EMPTY_BLOCK: Uint8Array = Uint8Array.of(0, 0, 0, 0xff, 0xff)
+
+/** Raw deflate ending in a sync flush (not final); a `dictionary` the decoder's window must end with. */
+export function deflateBlock(bytes: Uint8Array, dictionary?: Uint8Array): Uint8Array {
+  const out = deflateRawSync(bytes, {
+    level: LEVEL,
+    finishFlush: constants.Z_SYNC_FLUSH,
+    ...(dictionary && { dictionary }),
+  })
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength)
+}
+
+/** Stands for one shared message in a connection's memory, without holding its bytes. */
+export type MessageToken = object
+
+/**
+ * One message written to many connections, compressed at most twice, when first needed: *cold*
+ * (no dictionary: right on any connection) and *warm* (the previous message of its fragment as
+ * dictionary: right on a connection whose latest bytes are exactly that message, since deflate
+ * refers back into the decoder's window). A fat morph is almost its previous render, so warm
+ * bytes are far smaller.
+ */
+export class SharedMessage {
+  readonly bytes: Uint8Array
+  readonly token: MessageToken = {}
+  readonly #previous: { readonly token: MessageToken; readonly bytes: Uint8Array } | null
+  #cold: Uint8Array | null = null
+  #warm: Uint8Array | null = null
+
+  constructor(bytes: Uint8Array, previous: SharedMessage | null) {
+    this.bytes = bytes
+    // The previous message's bytes and token, not the message: no chain of renders stays reachable.
+    this.#previous = previous && { token: previous.token, bytes: previous.bytes }
+  }
+
+  /** The compressed bytes for a connection whose last write was the message `last` stands for. */
+  compressedAfter(last: MessageToken | null): Uint8Array {
+    if (this.#previous && last === this.#previous.token) {
+      this.#warm ??= deflateBlock(this.bytes, this.#previous.bytes)
+      return this.#warm
+    }
+    this.#cold ??= deflateBlock(this.bytes)
+    return this.#cold
   }
 }

@@ -1,5 +1,12 @@
-import { type Compressor, type CompressorOptions, createCompressor, type FeedEncoding } from './compression.ts'
-import { OPENING } from './encode.ts'
+import {
+  deflateBlock,
+  EMPTY_BLOCK,
+  type FeedEncoding,
+  GZIP_HEADER,
+  type MessageToken,
+  type SharedMessage,
+} from './compression.ts'
+import { KEEP_ALIVE, OPENING } from './encode.ts'
 
 export type FeedEndReason = 'client-gone' | 'shutdown' | 'overflow'
 
@@ -7,7 +14,6 @@ export interface FeedConnectionOptions {
   readonly encoding: FeedEncoding | null
   /** Bytes queued for a client that is not reading before it is cut off. */
   readonly maxBufferedBytes: number
-  readonly compression?: CompressorOptions
   /** Called once when the connection ends, whatever the reason. */
   readonly onEnd: (connection: FeedConnection, reason: FeedEndReason) => void
   /** Asks the server to close the socket soon (Bun's idle timeout): the server ended the response. */
@@ -42,7 +48,8 @@ export class FeedConnection {
   readonly openedAt = performance.now()
   readonly #stream: ReadableStream<Uint8Array>
   #controller!: ReadableStreamDefaultController<Uint8Array>
-  readonly #compressor: Compressor | null
+  /** Compressed: the shared message written last, while nothing else has been written since. */
+  #lastShared: MessageToken | null = null
   readonly #options: FeedConnectionOptions
   #ended = false
   #holdsSocket = false
@@ -60,10 +67,8 @@ export class FeedConnection {
       // A byte-sized queue with no headroom: desiredSize is minus the bytes the client has not taken.
       { highWaterMark: 0, size: (chunk) => chunk?.byteLength ?? 0 },
     )
-    this.#compressor = options.encoding
-      ? createCompressor(options.encoding, (chunk) => this.#enqueue(chunk), options.compression)
-      : null
     this.response = new Response(this.#stream, { headers: feedHeaders(options.encoding) })
+    if (options.encoding) this.#enqueue(GZIP_HEADER)
     this.write(OPENING)
   }
 
@@ -85,10 +90,27 @@ export class FeedConnection {
     return this.#stream.locked
   }
 
+  /** Bytes for this connection alone, compressed on their own (a connection's state is just its last shared message). */
   write(bytes: Uint8Array): void {
     if (this.#ended) return
-    if (this.#compressor) this.#compressor.write(bytes)
-    else this.#enqueue(bytes)
+    this.#lastShared = null
+    this.#enqueue(this.encoding ? deflateBlock(bytes) : bytes)
+  }
+
+  /** A message many connections are sent: compressed once for all that are in step, once for the rest. */
+  writeShared(message: SharedMessage): void {
+    if (this.#ended) return
+    if (this.encoding) {
+      this.#enqueue(message.compressedAfter(this.#lastShared))
+      this.#lastShared = message.token
+    } else {
+      this.#enqueue(message.bytes)
+    }
+  }
+
+  /** Bytes that keep proxies and idle timers from closing the stream; compressed, they add nothing to the window. */
+  keepAlive(): void {
+    if (!this.#ended) this.#enqueue(this.encoding ? EMPTY_BLOCK : KEEP_ALIVE)
   }
 
   /** Ends the response with an error, so the browser treats it as a dropped connection and retries. */
@@ -122,14 +144,13 @@ export class FeedConnection {
       this.#end('client-gone')
       return
     }
-    const queued = -(this.#controller.desiredSize ?? 0) + (this.#compressor?.pendingBytes ?? 0)
+    const queued = -(this.#controller.desiredSize ?? 0)
     if (queued > this.#options.maxBufferedBytes) this.end('overflow')
   }
 
   #end(reason: FeedEndReason): void {
     if (this.#ended) return
     this.#ended = true
-    this.#compressor?.close()
     this.#options.onEnd(this, reason)
   }
 

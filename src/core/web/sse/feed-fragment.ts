@@ -1,6 +1,7 @@
 import type { StoredEvent } from '../../eventsourcing/events.ts'
 import type { WaitOptions } from '../../eventsourcing/watermark.ts'
 import type { Logger } from '../../ops/log.ts'
+import { SharedMessage } from './compression.ts'
 import { encodePatch } from './encode.ts'
 import type { FeedConnection } from './feed-connection.ts'
 
@@ -57,6 +58,8 @@ export class FeedFragment {
   joining = 0
   last: Snapshot | null = null
   renders = 0
+  /** The message broadcast last: the dictionary of the next one's warm bytes. */
+  #shared: SharedMessage | null = null
   readonly #view: FeedView
   readonly #log: Logger
   readonly #fallbackPosition: () => number
@@ -94,6 +97,12 @@ export class FeedFragment {
   viewPosition(): number {
     if (this.#view.sources.length === 0) return this.#fallbackPosition()
     return Math.min(...this.#view.sources.map((source) => source.position))
+  }
+
+  /** The next message broadcast to this fragment's connections, chained to the one before. */
+  share(bytes: Uint8Array): SharedMessage {
+    this.#shared = new SharedMessage(bytes, this.#shared)
+    return this.#shared
   }
 
   /** Renders once per position; later callers at that position reuse the bytes. */

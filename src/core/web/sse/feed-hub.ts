@@ -2,6 +2,7 @@ import type { BroadcastRing } from '../../eventsourcing/bus.ts'
 import { type Batch, Follower } from '../../eventsourcing/follower.ts'
 import type { EventStore } from '../../eventsourcing/store/event-store.ts'
 import type { Logger } from '../../ops/log.ts'
+import type { SharedMessage } from './compression.ts'
 import type { FeedConnection } from './feed-connection.ts'
 import { FeedFragment, type FeedView, type Snapshot } from './feed-fragment.ts'
 import { type ChangedSinceOptions, hasChangedSince } from './resume.ts'
@@ -26,7 +27,14 @@ interface Member {
 }
 
 /** What one change sends: each affected fragment's render, in the order they are written. */
-type Delivery = ReadonlyMap<FeedFragment, { readonly order: number; readonly snapshot: Snapshot }>
+type Delivery = ReadonlyMap<FeedFragment, Patch>
+
+interface Patch {
+  readonly order: number
+  readonly snapshot: Snapshot
+  /** The patch with the change's id, the same bytes for every connection it is the last patch of. */
+  readonly message: SharedMessage
+}
 
 /**
  * Every connection of one feed (one feed `key`) shares a hub: one bus subscription, and per
@@ -171,13 +179,14 @@ export class FeedHub {
     if (targets.size > 0) {
       await Promise.all([...targets].map(([fragment, target]) => fragment.waitForSources(target, this.#waitTimeoutMs)))
       if (this.#emptied || this.#bus.isClosed) return
-      const delivery = new Map<FeedFragment, { order: number; snapshot: Snapshot }>()
+      const delivery = new Map<FeedFragment, Patch>()
       for (const fragment of targets.keys()) {
         const snapshot = this.#fragments.get(fragment.key) === fragment ? fragment.snapshot() : null
-        if (snapshot) delivery.set(fragment, { order: delivery.size, snapshot })
+        if (snapshot)
+          delivery.set(fragment, { order: delivery.size, snapshot, message: fragment.share(snapshot.bytes(end)) })
       }
-      for (const [fragment, { snapshot }] of delivery) {
-        for (const connection of fragment.live) this.#deliver(connection, fragment, snapshot, delivery, end)
+      for (const [fragment, patch] of delivery) {
+        for (const connection of fragment.live) this.#deliver(connection, fragment, patch, delivery, end)
       }
     }
     this.#settled = Math.max(this.#settled, end)
@@ -196,16 +205,20 @@ export class FeedHub {
     return targets
   }
 
-  #deliver(connection: FeedConnection, fragment: FeedFragment, snapshot: Snapshot, delivery: Delivery, id: number) {
+  #deliver(connection: FeedConnection, fragment: FeedFragment, patch: Patch, delivery: Delivery, id: number) {
     const member = this.#live.get(connection)
     const i = member?.fragments.indexOf(fragment) ?? -1
-    if (!member || i === -1 || snapshot.position <= (member.shown[i] ?? -1)) return
-    member.shown[i] = snapshot.position
+    if (!member || i === -1 || patch.snapshot.position <= (member.shown[i] ?? -1)) return
+    member.shown[i] = patch.snapshot.position
     // Only the connection's last patch of this change may carry its id.
-    const order = delivery.get(fragment)?.order ?? 0
-    const isLast = member.fragments.every((other) => other === fragment || (delivery.get(other)?.order ?? -1) < order)
-    const withId = isLast && id > member.lastId
-    connection.write(snapshot.bytes(withId ? id : null))
-    if (withId) member.lastId = id
+    const isLast = member.fragments.every(
+      (other) => other === fragment || (delivery.get(other)?.order ?? -1) < patch.order,
+    )
+    if (isLast && id > member.lastId) {
+      connection.writeShared(patch.message)
+      member.lastId = id
+    } else {
+      connection.write(patch.snapshot.bytes(null))
+    }
   }
 }

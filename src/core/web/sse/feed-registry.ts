@@ -2,8 +2,7 @@ import type { BroadcastRing } from '../../eventsourcing/bus.ts'
 import type { EventStore } from '../../eventsourcing/store/event-store.ts'
 import { createLogger, type Logger } from '../../ops/log.ts'
 import { ClockHub, type ClockView } from './clock-hub.ts'
-import type { CompressorOptions, FeedEncoding } from './compression.ts'
-import { KEEP_ALIVE } from './encode.ts'
+import type { FeedEncoding } from './compression.ts'
 import { FeedConnection, type FeedEndReason } from './feed-connection.ts'
 import { FeedHub } from './feed-hub.ts'
 import type { ChangedSinceOptions } from './resume.ts'
@@ -24,11 +23,11 @@ export interface FeedLimits {
    */
   maxHeldMs?: number
   /**
-   * Compressed connections at most. A compressor keeps its window and tables per connection
-   * (about 0.3–0.4 MiB), so past this many, feeds are sent uncompressed. @default 1000
+   * Compressed connections at most; past this many, feeds are sent uncompressed. A compressed
+   * connection holds no compressor (shared patches are compressed once for all), but what is
+   * written to it alone (its opening, per-session fragments) is compressed per connection. @default 20000
    */
   maxCompressed?: number
-  compression?: CompressorOptions
   scan?: ChangedSinceOptions
 }
 
@@ -66,7 +65,7 @@ export interface FeedCounters {
   readonly overflows: number
 }
 
-type ResolvedLimits = Required<Omit<FeedLimits, 'compression' | 'scan'>> & Pick<FeedLimits, 'compression' | 'scan'>
+type ResolvedLimits = Required<Omit<FeedLimits, 'scan'>> & Pick<FeedLimits, 'scan'>
 
 /** Where an open connection is counted: its hub and its session. */
 interface Registration {
@@ -104,7 +103,7 @@ export class FeedRegistry {
       maxBufferedBytes = 1_048_576,
       maxConnections = 20_000,
       maxPerSession = 16,
-      maxCompressed = 1_000,
+      maxCompressed = 20_000,
       maxHeldMs = 10_000,
       ...rest
     } = limits
@@ -219,7 +218,6 @@ export class FeedRegistry {
     const connection = new FeedConnection({
       encoding,
       maxBufferedBytes: this.#limits.maxBufferedBytes,
-      compression: this.#limits.compression,
       onEnd: (ended, reason) => this.#release(ended, reason),
       closeSocket,
       onSocketClosed: (closed) => this.#releaseHeld(closed),
@@ -238,7 +236,7 @@ export class FeedRegistry {
     for (const connection of this.#registrations.keys()) {
       // Unsent for a whole interval: the response was dropped, and nothing else would ever release it.
       if (!connection.isClaimed && connection.openedAt <= claimedBy) connection.end('client-gone')
-      else connection.write(KEEP_ALIVE)
+      else connection.keepAlive()
     }
   }
 
