@@ -23,28 +23,36 @@ export interface FeedView {
 }
 
 /**
- * One render of a fragment at the position its sources had reached. The bytes are encoded once
- * per id and shared by every connection; without an id for a patch that is not the last one a
- * connection gets for a change (its id would claim fragments not yet sent).
+ * One render of a fragment at the position its sources had reached, encoded once and shared by
+ * every connection: with an id line in front (the order of an event's fields is free), or
+ * without one for a patch that is not the last a connection gets for a change (its id would
+ * claim fragments not yet sent). Only the bytes are kept, not the HTML.
  */
 export class Snapshot {
   readonly position: number
-  readonly #html: string
   readonly #withoutId: Uint8Array
   #withId: { readonly id: number; readonly bytes: Uint8Array } | null = null
 
   constructor(html: string, position: number) {
-    // Throws for an empty render, before anything is cached.
-    this.#withoutId = encodePatch(html, null)
-    this.#html = html
+    this.#withoutId = encodePatch(html, null) // throws for an empty render
     this.position = position
   }
 
   bytes(id: number | null): Uint8Array {
     if (id === null) return this.#withoutId
-    if (this.#withId?.id !== id) this.#withId = { id, bytes: encodePatch(this.#html, id) }
+    if (this.#withId?.id !== id) this.#withId = { id, bytes: withIdLine(this.#withoutId, id) }
     return this.#withId.bytes
   }
+}
+
+const utf8 = new TextEncoder()
+
+function withIdLine(event: Uint8Array, id: number): Uint8Array {
+  const line = utf8.encode(`id: ${id}\n`)
+  const bytes = new Uint8Array(line.byteLength + event.byteLength)
+  bytes.set(line)
+  bytes.set(event, line.byteLength)
+  return bytes
 }
 
 /**
