@@ -2,7 +2,7 @@
 // the feed encodes them: the todo region with 100 todos, one toggled per event (the fat morph),
 // and the counter region, the shared counter going up by one per event.
 import { encodePatch } from '../../src/core/web/sse/encode.ts'
-import { counterRegion } from '../../src/features/counter/views.ts'
+import { globalCounter } from '../../src/features/counter/views.ts'
 import type { Todo } from '../../src/features/todo/domain.ts'
 import { todoRegion } from '../../src/features/todo/views.ts'
 
@@ -30,10 +30,10 @@ export function todoStream(count = 100): FeedStream {
   }
 }
 
-/** The counter page's region: the shared counter at `1000 + i`, the visitor's own at 7. */
+/** The counter page's shared card (its own fragment) at `1000 + i`. */
 export function counterStream(): FeedStream {
   return {
-    name: 'counter region, shared counter +1 per event',
-    event: (i) => encodePatch(counterRegion({ global: 1000 + i, session: 7 }).value, i),
+    name: 'counter, shared card +1 per event',
+    event: (i) => encodePatch(globalCounter(1000 + i).value, i),
   }
 }

@@ -2,7 +2,7 @@
 // that writes the same bytes (the app's own counter render, uncompressed) to every open feed,
 // inside the command's request handler. Every visitor gets a cookie, as from the real app.
 import { encodePatch } from '../../src/core/web/sse/encode.ts'
-import { counterRegion } from '../../src/features/counter/views.ts'
+import { globalCounter } from '../../src/features/counter/views.ts'
 import { bareFeed } from './bare-feed.ts'
 
 const controllers = new Set<ReadableStreamDefaultController<Uint8Array>>()
@@ -20,7 +20,7 @@ const server = Bun.serve({
     '/counter/global/increment': {
       POST: () => {
         position++
-        const bytes = encodePatch(counterRegion({ global: position, session: 0 }).value, position)
+        const bytes = encodePatch(globalCounter(position).value, position)
         for (const controller of controllers) controller.enqueue(bytes)
         return new Response(null, { status: 204 })
       },
