@@ -23,7 +23,7 @@ describe('a passing storage failure, as readiness sees it', () => {
     migrate(db, migrations)
     const store = new SqliteEventStore(db, accountRegistry(), {
       log: createLogger({ write: () => {} }),
-      reportFailureForMs: 200,
+      reportFailureForMs: 1_000,
     })
     await store.append(stream, 0, [{ type: 'AccountOpened', data: { owner: 'ada' } }])
     const { page_count } = db.query<{ page_count: number }, []>('PRAGMA page_count').get() ?? { page_count: 0 }
@@ -34,7 +34,7 @@ describe('a passing storage failure, as readiness sees it', () => {
     await expect(fails()).rejects.toBeInstanceOf(StorageFaultError)
     expect(store.storageFault()?.message).toContain('The disk is full')
     // A node out of rotation gets no command to prove it recovered: the report must not last for ever.
-    await Bun.sleep(300)
+    await Bun.sleep(1_200)
     expect(store.storageFault()).toBeNull()
     // The disk is still full: the next commit fails, and the report is back at once.
     await expect(fails()).rejects.toBeInstanceOf(StorageFaultError)
