@@ -39,7 +39,12 @@ describe.skipIf(!pgUrl)('a server with DATABASE_URL', () => {
     const sql = new SQL(database.url, { max: 1 })
     try {
       const feed = await SseConnection.open(new URL('/counter/feed', server.url))
-      expect((await feed.next())?.data).toContain('<output>0</output>')
+      // One patch per fragment: the shared card, then the visitor's own.
+      for (const id of ['counter-global', 'counter-session']) {
+        const opening = await feed.next()
+        expect(opening?.data).toContain(`elements <article id="${id}"`)
+        expect(opening?.data).toContain('<output>0</output>')
+      }
       const response = await fetch(new URL('/counter/global/increment', server.url), {
         method: 'POST',
         headers: { Origin: server.url.origin },

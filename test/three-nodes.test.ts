@@ -44,7 +44,7 @@ describe.skipIf(!pgUrl)('three nodes on one PostgreSQL', () => {
   it('delivers a command sent to node A to an SSE client on node C within a second', async () => {
     const feed = await SseConnection.open(new URL('/counter/feed', c.url))
     const before = await counterValue(await c.get('/counter'), 'counter-global')
-    expect((await feed.next())?.event).toBe('datastar-patch-elements')
+    await openingOf(feed)
     const sent = performance.now()
     expect((await a.post('/counter/global/increment')).status).toBe(303)
     const patch = await feed.next(1_000)
@@ -71,7 +71,7 @@ describe.skipIf(!pgUrl)('three nodes on one PostgreSQL', () => {
 
   it('resumes a feed on another node from its Last-Event-ID without a gap', async () => {
     const first = await SseConnection.open(new URL('/counter/feed', a.url))
-    const opened = await first.next()
+    const opened = await openingOf(first)
     expect((await b.post('/counter/global/increment')).status).toBe(303)
     const seen = await first.next(1_000)
     first.close()
@@ -142,3 +142,11 @@ describe.skipIf(!pgUrl)('three nodes on one PostgreSQL', () => {
     expect(await readyz(c)).toEqual(await readyz(a))
   }, 20_000)
 })
+
+/** The counter feed opens with one patch per fragment (the shared card, then the visitor's); the last carries the id. */
+async function openingOf(feed: SseConnection) {
+  expect((await feed.next())?.data).toContain('elements <article id="counter-global"')
+  const own = await feed.next()
+  expect(own?.data).toContain('elements <article id="counter-session"')
+  return own
+}
