@@ -3,6 +3,7 @@
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { sqliteEnv } from '../test/fixtures/process.ts'
 import { printTable } from './table.ts'
 
 const ROOT = join(import.meta.dir, '..')
@@ -21,7 +22,7 @@ async function timeToHealthy(cmd: string[], env: Record<string, string>): Promis
   const started = performance.now()
   const child = Bun.spawn(cmd, {
     cwd: env.CWD ?? ROOT,
-    env: { ...process.env, ...env, PORT: String(port) },
+    env: { ...sqliteEnv(), ...env, PORT: String(port) },
     stdout: 'ignore',
     stderr: 'ignore',
   })
@@ -43,7 +44,7 @@ async function timeToHealthy(cmd: string[], env: Record<string, string>): Promis
 
 async function timeCommand(cmd: string[], env: Record<string, string>): Promise<number> {
   const started = performance.now()
-  const child = Bun.spawn(cmd, { cwd: ROOT, env: { ...process.env, ...env }, stdout: 'ignore', stderr: 'ignore' })
+  const child = Bun.spawn(cmd, { cwd: ROOT, env: { ...sqliteEnv(), ...env }, stdout: 'ignore', stderr: 'ignore' })
   const code = await child.exited
   if (code !== 0) throw new Error(`Cannot run ${cmd.join(' ')}: exit ${code}`)
   return performance.now() - started

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { Subprocess } from 'bun'
+import { sqliteEnv } from '../../test/fixtures/process.ts'
 
 export interface BenchServer {
   readonly label: string
@@ -69,7 +70,7 @@ export async function startApp(tree: string): Promise<BenchServer> {
   const port = await freePort()
   const dataDir = mkdtempSync(join(tmpdir(), 'ironstar-fanout-app-'))
   const env = {
-    ...process.env,
+    ...sqliteEnv(),
     PORT: String(port),
     HOST: '127.0.0.1',
     PUBLIC_ORIGIN: `http://127.0.0.1:${port}`,

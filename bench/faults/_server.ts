@@ -4,6 +4,7 @@
 import { appendFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Subprocess } from 'bun'
+import { sqliteEnv } from '../../test/fixtures/process.ts'
 
 export { freePort } from '../../test/fixtures/process.ts'
 
@@ -36,7 +37,7 @@ export async function spawnServer(options: SpawnOptions): Promise<ServerProcess>
   const child = Bun.spawn(['bun', ...(script ? [script] : ['src/main.ts', 'serve'])], {
     cwd: ROOT,
     env: {
-      ...process.env,
+      ...sqliteEnv(),
       PORT: String(port),
       DATA_DIR: dataDir,
       IRONSTAR_ENV: 'test',

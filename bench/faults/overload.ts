@@ -17,6 +17,7 @@ import { SqliteEventStore } from '../../src/core/eventsourcing/store/sqlite-even
 import { EventRegistry } from '../../src/core/eventsourcing/upcast.ts'
 import { COUNTER_EVENT_TYPES, globalCounterStream } from '../../src/features/counter/domain.ts'
 import { migrations } from '../../src/migrations.ts'
+import { sqliteEnv } from '../../test/fixtures/process.ts'
 import { printTable } from '../table.ts'
 
 const { values: flags } = parseArgs({
@@ -121,7 +122,7 @@ const origin = `http://127.0.0.1:${port}`
 const server = Bun.spawn(['bun', 'src/main.ts', 'serve'], {
   cwd: ROOT,
   env: {
-    ...process.env,
+    ...sqliteEnv(),
     PORT: String(port),
     HOST: '127.0.0.1',
     DATA_DIR: dir,
