@@ -100,7 +100,7 @@ describe.skipIf(!pgUrl)('migratePostgres', () => {
   it('applies each migration once when two nodes start together', async () => {
     pg = await openPostgresSchema()
     await pg.sql.unsafe(
-      'DROP TABLE events, command_log, sessions, session_mint_key, idempotent_requests, schema_migrations',
+      'DROP TABLE events, command_log, sessions, session_mint_key, idempotent_requests, projection_snapshots, schema_migrations',
     )
     const [a, b] = await Promise.all([
       migratePostgres(pg.connect(1), postgresMigrations),
