@@ -66,7 +66,8 @@ async function serve(config: Config): Promise<number> {
   let running: RunningServer
   try {
     const { startServer } = await import('./server.ts')
-    running = await startServer(config, { logger: log })
+    // Resolves once the port is bound: projections catch up while it already answers (see below).
+    running = await startServer(config, { logger: log, waitUntilReady: false })
   } catch (error) {
     if (error instanceof ConfigError) throw new CliError(error.message, EXIT.usage)
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
@@ -93,6 +94,21 @@ async function serve(config: Config): Promise<number> {
   }
   process.once('SIGINT', () => void shutdown('SIGINT')) // the exit happens inside shutdown
   process.once('SIGTERM', () => void shutdown('SIGTERM'))
+  const begun = performance.now()
+  running.ready.then(
+    () => log.info('Ready: projections caught up', { ms: Math.round(performance.now() - begun) }),
+    async (error) => {
+      if (stopping) return // a shutdown during start-up abandons it
+      stopping = true
+      await running.stop()
+      if (isWatchedDevelopment(config)) {
+        await waitForFix(config, log, error)
+        return
+      }
+      log.error('The server cannot start its projections', { error })
+      process.exit(EXIT.failure)
+    },
+  )
   return -1
 }
 

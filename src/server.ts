@@ -25,6 +25,8 @@ export interface RunningServer {
   readonly app: AppContext
   /** The whole request pipeline without a socket: route tests call it directly. */
   fetch(req: Request): Promise<Response>
+  /** Settles once every projection and resource has started (or starting failed). */
+  readonly ready: Promise<void>
   /** Stops accepting, ends feeds, lets in-flight commands finish, closes the database. */
   stop(): Promise<void>
 }
@@ -38,12 +40,21 @@ export interface StartServerOptions {
   logger?: Logger
   /** False serves no port: requests come only through `fetch`. @default true */
   listen?: boolean
+  /**
+   * False resolves as soon as the port is bound, while projections still catch up (see `ready`);
+   * a failure to start them is then the caller's to handle. @default true
+   */
+  waitUntilReady?: boolean
 }
 
 /** The origin a server without a listener answers as (its `url`): the port a browser would leave out. */
 const UNBOUND_URL = 'http://localhost/'
 
-/** The composition root: config → db → store → bus → projections → routes → Bun.serve. */
+/**
+ * The composition root: config → db → store → bus → routes → Bun.serve → projections and resources.
+ * It listens first, so `/healthz` answers at once; a slice's routes wait for its own projections
+ * (see startupGate) and `/readyz` is 503 until everything has started.
+ */
 export async function startServer(config: Config, options: StartServerOptions = {}): Promise<RunningServer> {
   const { slices = appSlices, listen = true } = options
   if (config.env === 'production' && (config.publicOrigins ?? []).length === 0) {
@@ -91,14 +102,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
     readers: () => runtime.readers(),
     devReloadScript: () => assets.scriptTag(),
   }
-  await runtime.startProjections(
-    slices.flatMap((slice) => slice.projections),
-    { store, bus },
-  )
-  await runtime.startResources(
-    slices.flatMap((slice) => slice.resources),
-    app,
-  )
+  let starting = true // until every projection and resource has started (or failed to)
   const ops = createOps({
     sessionCount: storage.sessionCount,
     store,
@@ -108,6 +112,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
     registry: metrics,
     sessions,
     readyMaxLag: config.readyMaxLag,
+    isStarting: () => starting,
   })
   const platform = { ...assets.routes, ...ops.routes }
   let server: ReturnType<typeof Bun.serve> | undefined
@@ -121,6 +126,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
     log,
     port: () => server?.port ?? 80,
     scheme: tls ? 'https:' : 'http:',
+    readiness: runtime.readiness(new Map(slices.map((s) => [s.name, [...s.projections, ...s.resources]]))),
   })
   if (listen) {
     server = Bun.serve({
@@ -143,10 +149,27 @@ export async function startServer(config: Config, options: StartServerOptions = 
     })
   }
 
-  return {
+  // After listening: projections restore their snapshots and fold the log's tail, then resources start.
+  const { snapshots } = storage
+  const ready = (async () => {
+    await runtime.startProjections(
+      slices.flatMap((slice) => slice.projections),
+      { store, bus, snapshots, registry },
+    )
+    await runtime.startResources(
+      slices.flatMap((slice) => slice.resources),
+      app,
+    )
+  })().finally(() => {
+    starting = false
+  })
+  ready.catch(() => undefined) // handled by whoever awaits it; never an unhandled rejection
+
+  const running: RunningServer = {
     url: server?.url ?? new URL(UNBOUND_URL),
     app,
     fetch: (req) => shell.fetch(req),
+    ready,
     async stop() {
       // The one place shutdown is ordered:
       // 1. Stop accepting. 2. End feeds with a reset so browsers reconnect (to the next process).
@@ -154,11 +177,14 @@ export async function startServer(config: Config, options: StartServerOptions = 
       //    so every command still queued gets its real outcome (projections still apply it).
       // 5. Stop the slices' resources, then the projections. 6. Close the storage (sessions, fan-out,
       //    connections, the file), then the bus.
+      runtime.abandonStart() // a start still in progress gives up; requests waiting for it get 503
       const draining = server?.stop() ?? Promise.resolve()
       feeds.close()
       const drained = await Promise.race([draining.then(() => true), Bun.sleep(SHUTDOWN_GRACE_MS).then(() => false)])
       if (!drained) await server?.stop(true)
       await store.close()
+      // A resource's start cannot be interrupted; past the grace period shutdown goes on without it.
+      await Promise.race([ready.catch(() => undefined), Bun.sleep(SHUTDOWN_GRACE_MS)])
       await runtime.stopResources()
       await runtime.stopProjections()
       await storage.close()
@@ -167,4 +193,13 @@ export async function startServer(config: Config, options: StartServerOptions = 
       bus.close()
     },
   }
+  if (options.waitUntilReady ?? true) {
+    try {
+      await ready
+    } catch (error) {
+      await running.stop()
+      throw error
+    }
+  }
+  return running
 }

@@ -7,6 +7,8 @@ import type { StorageFaultError } from './core/errors.ts'
 import type { BroadcastRing } from './core/eventsourcing/bus.ts'
 import { openDatabase } from './core/eventsourcing/database.ts'
 import { migrate } from './core/eventsourcing/migrations.ts'
+import { PostgresSnapshotStore } from './core/eventsourcing/snapshots/postgres-snapshot-store.ts'
+import { type SnapshotStore, SqliteSnapshotStore } from './core/eventsourcing/snapshots/snapshot-store.ts'
 import type { EventStore } from './core/eventsourcing/store/event-store.ts'
 import { PostgresEventStore } from './core/eventsourcing/store/postgres-event-store.ts'
 import { PostgresFanout } from './core/eventsourcing/store/postgres-fanout.ts'
@@ -36,6 +38,8 @@ export interface Storage {
   readonly db: Database
   readonly store: EventStore
   readonly sessions: SessionPort & { counters(): SessionStoreCounters; storageFault(): StorageFaultError | null }
+  /** Projection snapshots, beside the events they reflect (shared by the nodes on PostgreSQL). */
+  readonly snapshots: SnapshotStore
   /** Unexpired sessions, for the gauge; PostgreSQL's is recounted every 30 s. */
   sessionCount(): number
   /**
@@ -79,6 +83,7 @@ function sqliteStorage(db: Database, config: Config, { registry, log }: StorageO
     db,
     store,
     sessions,
+    snapshots: new SqliteSnapshotStore(db),
     sessionCount: () => countSqliteSessions(db),
     async feed(ring) {
       store.onCommit((events) => ring.publish(events))
@@ -108,6 +113,7 @@ async function postgresStorage(db: Database, url: string, config: Config, option
       db,
       store,
       sessions,
+      snapshots: new PostgresSnapshotStore(sql),
       sessionCount: () => sessionCount.value,
       async feed(ring) {
         fanout = new PostgresFanout({ url, store, ring, log })

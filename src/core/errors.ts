@@ -90,6 +90,14 @@ export class StorageFaultError extends Error {
   override readonly name = 'StorageFaultError'
 }
 
+/**
+ * The server is starting and what the request needs is not there yet (its slice's projections are
+ * still catching up), or it is shutting down before they were (503 with `Retry-After`).
+ */
+export class NotReadyError extends Error {
+  override readonly name = 'NotReadyError'
+}
+
 type ErrorClass = abstract new (...args: never[]) => Error
 
 /**
@@ -105,6 +113,7 @@ const EXPECTED_STATUSES: ReadonlyArray<readonly [ErrorClass, number]> = [
   [VersionConflict, 409],
   [OverloadedError, 503],
   [StorageFaultError, 503],
+  [NotReadyError, 503],
 ]
 
 /** The status for an expected error; undefined for anything else (log it, answer 500). */

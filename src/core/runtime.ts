@@ -1,5 +1,7 @@
 import type { AppContext } from './app-context.ts'
+import { NotReadyError } from './errors.ts'
 import { Projection, type ProjectionDefinition, type ProjectionSources } from './eventsourcing/projections.ts'
+import type { SnapshotCounters } from './eventsourcing/snapshots/snapshot-keeper.ts'
 import type { Logger } from './ops/log.ts'
 
 /**
@@ -24,7 +26,11 @@ export interface ObservedReader {
   readonly name: string
   readonly position: number
   readonly isRunning: boolean
+  /** A projection's snapshot writes and failures (resources have none). */
+  readonly snapshots?: SnapshotCounters
 }
+
+type Definition = ProjectionDefinition<unknown> | ResourceDefinition<unknown>
 
 interface Started {
   readonly definition: ResourceDefinition<unknown>
@@ -33,16 +39,53 @@ interface Started {
 }
 
 /**
- * Everything one server runs, by definition: its projections (rebuilt from the store, then
- * following the bus) and its slices' resources. Started in order, stopped in reverse.
+ * Everything one server runs, by definition: its projections (restored from their snapshots and
+ * caught up from the store, then following the bus) and its slices' resources. Started in order,
+ * stopped in reverse; `whenStarted` tells the HTTP layer when a slice's own ones are there.
  */
 export class Runtime {
   readonly #projections = new Map<ProjectionDefinition<unknown>, Projection<unknown>>()
   readonly #resources = new Map<ResourceDefinition<unknown>, Started>()
+  readonly #started = new Map<Definition, PromiseWithResolvers<void>>()
   readonly #log: Logger
+  #abandoned: Error | null = null
+  /** The projection catching up right now, told to give up when starting is abandoned. */
+  #starting: Projection<unknown> | null = null
 
   constructor(log: Logger) {
     this.#log = log
+  }
+
+  /** Resolves once every one of these definitions has started; rejects if starting was abandoned. */
+  whenStarted(definitions: readonly Definition[]): Promise<void> {
+    return Promise.all(definitions.map((definition) => this.#startedSignal(definition).promise)).then(() => undefined)
+  }
+
+  /**
+   * For the HTTP layer's start-up gate: by name (a slice's), the promise its routes wait for, and
+   * null once all of its definitions have started, so a request after start-up pays nothing.
+   */
+  readiness(groups: ReadonlyMap<string, readonly Definition[]>): (name: string) => Promise<void> | null {
+    const pending = new Map<string, Promise<void>>()
+    for (const [name, definitions] of groups) {
+      const started = this.whenStarted(definitions)
+      pending.set(name, started)
+      started.then(
+        () => pending.delete(name),
+        () => undefined, // stays pending: its routes keep answering 503 until the server stops
+      )
+    }
+    return (name) => pending.get(name) ?? null
+  }
+
+  /**
+   * Stops starting what is not started yet (shutdown during start-up): the start in progress
+   * rejects after its current page, and everyone waiting in `whenStarted` gets a NotReadyError.
+   */
+  abandonStart(): void {
+    this.#abandoned ??= new NotReadyError('The server is shutting down: try again in a moment')
+    for (const signal of this.#started.values()) signal.reject(this.#abandoned)
+    void this.#starting?.stop()
   }
 
   projection<State>(definition: ProjectionDefinition<State>): Projection<State> {
@@ -62,6 +105,7 @@ export class Runtime {
       name: projection.name,
       position: projection.position,
       isRunning: projection.isRunning,
+      snapshots: projection.counters().snapshots,
     }))
     for (const { definition, instance, stopped } of this.#resources.values()) {
       if (definition.position) {
@@ -71,18 +115,26 @@ export class Runtime {
     return readers
   }
 
-  /** Rebuilds every projection from the store; a failure stops the ones already started. */
+  /** Starts every projection (snapshot, then the log's tail); a failure stops the ones already started. */
   async startProjections(definitions: readonly ProjectionDefinition<unknown>[], sources: ProjectionSources) {
     for (const definition of definitions) {
       if (this.#projections.has(definition)) continue // two slices may read one projection
       const projection = new Projection(definition, { log: this.#log })
       try {
+        if (this.#abandoned) throw this.#abandoned
+        this.#projections.set(definition, projection)
+        this.#starting = projection
         await projection.start(sources)
+        if (this.#abandoned) throw this.#abandoned
       } catch (error) {
+        this.#projections.delete(definition)
+        await projection.stop()
         await this.stopProjections()
-        throw error
+        throw this.#abandoned ?? error
+      } finally {
+        this.#starting = null
       }
-      this.#projections.set(definition, projection)
+      this.#startedSignal(definition).resolve()
     }
   }
 
@@ -91,12 +143,14 @@ export class Runtime {
     for (const definition of definitions) {
       if (this.#resources.has(definition)) continue
       try {
+        if (this.#abandoned) throw this.#abandoned
         const instance = await definition.start(app)
         this.#resources.set(definition, { definition, instance, stopped: false })
       } catch (error) {
         await this.stopResources()
         throw error
       }
+      this.#startedSignal(definition).resolve()
     }
   }
 
@@ -115,5 +169,16 @@ export class Runtime {
 
   async stopProjections(): Promise<void> {
     await Promise.all([...this.#projections.values()].map((projection) => projection.stop()))
+  }
+
+  #startedSignal(definition: Definition): PromiseWithResolvers<void> {
+    let signal = this.#started.get(definition)
+    if (!signal) {
+      signal = Promise.withResolvers<void>()
+      signal.promise.catch(() => undefined) // nobody may be waiting when starting is abandoned
+      if (this.#abandoned) signal.reject(this.#abandoned)
+      this.#started.set(definition, signal)
+    }
+    return signal
   }
 }

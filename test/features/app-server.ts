@@ -30,7 +30,7 @@ export interface AppServer {
   close(): Promise<void>
 }
 
-type Send = (url: string, init?: RequestInit) => Promise<Response>
+export type Send = (url: string, init?: RequestInit) => Promise<Response>
 
 /**
  * A real server over a temporary directory, serving only `slices`: on an ephemeral port, or with
@@ -58,7 +58,7 @@ export async function startAppServer(
   }
 }
 
-function makeClient(base: string, send: Send): Client {
+export function makeClient(base: string, send: Send): Client {
   let cookie = ''
   const remember = (response: Response) => {
     const set = response.headers.get('set-cookie')

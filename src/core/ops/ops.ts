@@ -1,6 +1,7 @@
 import type { StorageFaultError } from '../errors.ts'
 import type { BroadcastRing } from '../eventsourcing/bus.ts'
 import type { CommandOutcome } from '../eventsourcing/commands.ts'
+import type { SnapshotCounters } from '../eventsourcing/snapshots/snapshot-keeper.ts'
 import type { EventStore } from '../eventsourcing/store/event-store.ts'
 import type { ObservedReader } from '../runtime.ts'
 import type { RouteTable } from '../web/http/context.ts'
@@ -21,6 +22,8 @@ export interface OpsOptions {
   readonly readyMaxLag?: number
   /** The session store's background write failures, so a full disk shows on a dashboard, and its storage fault. */
   readonly sessions?: { counters(): SessionStoreCounters; storageFault(): StorageFaultError | null }
+  /** True while the server is still starting its projections and resources (`/readyz` is 503). */
+  readonly isStarting?: () => boolean
 }
 
 export interface Ops {
@@ -35,17 +38,15 @@ export const SSE_CONNECTIONS = 'ironstar_sse_connections'
 const NO_STORE = { 'Cache-Control': 'no-store' }
 const PROCESS_START_SECONDS = Math.round(Date.now() / 1000 - process.uptime())
 
+/** One sample per projection (resources keep no snapshots). */
+function snapshotsOf(readers: readonly ObservedReader[], value: (snapshots: SnapshotCounters) => number) {
+  return readers.flatMap((r) => (r.snapshots ? [{ labels: { projection: r.name }, value: value(r.snapshots) }] : []))
+}
+
 /** Wires operational endpoints and scrape-time metrics for one running server; `close()` unregisters them. */
-export function createOps({
-  sessionCount,
-  store,
-  bus,
-  feeds,
-  readers,
-  registry,
-  sessions,
-  readyMaxLag = 0,
-}: OpsOptions): Ops {
+export function createOps(options: OpsOptions): Ops {
+  const { sessionCount, store, bus, feeds, readers, registry, sessions, readyMaxLag = 0 } = options
+  const { isStarting = () => false } = options
   const unregister: Array<() => void> = []
   const appended = registry.counter('ironstar_events_appended_total', undefined, {
     help: 'Events committed to the event store by this process',
@@ -85,6 +86,18 @@ export function createOps({
       'counter',
       () => [{ value: store.stats().storageFailures }],
       { help: 'Event store commits the storage refused (full or read-only disk, I/O error): their commands got 503' },
+    ),
+    registry.collect(
+      'ironstar_projection_snapshot_failures_total',
+      'counter',
+      () => snapshotsOf(readers(), (s) => s.failures),
+      { help: 'Projection snapshots that could not be written (full disk, too large); start-up then folds more' },
+    ),
+    registry.collect(
+      'ironstar_projection_restored_position',
+      'gauge',
+      () => snapshotsOf(readers(), (s) => s.restoredFrom ?? 0),
+      { help: 'Position of the snapshot a projection started from (0: it folded the whole log)' },
     ),
     registry.collect('ironstar_sessions', 'gauge', () => [{ value: sessionCount() }], {
       help: 'Unexpired sessions',
@@ -126,12 +139,15 @@ export function createOps({
         // Ready means serving current data, not being exactly at the head: under steady load a
         // reader is always a few events behind, and a load balancer must not pull a busy node.
         const behind = projections.filter((p) => !p.isRunning || head - p.position > readyMaxLag)
+        const starting = isStarting()
+        const ready = behind.length === 0 && !starting
         const body = {
-          status: behind.length === 0 ? 'ready' : 'catching-up',
+          status: ready ? 'ready' : starting ? 'starting' : 'catching-up',
           position: head,
           projections: Object.fromEntries(projections.map((p) => [p.name, p.position])),
         }
-        return Response.json(body, { status: behind.length === 0 ? 200 : 503, headers: NO_STORE })
+        const headers = ready ? NO_STORE : { 'Retry-After': '1', ...NO_STORE }
+        return Response.json(body, { status: ready ? 200 : 503, headers })
       },
     },
     '/metrics': {

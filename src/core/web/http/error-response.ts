@@ -1,4 +1,11 @@
-import { expectedStatus, OverloadedError, StorageFaultError, UnexpectedError, VersionConflict } from '../../errors.ts'
+import {
+  expectedStatus,
+  NotReadyError,
+  OverloadedError,
+  StorageFaultError,
+  UnexpectedError,
+  VersionConflict,
+} from '../../errors.ts'
 import { type Html, html } from '../html.ts'
 import { icon } from '../ui/icons.ts'
 import { type LayoutContext, layout } from '../ui/layout.ts'
@@ -24,6 +31,9 @@ export function describeError(error: unknown): ErrorDescription {
     }
     if (error instanceof OverloadedError) {
       return { status, message: 'The server is busy: try again in a moment', headers: { 'Retry-After': '1' } }
+    }
+    if (error instanceof NotReadyError) {
+      return { status, message: error.message, headers: { 'Retry-After': '1' } }
     }
     if (error instanceof StorageFaultError) {
       return { status, message: error.message, headers: { 'Retry-After': '30' } }

@@ -13,6 +13,7 @@ import { requestMetrics } from './middleware/request-metrics.ts'
 import { securityHeaders } from './middleware/security-headers.ts'
 import { type SessionCookieOptions, sessionCookie } from './middleware/session-cookie.ts'
 import { sessionLookup } from './middleware/session-lookup.ts'
+import { type Readiness, startupGate } from './middleware/startup-gate.ts'
 import type { OriginPolicy } from './origin.ts'
 import type { RequestLogger } from './request-log.ts'
 
@@ -24,6 +25,8 @@ export interface PipelineOptions {
   readonly isHttpsOnly: boolean
   readonly metrics: MetricsRegistry
   readonly log?: RequestLogger
+  /** While the server starts: what a slice's routes wait for. @default always ready */
+  readonly readiness?: Readiness
 }
 
 /**
@@ -42,6 +45,7 @@ export function requestPipeline(options: PipelineOptions): Next {
       errorAnswers(options), // every throw below, through the one error table
       originChecks(options.originPolicy), // host (421), then CSRF (403), before any handler runs
       sessionLookup, // a store over the network (PostgreSQL) is asked here, so what follows reads the session at once
+      ...(options.readiness ? [startupGate(options.readiness)] : []), // a slice still starting: wait, or 503
       rateLimits(options.app, options.metrics), // 429 past a client's bucket, before a key is looked up or anything runs
       idempotencyKeys(options.app), // a command's first answer again for its key; errors above answer its refusals
     ],

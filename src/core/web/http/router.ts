@@ -10,6 +10,8 @@ export interface Route {
   readonly methods: Methods
   /** `page` for what the shell renders; `file` for assets and operations. */
   readonly kind: 'page' | 'file'
+  /** Who registered it: `shell`, `platform`, or a slice's name. */
+  readonly owner: string
 }
 
 export interface RouteMatch {
@@ -73,7 +75,7 @@ export class Router {
         const taken = owners.get(pattern)
         if (taken) throw new Error(`Cannot register route "${pattern}" for "${owner}": owned by "${taken}"`)
         owners.set(pattern, owner)
-        routes.set(pattern, { pattern, methods, kind })
+        routes.set(pattern, { pattern, methods, kind, owner })
       }
     }
     this.routes = routes

@@ -7,6 +7,7 @@ import type { SessionPort } from '../session-port.ts'
 import type { NavItem, RouteTable, ServerHandle } from './context.ts'
 import { lastResortPage } from './error-response.ts'
 import { createExchange, parseTarget } from './exchange.ts'
+import type { Readiness } from './middleware/startup-gate.ts'
 import { createOriginPolicy, type OriginPolicy } from './origin.ts'
 import { requestPipeline } from './pipeline.ts'
 import { logUnexpectedError, type RequestLogger } from './request-log.ts'
@@ -31,6 +32,8 @@ export interface ShellOptions {
   readonly port: () => number
   /** How browsers reach the app itself: `https:` when it serves TLS. @default 'http:' */
   readonly scheme?: 'http:' | 'https:'
+  /** While the server starts: what a slice's routes wait for (see startupGate). @default always ready */
+  readonly readiness?: Readiness
 }
 
 type BunRoute = (req: BunRequest, server: Server<undefined>) => Promise<Response>
@@ -55,7 +58,7 @@ const SHELL_ROUTES: RouteTable = { '/theme': { POST: setTheme } }
 
 /** Builds the HTTP shell: one route table and one request pipeline for Bun.serve and `fetch` alike. */
 export function createShell(options: ShellOptions): Shell {
-  const { app, slices, sessions, platform = {}, metrics, log, port, scheme = 'http:' } = options
+  const { app, slices, sessions, platform = {}, metrics, log, port, scheme = 'http:', readiness } = options
   const router = new Router([
     { owner: 'shell', table: SHELL_ROUTES, kind: 'page' },
     { owner: 'platform', table: platform, kind: 'file' },
@@ -78,7 +81,7 @@ export function createShell(options: ShellOptions): Shell {
     policy ??= createOriginPolicy({ publicOrigins, hostname: app.config.host, port: port(), scheme })
     return policy
   }
-  const pipeline = requestPipeline({ app, nav, originPolicy, cookie, isHttpsOnly, metrics, log })
+  const pipeline = requestPipeline({ app, nav, originPolicy, cookie, isHttpsOnly, metrics, log, readiness })
 
   function error(cause: unknown): Response {
     const errorId = crypto.randomUUID()
