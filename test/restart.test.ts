@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, it } from 'bun:test'
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { freePort, ROOT } from './fixtures/process.ts'
+import { openDatabase } from '../src/core/eventsourcing/database.ts'
+import { freePort, ROOT, runProcess } from './fixtures/process.ts'
 import { seedLog } from './fixtures/seed-log.ts'
 import { makeTempDir } from './fixtures/store.ts'
 
@@ -73,6 +74,30 @@ describe('a restart of the real server over a long log', () => {
     expect(await second.stop()).toBe(0)
     for (const name of ['todo-lists', 'counters', 'sortable-list', 'analytics-query-history']) {
       expect(second.metrics).toContain(`ironstar_projection_restored_position{projection="${name}"} ${EVENTS}`)
+    }
+  }, 60_000)
+})
+
+describe('a start whose projections cannot be built', () => {
+  it('ends the process with exit code 1 and the reason, instead of listening with 503s forever', async () => {
+    const dir = makeTempDir('ironstar-restart-broken-')
+    try {
+      const path = join(dir, 'ironstar.sqlite')
+      seedLog(path, 10)
+      const db = openDatabase(path)
+      db.run(`INSERT INTO events (event_id, stream_type, stream_id, stream_version, event_type, payload, created_at)
+        VALUES ('x', 'todo-list', 'gone', 1, 'TodoArchived', '{}', '2026-12-01T00:00:00Z')`)
+      db.close()
+      const port = String(freePort())
+      const env = { ...process.env, PORT: port, HOST: '127.0.0.1', DATA_DIR: dir, IRONSTAR_ENV: 'production' }
+      const result = await runProcess(['bun', 'src/main.ts', 'serve'], {
+        cwd: ROOT,
+        env: { ...env, PUBLIC_ORIGIN: 'https://app.example.com' },
+      })
+      expect(result.code).toBe(1)
+      expect(result.stdout + result.stderr).toContain('Cannot read event of unknown type \\"TodoArchived\\"')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
     }
   }, 60_000)
 })
