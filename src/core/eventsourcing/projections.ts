@@ -102,6 +102,7 @@ export class Projection<State> implements ProjectionDefinition<State> {
   #failures = 0
   #folded = 0
   #stopping = false
+  #isStarting = false
   readonly #log: Logger
   readonly #snapshotPolicy: SnapshotPolicy | undefined
 
@@ -164,7 +165,13 @@ export class Projection<State> implements ProjectionDefinition<State> {
     const restored = (await this.#keeper?.restore(await sources.store.headPosition())) ?? null
     this.#state = restored ? restored.state : this.initial()
     this.#watermark.open(restored?.position ?? 0)
-    await this.#follower.start({ ...sources, watermark: this.#watermark }, { batchSize: pageSize })
+    this.#isStarting = true
+    try {
+      await this.#follower.start({ ...sources, watermark: this.#watermark }, { batchSize: pageSize })
+    } finally {
+      this.#isStarting = false
+    }
+    this.#keeper?.folded(0) // the checkpoint held back during the catch-up, if one is due
   }
 
   /**
@@ -221,7 +228,7 @@ export class Projection<State> implements ProjectionDefinition<State> {
     const last = batch.events.at(-1)
     if (last) this.#watermark.advance(last.position)
     this.#folded += batch.events.length
-    this.#keeper?.folded(batch.events.length)
+    this.#keeper?.folded(batch.events.length, { hold: this.#isStarting })
     // Reading the store never waits on I/O, so a long catch-up would keep every request waiting:
     // after each page the event loop answers what came in (/healthz, pages of ready slices).
     if (batch.kind === 'log') return nextTurn()

@@ -103,10 +103,13 @@ export class SnapshotKeeper<State> {
     }
   }
 
-  /** After each batch the fold applied: schedules a checkpoint once one is due. */
-  folded(count: number): void {
+  /**
+   * After each batch the fold applied: schedules a checkpoint once one is due. `hold` counts without
+   * scheduling (a start's catch-up: one snapshot at its end, not one per 10,000 events on the way).
+   */
+  folded(count: number, { hold = false } = {}): void {
     this.#sinceWrite += count
-    if (this.#sinceWrite < this.#everyEvents || this.#timer || this.#writing || this.#unencodable) return
+    if (hold || this.#sinceWrite < this.#everyEvents || this.#timer || this.#writing || this.#unencodable) return
     const wait = Math.max(0, this.#writtenAt + this.#minIntervalMs - Date.now())
     this.#timer = setTimeout(() => {
       this.#timer = null

@@ -121,6 +121,16 @@ describe('projection snapshots', () => {
     await projection.stop()
   })
 
+  it('writes one checkpoint at the end of a start over a long log, not one per page on the way', async () => {
+    await addNotes(3_000)
+    const projection = await started(notesProjection(), { everyEvents: 500, minIntervalMs: 0 })
+    for (let i = 0; i < 100 && projection.counters().snapshots.writes === 0; i++) await Bun.sleep(10)
+    await Bun.sleep(50)
+    expect(projection.counters().snapshots.writes).toBe(1)
+    expect(t.db.query('SELECT position FROM projection_snapshots').get()).toEqual({ position: 3_000 })
+    await projection.stop()
+  })
+
   it('ignores the snapshot of another definition (a bumped version) with a log line, and folds from 0', async () => {
     await addNotes(40)
     await (await started(notesProjection(1))).stop()
