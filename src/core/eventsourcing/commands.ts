@@ -41,7 +41,8 @@ export interface CommandHandlerOptions {
  *
  * Folded state is cached per stream and advanced *speculatively* as soon as a command's
  * events are handed to the store, so concurrent commands on one stream pipeline into the
- * same group commit instead of conflicting. The store stays the arbiter: if an append fails,
+ * same group commit instead of conflicting. The store stays the arbiter: an append decided on
+ * another still queued commits only if that one did (a ChainLink), and if an append fails,
  * the cache rolls back to what it was decided on (see StreamState), and a conflict makes the
  * next command read only the log's events after the last committed state, never the whole
  * stream again: a burst of refused appends on a long stream costs no refold.
@@ -172,9 +173,10 @@ export class CommandHandler {
 
     // 4. Append with the version the decision was made at; durable when it resolves.
     try {
-      const appended = await this.#store.append(stream, base.version, events, options)
+      const chain = speculative.link
+      const appended = await this.#store.append(stream, base.version, events, { ...options, chain })
       if (appended.duplicate) cached.discard(speculative, { missedEvents: true })
-      else if (!cached.commit(speculative)) this.#cache.delete(key)
+      else if (!cached.commit(speculative)) this.#forgetEntry(key, cached)
       return {
         events: appended.events,
         version: appended.nextVersion,
@@ -187,6 +189,11 @@ export class CommandHandler {
       cached.discard(speculative, { missedEvents: !(error instanceof OverloadedError) })
       throw error
     }
+  }
+
+  /** Drops `entry` unless the stream's entry was replaced since (evicted and loaded again). */
+  #forgetEntry(key: string, entry: StreamState): void {
+    if (this.#cache.get(key) === entry) this.#cache.delete(key)
   }
 
   #cached(key: string, decider: object): StreamState | undefined {

@@ -1,23 +1,29 @@
+import { ChainLink } from './store/chain-link.ts'
+
 /** A stream's folded state at a version. A speculative one also knows what it was decided on. */
 export interface Snapshot {
   readonly state: unknown
   readonly version: number
+  /** The append that makes this state, for the appends decided on it; null for state read from the log. */
+  readonly link: ChainLink | null
   /** The snapshot this one's append was decided on; null once this one is committed. */
   parent: Snapshot | null
   /** Its append failed, or one it was decided on top of did: it will never be committed. */
   discarded: boolean
 }
 
-function snapshot(state: unknown, version: number, parent: Snapshot | null): Snapshot {
-  return { state, version, parent, discarded: false }
+function snapshot(state: unknown, version: number, parent: Snapshot | null, link: ChainLink | null): Snapshot {
+  return { state, version, link, parent, discarded: false }
 }
 
 /**
  * One stream's state in the command cache: the newest snapshot known to be committed, and the
  * chain of speculative snapshots decided on top of it whose appends are still with the store
- * (`head` is its tip). The store settles appends in queue order, so a failed append dooms
- * exactly the snapshots decided on top of it: `discard` rolls the head back to what that append
- * was decided on, instead of forgetting the stream and folding it again from the log.
+ * (`head` is its tip). Each speculative snapshot's append carries the link of the one it was
+ * decided on, and the store commits it only if that one committed: a failed append dooms exactly
+ * the snapshots decided on top of it, even when another writer took the versions they expect.
+ * `discard` rolls the head back to what that append was decided on, instead of forgetting the
+ * stream and folding it again from the log.
  *
  * *Why not roll back to the committed snapshot:* appends decided on it would reuse versions that
  * appends still in flight may reach, and one of them could then commit on a state that never was.
@@ -31,7 +37,7 @@ export class StreamState {
 
   constructor(decider: object, state: unknown, version: number) {
     this.decider = decider
-    this.#committed = snapshot(state, version, null)
+    this.#committed = snapshot(state, version, null, null)
     this.#head = this.#committed
   }
 
@@ -49,13 +55,20 @@ export class StreamState {
     return this.#stale && this.#head === this.#committed
   }
 
-  /** Puts a decided command's resulting state on top of the head, before its append resolves. */
-  advance(state: unknown, version: number): Snapshot {
-    this.#head = snapshot(state, version, this.#head)
-    return this.#head
+  /**
+   * Puts a decided command's resulting state on top of the head, before its append resolves;
+   * give the store its `link`.
+   */
+  advance(state: unknown, version: number): Snapshot & { readonly link: ChainLink } {
+    const speculative = { ...snapshot(state, version, this.#head, null), link: new ChainLink(this.#head.link) }
+    this.#head = speculative
+    return speculative
   }
 
-  /** The append that produced `speculative` committed. False when it was discarded: the cache is wrong. */
+  /**
+   * The append that produced `speculative` committed. False when it was discarded: the cache is
+   * wrong (only with a store that ignores chain links, which could commit on a doomed basis).
+   */
   commit(speculative: Snapshot): boolean {
     if (speculative.discarded) return false
     if (speculative.version > this.#committed.version) this.#committed = speculative
@@ -81,7 +94,7 @@ export class StreamState {
 
   /** The committed snapshot with the log's events after it folded in (`needsTail` answered). */
   caughtUp(state: unknown, version: number): void {
-    this.#committed = snapshot(state, version, null)
+    this.#committed = snapshot(state, version, null, null)
     this.#head = this.#committed
     this.#stale = false
   }

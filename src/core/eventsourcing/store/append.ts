@@ -2,6 +2,7 @@ import type { Database } from 'bun:sqlite'
 import { VersionConflict } from '../../errors.ts'
 import type { StoredEvent, StreamRef } from '../events.ts'
 import type { EventRegistry } from '../upcast.ts'
+import type { BatchChains, ChainLink } from './chain-link.ts'
 import type { AppendResult, ExpectedVersion } from './event-store.ts'
 import { readRange } from './read.ts'
 
@@ -12,6 +13,8 @@ export interface PreparedAppend {
   readonly events: readonly { type: string; schemaVersion: number; data: unknown; payload: string }[]
   readonly commandId: string | undefined
   readonly metadata: Readonly<Record<string, unknown>> | null
+  /** Settled by the group commit; the append is refused if the one it was decided on did not commit. */
+  readonly chain: ChainLink | null
 }
 
 const STREAM_VERSION = `SELECT stream_version AS v FROM events
@@ -35,15 +38,23 @@ export function findAppliedCommand(db: Database, registry: EventRegistry, comman
 }
 
 /**
- * Writes one append inside the caller's transaction (and savepoint): idempotency check,
- * optimistic version check, inserts. Throws VersionConflict without writing on a mismatch.
+ * Writes one append inside the caller's transaction (and savepoint): idempotency check, the
+ * check of what it was decided on (`chains`: this transaction's), optimistic version check,
+ * inserts. Throws VersionConflict without writing on a mismatch.
  */
-export function appendInTransaction(db: Database, registry: EventRegistry, append: PreparedAppend): AppendResult {
+export function appendInTransaction(
+  db: Database,
+  registry: EventRegistry,
+  append: PreparedAppend,
+  chains: BatchChains,
+): AppendResult {
   const { stream, expectedVersion, commandId } = append
   const original = commandId === undefined ? null : findAppliedCommand(db, registry, commandId)
   if (original) return original
 
   const current = db.query<{ v: number }, [string, string]>(STREAM_VERSION).get(stream.type, stream.id)?.v ?? 0
+  const broken = chains.brokenBasis(append, current)
+  if (broken) throw broken
   if (expectedVersion !== 'any' && expectedVersion !== current) {
     throw new VersionConflict(stream, expectedVersion, current)
   }
@@ -85,5 +96,6 @@ export function appendInTransaction(db: Database, registry: EventRegistry, appen
   if (commandId !== undefined) {
     db.query(RECORD_COMMAND).run(commandId, stream.type, stream.id, first, last, createdAt)
   }
+  chains.wrote(append.chain)
   return { events: stored, nextVersion: version, position: last, duplicate: false }
 }

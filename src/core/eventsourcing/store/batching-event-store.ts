@@ -60,6 +60,7 @@ export abstract class BatchingEventStore implements EventStore {
         prepareAppend(this.registry, this.#maxPayloadBytes, stream, expectedVersion, events, options),
       )
     } catch (error) {
+      options.chain?.settle(false)
       return Promise.reject(error)
     }
   }

@@ -1,5 +1,6 @@
 import type { StorageFaultError } from '../../errors.ts'
 import type { NewEvent, StoredEvent, StreamRef } from '../events.ts'
+import type { ChainLink } from './chain-link.ts'
 
 /** `0` means the stream must not exist yet; `'any'` skips the check and must be asked for. */
 export type ExpectedVersion = number | 'any'
@@ -9,6 +10,11 @@ export interface AppendOptions {
   commandId?: string
   /** Stored with every event of this append (correlation ids, the acting session, …). */
   metadata?: Readonly<Record<string, unknown>>
+  /**
+   * This append's link in a speculative chain: when it was decided on another queued append's
+   * result, it commits only if that append committed, else it is refused with VersionConflict.
+   */
+  chain?: ChainLink
 }
 
 export interface AppendResult {

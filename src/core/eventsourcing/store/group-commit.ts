@@ -70,11 +70,10 @@ export class GroupCommit {
 
   /** Queues a prepared append; the promise settles after the commit that holds it. */
   enqueue(append: PreparedAppend): Promise<AppendResult> {
-    if (this.#fault) return Promise.reject(this.#fault)
-    if (this.#closed) return Promise.reject(new OverloadedError('Cannot append: the event store is closed'))
-    if (this.#queue.length >= this.#maxPending) {
-      const waiting = this.#queue.length
-      return Promise.reject(new OverloadedError(`Cannot append: ${waiting} appends already waiting for a commit`))
+    const refusal = this.#enqueueRefusal()
+    if (refusal) {
+      append.chain?.settle(false)
+      return Promise.reject(refusal)
     }
     return new Promise((resolve, reject) => {
       this.#queue.push({ append, resolve, reject })
@@ -109,6 +108,15 @@ export class GroupCommit {
     }
   }
 
+  /** Why a new append is refused before it is queued, or null. */
+  #enqueueRefusal(): Error | null {
+    if (this.#fault) return this.#fault
+    if (this.#closed) return new OverloadedError('Cannot append: the event store is closed')
+    const waiting = this.#queue.length
+    if (waiting < this.#maxPending) return null
+    return new OverloadedError(`Cannot append: ${waiting} appends already waiting for a commit`)
+  }
+
   #scheduleFlush(): void {
     if (this.#flushScheduled || this.#flushing) return
     this.#flushScheduled = true
@@ -137,7 +145,10 @@ export class GroupCommit {
       outcomes = await this.#commit(batch.map((pending) => pending.append))
     } catch (cause) {
       const error = this.#refusal(cause)
-      for (const pending of batch) pending.reject(error)
+      for (const pending of batch) {
+        pending.append.chain?.settle(false)
+        pending.reject(error)
+      }
       return
     }
     this.#recovered()
@@ -152,6 +163,8 @@ export class GroupCommit {
     if (committed.length > 0) this.#notify(committed)
     batch.forEach((pending, index) => {
       const outcome = outcomes[index]
+      // Settled before the next batch is written, where appends decided on this one are checked.
+      pending.append.chain?.settle(outcome?.ok === true && !outcome.result.duplicate)
       if (outcome?.ok) pending.resolve(outcome.result)
       else pending.reject(outcome?.error)
     })

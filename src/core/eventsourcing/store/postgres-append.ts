@@ -3,6 +3,7 @@ import { VersionConflict } from '../../errors.ts'
 import type { StoredEvent, StreamRef } from '../events.ts'
 import type { EventRegistry } from '../upcast.ts'
 import type { PreparedAppend } from './append.ts'
+import { BatchChains } from './chain-link.ts'
 import type { AppendResult } from './event-store.ts'
 import type { AppendOutcome } from './group-commit.ts'
 import { readAppliedPg } from './postgres-read.ts'
@@ -43,8 +44,8 @@ function isUniqueViolation(error: unknown): boolean {
  * writer that holds it reads the head and hands out the next positions itself, and the lock
  * is released only once the commit is visible. Positions therefore become visible in order,
  * with no holes, and a reader tailing by position never skips one that commits later.
- * Each append keeps its own checks (idempotency, expected version), made against versions
- * read once per batch; a conflict fails that append only. One multi-row insert per table.
+ * Each append keeps its own checks (idempotency, what it was decided on, expected version), made
+ * against versions read once per batch; a conflict fails that append only. One multi-row insert per table.
  */
 export async function commitBatchPg(
   sql: SQL,
@@ -77,6 +78,7 @@ async function writeBatch(
   const commands: CommandInsert[] = []
   const outcomes: AppendOutcome[] = []
   const createdAt = new Date().toISOString()
+  const chains = new BatchChains()
 
   for (const append of batch) {
     const { stream, expectedVersion, commandId } = append
@@ -91,6 +93,11 @@ async function writeBatch(
       continue
     }
     const current = versions.get(streamKey(stream)) ?? 0
+    const broken = chains.brokenBasis(append, current)
+    if (broken) {
+      outcomes.push({ ok: false, error: broken })
+      continue
+    }
     if (expectedVersion !== 'any' && expectedVersion !== current) {
       outcomes.push({ ok: false, error: new VersionConflict(stream, expectedVersion, current) })
       continue
@@ -117,6 +124,7 @@ async function writeBatch(
       written.set(commandId, result)
       commands.push({ id: commandId, stream, first: stored[0]?.position ?? position, last: position })
     }
+    chains.wrote(append.chain)
     outcomes.push({ ok: true, result })
   }
 

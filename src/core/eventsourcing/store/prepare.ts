@@ -30,5 +30,6 @@ export function prepareAppend(
   }))
   const metadata = options.commandId || options.metadata ? { ...options.metadata, commandId: options.commandId } : null
   if (metadata) serializePayload(metadata, maxPayloadBytes, `${where}: metadata`)
-  return { stream, expectedVersion, events: prepared, commandId: options.commandId, metadata }
+  const chain = options.chain ?? null
+  return { stream, expectedVersion, events: prepared, commandId: options.commandId, metadata, chain }
 }

@@ -3,6 +3,7 @@ import type { StoredEvent, StreamRef } from '../events.ts'
 import type { EventRegistry } from '../upcast.ts'
 import { appendInTransaction, findAppliedCommand, type PreparedAppend } from './append.ts'
 import { BatchingEventStore, type BatchingEventStoreOptions } from './batching-event-store.ts'
+import { BatchChains } from './chain-link.ts'
 import type { AppendResult } from './event-store.ts'
 import { FileIdentity } from './file-identity.ts'
 import type { AppendOutcome } from './group-commit.ts'
@@ -57,12 +58,13 @@ function commitBatch(
   const savepoint = db.query('SAVEPOINT append')
   const release = db.query('RELEASE append')
   const rollbackTo = db.query('ROLLBACK TO append')
+  const chains = new BatchChains()
   try {
     db.run('BEGIN IMMEDIATE')
     for (const append of batch) {
       savepoint.run()
       try {
-        outcomes.push({ ok: true, result: appendInTransaction(db, registry, append) })
+        outcomes.push({ ok: true, result: appendInTransaction(db, registry, append, chains) })
         release.run()
       } catch (error) {
         // A full disk or an I/O error rolls the whole transaction back, or fails the rest of it:
