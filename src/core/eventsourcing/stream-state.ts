@@ -60,7 +60,8 @@ export class StreamState {
    * give the store its `link`.
    */
   advance(state: unknown, version: number): Snapshot & { readonly link: ChainLink } {
-    const speculative = { ...snapshot(state, version, this.#head, null), link: new ChainLink(this.#head.link) }
+    const link = new ChainLink(this.#head.link)
+    const speculative = { state, version, link, parent: this.#head, discarded: false }
     this.#head = speculative
     return speculative
   }
