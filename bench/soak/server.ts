@@ -1,0 +1,61 @@
+/**
+ * The real app in a child process for the soak (on PORT): prints one JSON line with its URL, then answers
+ * each `sample` message on the IPC channel with its memory, read before and after a full
+ * collection, so the parent can tell retained JavaScript objects from native and allocator memory.
+ */
+import { heapStats } from 'bun:jsc'
+import { loadConfig } from '../../src/config.ts'
+import { analyticsService } from '../../src/features/analytics/service.ts'
+import { startServer } from '../../src/server.ts'
+
+export interface MemorySample {
+  /** Resident set size as the process runs (no collection forced). */
+  readonly rssBytes: number
+  /** The JavaScript heap in use as it runs. */
+  readonly heapBytes: number
+  /** After `Bun.gc(true)`: what is really retained. */
+  readonly rssAfterGcBytes: number
+  readonly heapAfterGcBytes: number
+  readonly objectsAfterGc: number
+  /** Memory JavaScript objects hold outside the heap (buffers, native wrappers), after the collection. */
+  readonly extraAfterGcBytes: number
+  /** What DuckDB's buffer manager holds (analytics), as `duckdb_memory()` reports it. */
+  readonly duckdbBytes: number
+  readonly sseConnections: number
+  readonly position: number
+}
+
+const server = await startServer(loadConfig(process.env))
+
+async function duckdbBytes(): Promise<number> {
+  const { analytics } = server.app.resource(analyticsService)
+  const result = await analytics.db.query('SELECT sum(memory_usage_bytes)::DOUBLE AS bytes FROM duckdb_memory()')
+  return Number(result.rows[0]?.[0] ?? 0)
+}
+
+process.on('message', async (message) => {
+  if (message !== 'sample') return
+  const duckdb = await duckdbBytes()
+  const before = { rssBytes: process.memoryUsage.rss(), heapBytes: heapStats().heapSize }
+  Bun.gc(true)
+  const after = heapStats()
+  const sample: MemorySample = {
+    ...before,
+    rssAfterGcBytes: process.memoryUsage.rss(),
+    heapAfterGcBytes: after.heapSize,
+    objectsAfterGc: after.objectCount,
+    extraAfterGcBytes: after.extraMemorySize,
+    duckdbBytes: duckdb,
+    sseConnections: server.app.feeds.counters().connections,
+    position: server.app.bus.position,
+  }
+  process.send?.(sample)
+})
+// A soak whose parent died must not leave its server running.
+process.on('disconnect', () => process.exit(0))
+process.on('SIGTERM', async () => {
+  await server.stop()
+  process.exit(0)
+})
+
+console.log(JSON.stringify({ url: server.url.href }))
