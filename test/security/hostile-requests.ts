@@ -9,15 +9,19 @@ import {
   BAD_FORM_TEXT,
   BAD_JSON_TEXT,
   CONTENT_TYPES,
+  COOKIE_VALUES,
   FIELDS,
+  HEADER_FLOODS,
   HOSTS,
   JSON_VALUES,
   MALFORMED,
   METHODS,
+  NEVER_VALID_JSON,
   PARAMS,
   RESUME,
   TEXTS,
   TRAVERSALS,
+  UNKNOWN_PATHS,
 } from './hostile-values.ts'
 import { bytes, latin1 } from './hostile-wire.ts'
 
@@ -46,6 +50,11 @@ export const KINDS = [
   'cookie',
   'traversal',
   'nested-json',
+  'huge-body',
+  'truncated',
+  'slow',
+  'unknown-route',
+  'header-flood',
 ] as const
 export type Kind = (typeof KINDS)[number]
 
@@ -55,7 +64,19 @@ const BODY_KINDS: ReadonlySet<Kind> = new Set([
   'repeated-fields',
   'invalid-unicode',
   'nested-json',
+  'huge-body',
+  'truncated',
+  'slow',
 ])
+
+/**
+ * Kinds that never write, whatever the answer: a body over the limit, cut short, or slow with
+ * one no command accepts. They may go many at a time, like GET and HEAD.
+ */
+export const NEVER_WRITES: ReadonlySet<Kind> = new Set(['huge-body', 'truncated', 'slow'])
+
+/** One buffer the huge bodies are views of: a form field of `a`s, 2 MiB in all. */
+const HUGE = bytes(`text=${'a'.repeat(2 * 1024 * 1024 - 5)}`)
 
 export interface HostileRequest {
   readonly kind: Kind
@@ -69,12 +90,18 @@ export interface HostileRequest {
   readonly noHost?: boolean
   /** Send no Content-Length (a chunked body, or one that lies). */
   readonly noLength?: boolean
+  /**
+   * How the bytes go out (hostile-wire.ts): all at once by default; cut after this fraction of
+   * them, then the sending side closed; or in `parts` pieces with `gapMs` between them.
+   */
+  readonly delivery?: { readonly cutFraction: number } | { readonly parts: number; readonly gapMs: number }
 }
 
 export class RequestGenerator {
   readonly #random: () => number
   readonly #routes: readonly Route[]
   readonly #known: Known
+  #generated = 0
 
   constructor(routes: readonly Route[], known: Known, seed: number) {
     if (routes.length === 0) throw new Error('Cannot generate requests: no routes')
@@ -83,9 +110,9 @@ export class RequestGenerator {
     this.#random = seededRandom(seed)
   }
 
-  /** `count` requests, cycling through the kinds so each gets its share. */
+  /** The next `count` requests, cycling through the kinds so each gets its share. */
   generate(count: number): HostileRequest[] {
-    return Array.from({ length: count }, (_, i) => this.#one(KINDS[i % KINDS.length] as Kind))
+    return Array.from({ length: count }, () => this.#one(KINDS[this.#generated++ % KINDS.length] as Kind))
   }
 
   #pick<T>(items: readonly T[]): T {
@@ -241,17 +268,7 @@ export class RequestGenerator {
       }
       case 'cookie': {
         const name = this.#pick(['session', '__Host-session', 'theme'])
-        const value = this.#pick([
-          '',
-          'garbage',
-          '%',
-          '%00',
-          '"quoted"',
-          'a'.repeat(6_000),
-          '<script>',
-          'x;y',
-          '..%2F..',
-        ])
+        const value = this.#pick(COOKIE_VALUES)
         const header = this.#pick([
           `${name}=${value}`,
           `${this.#known.cookie}; ${name}=${value}`,
@@ -263,6 +280,28 @@ export class RequestGenerator {
       }
       case 'traversal':
         return { ...base, method: this.#pick(['GET', 'HEAD']), target: this.#pick(TRAVERSALS) }
+      case 'huge-body': {
+        const size = this.#pick([65_537, 300_000, 1 << 20, HUGE.byteLength])
+        if (this.#chance(0.7)) return withBody(HUGE.subarray(0, size), 'application/x-www-form-urlencoded')
+        // Chunked, so no declared length warns the server: it must count as it reads.
+        h.push(['Transfer-Encoding', 'chunked'], ['Content-Type', 'application/x-www-form-urlencoded'])
+        const data = HUGE.subarray(0, Math.min(size, 1 << 20))
+        const chunked = Buffer.concat([bytes(`${data.byteLength.toString(16)}\r\n`), data, bytes('\r\n0\r\n\r\n')])
+        return { ...base, noLength: true, body: chunked }
+      }
+      case 'truncated': {
+        const body = json ? this.#jsonBody() : this.#formBody()
+        return { ...withBody(body), delivery: { cutFraction: this.#random() } }
+      }
+      case 'slow': {
+        const delivery = { parts: this.#pick([2, 3, 5]), gapMs: this.#pick([10, 30, 60]) }
+        return { ...withBody(this.#pick(NEVER_VALID_JSON), 'application/json'), delivery }
+      }
+      case 'unknown-route':
+        return { ...base, method: this.#pick(['GET', 'POST', 'HEAD', 'DELETE']), target: this.#pick(UNKNOWN_PATHS) }
+      case 'header-flood':
+        for (const [name, value] of this.#pick(HEADER_FLOODS)) h.push([name, value])
+        return base
       case 'nested-json': {
         const depth = this.#pick([1_000, 5_000, 20_000, 40_000])
         const leaf = this.#chance(0.3) ? `"${this.#pick(BAD_JSON_TEXT)}"` : '1'

@@ -153,3 +153,49 @@ export const PARAMS = [
   '<x>',
   'ship',
 ]
+/** JSON bodies no command can accept, whatever the route: they may arrive slowly and still write nothing. */
+export const NEVER_VALID_JSON = [
+  '{"text":',
+  '{"text":"a"}garbage',
+  '[1,2',
+  '{"text":"\\ud800"}',
+  '{"text":"a\\u0000b","to":"\\udfff"}',
+  `${'['.repeat(30_000)}1${']'.repeat(30_000)}`,
+  '{"a":1,}',
+]
+/** Paths no route serves, of every odd shape. */
+export const UNKNOWN_PATHS = [
+  '/nope',
+  '/todos/feed/extra',
+  '/todos/a/b/c/d',
+  '/counter/global/increment/again',
+  `/${'a/'.repeat(2_000)}`,
+  `/${'x'.repeat(7_000)}`,
+  '/%',
+  '/%zz',
+  '/%2F%2F%2F',
+  '/.well-known/../../todos',
+  '/TODOS',
+  '/todos/',
+  '/todos;jsessionid=1',
+  '/assets',
+  '/assets/',
+  `/todos?${'a=1&'.repeat(3_000)}`,
+  '/todos?filter=%',
+  '/todos#fragment',
+]
+/** Header lists that flood or break the head: thousands of them, repeats, bare line feeds, NUL. */
+export const HEADER_FLOODS: readonly (readonly (readonly [string, string])[])[] = [
+  Array.from({ length: 2_000 }, (_, i) => [`X-F${i}`, 'v'] as const),
+  Array.from({ length: 500 }, (_, i) => ['Cookie', `c${i}=${i}`] as const),
+  Array.from({ length: 100 }, () => ['Content-Type', 'application/json'] as const),
+  [[`X-${'n'.repeat(20_000)}`, 'v']],
+  [['X-Fold', 'a\r\n folded']],
+  [['X-Bare', 'a\nInjected: 1']],
+  [['X-Nul', 'a\u0000b']],
+  [['Bad Name', 'v']],
+  [['', 'empty name']],
+  [[':authority', 'evil.example']],
+  Array.from({ length: 300 }, () => ['Last-Event-ID', '1'] as const),
+]
+export const COOKIE_VALUES = ['', 'garbage', '%', '%00', '"quoted"', 'a'.repeat(6_000), '<script>', 'x;y', '..%2F..']

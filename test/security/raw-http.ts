@@ -45,18 +45,32 @@ function finalHead(received: string): { status: number; headers: Map<string, str
   }
 }
 
-/** Sends `bytes` as one request on a fresh connection to 127.0.0.1:`port`. */
-export function sendRaw(port: number, bytes: Uint8Array, options: RawOptions = {}): Promise<RawAnswer> {
+/**
+ * How a request's bytes go out: all at once, or in parts with a pause between them (a slow body),
+ * and optionally followed by closing the sending side (a body cut short: the server reads EOF).
+ */
+export interface Delivery {
+  readonly parts: readonly Uint8Array[]
+  readonly gapMs: number
+  readonly halfClose: boolean
+}
+
+/** Sends `wire` as one request on a fresh connection to 127.0.0.1:`port`. */
+export function sendRaw(port: number, wire: Uint8Array | Delivery, options: RawOptions = {}): Promise<RawAnswer> {
   const { readBodyBytes = 0, timeoutMs = 5_000 } = options
+  const { parts, gapMs, halfClose } = wire instanceof Uint8Array ? { parts: [wire], gapMs: 0, halfClose: false } : wire
   return new Promise((resolve) => {
     let received = ''
-    let pending = bytes
+    let next = 0
+    let pending: Uint8Array = new Uint8Array(0)
     let settled = false
-    let socket: { end(): void } | null = null
+    let socket: { end(): void; shutdown(halfClose?: boolean): void; write(data: Uint8Array): number } | null = null
+    let gap: ReturnType<typeof setTimeout> | undefined
     const settle = (timedOut = false) => {
       if (settled) return
       settled = true
       clearTimeout(timer)
+      clearTimeout(gap)
       socket?.end()
       const head = finalHead(received)
       if (!head) return resolve({ status: null, headers: new Map(), body: '', timedOut })
@@ -64,8 +78,22 @@ export function sendRaw(port: number, bytes: Uint8Array, options: RawOptions = {
       resolve({ status: head.status, headers: head.headers, body, timedOut })
     }
     const timer = setTimeout(() => settle(true), timeoutMs)
-    const write = (target: { write(data: Uint8Array): number }) => {
-      pending = pending.subarray(Math.max(0, target.write(pending)))
+    // Writes what the socket takes; once a part is out, the next follows after the gap.
+    const write = () => {
+      if (!socket || settled) return
+      pending = pending.subarray(Math.max(0, socket.write(pending)))
+      if (pending.byteLength > 0) return
+      if (next < parts.length) {
+        const part = parts[next++] as Uint8Array
+        const send = () => {
+          pending = part
+          write()
+        }
+        if (next === 1 || gapMs === 0) send()
+        else gap = setTimeout(send, gapMs)
+      } else if (halfClose) {
+        socket.shutdown(true)
+      }
     }
     Bun.connect({
       hostname: '127.0.0.1',
@@ -73,11 +101,9 @@ export function sendRaw(port: number, bytes: Uint8Array, options: RawOptions = {
       socket: {
         open(opened) {
           socket = opened
-          write(opened)
+          write()
         },
-        drain(opened) {
-          if (pending.byteLength > 0) write(opened)
-        },
+        drain: () => write(),
         data(_socket, chunk) {
           received += Buffer.from(chunk).toString('latin1')
           const head = finalHead(received)
