@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util'
 import {
   readyWithin,
   runCampaign,
+  smuggledWrites,
   startHostileServer,
   storedInvalidText,
   summarise,
@@ -65,6 +66,7 @@ printTable(
 )
 const alive = server.child.exitCode === null
 const invalid = storedInvalidText(server)
+const smuggled = smuggledWrites(server)
 const ready = await readyWithin(server, 5_000)
 printTable([
   {
@@ -76,6 +78,7 @@ printTable([
     'RSS after MiB': Math.round(result.rssAfterBytes / MIB),
     'events written': eventsAfter.n - eventsBefore.n,
     'stored invalid text': invalid.length,
+    'smuggled writes': smuggled,
     'still up': alive ? 'yes' : 'no',
     '/readyz': ready ?? 'none',
   },
@@ -85,6 +88,6 @@ if (result.problems.length > 0) {
   console.log(result.problems.slice(0, 20).join('\n'))
 }
 await server.stop()
-const failed = result.problems.length > 0 || !alive || invalid.length > 0 || ready !== 200
+const failed = result.problems.length > 0 || !alive || invalid.length > 0 || smuggled > 0 || ready !== 200
 if (failed) console.log(`\nFAILED: replay with --seed ${seed}`)
 process.exit(failed ? 1 : 0)

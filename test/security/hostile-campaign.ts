@@ -22,7 +22,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD'])
 export const BACKGROUND = new Set(['QueryCompleted', 'QueryFailed', 'QueryCancelled'])
 
 export interface HostileServer {
-  readonly child: Subprocess<'ignore', 'pipe', 'pipe'>
+  readonly child: Subprocess<'pipe', 'pipe', 'pipe'>
   readonly origin: string
   readonly host: string
   readonly port: number
@@ -40,7 +40,8 @@ export async function startHostileServer(): Promise<HostileServer> {
   const child = Bun.spawn([process.execPath, join(import.meta.dir, 'hostile-server.ts')], {
     // No rate limits: past them every command would get 429 before its input is even read.
     env: { ...sqliteEnv(), DATA_DIR: dir, IRONSTAR_ENV: 'test', RATE_LIMIT_PER_SESSION: '0', RATE_LIMIT_PER_IP: '0' },
-    stdin: 'ignore',
+    // Held open: the server ends when it closes, so a killed runner leaves none behind.
+    stdin: 'pipe',
     stdout: 'pipe',
     stderr: 'pipe',
   })
@@ -108,6 +109,10 @@ export function storedInvalidText({ events }: HostileServer): string[] {
     }
   })
 }
+
+/** Events written by a request hidden inside another's body (request smuggling): there must be none. */
+export const smuggledWrites = ({ events }: HostileServer) =>
+  (events.query("SELECT count(*) AS n FROM events WHERE payload LIKE '%smuggled%'").get() as { n: number }).n
 
 export const get = (target: string, headers: [string, string][] = []): HostileRequest => ({
   kind: 'valid',

@@ -8,6 +8,7 @@ import {
   metric,
   readyWithin,
   runCampaign,
+  smuggledWrites,
   startHostileServer,
   storedInvalidText,
   summarise,
@@ -67,6 +68,7 @@ describe('hostile input across every route', () => {
     expect([...result.answeredKinds].sort()).toEqual(KINDS.filter((kind) => kind !== 'truncated').sort())
     // What the store accepted, every projection takes: no text DuckDB refuses, nothing skipped.
     expect(storedInvalidText(server)).toEqual([])
+    expect(smuggledWrites(server)).toBe(0)
     expect(await readyWithin(server, 5_000)).toBe(200)
     expect(await metric(server, SKIPPED_METRIC)).toBe(0)
   }, 60_000)

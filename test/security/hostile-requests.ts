@@ -229,7 +229,7 @@ export class RequestGenerator {
         return base
       }
       case 'headers': {
-        const variant = this.#pick(['long', 'many', 'length', 'chunked', 'encoding', 'origin', 'huge'])
+        const variant = this.#pick(['long', 'many', 'length', 'chunked', 'encoding', 'origin', 'huge', 'smuggle'])
         if (variant === 'long') h.push(['X-Long', 'a'.repeat(7_000)])
         if (variant === 'huge') h.push(['X-Huge', 'a'.repeat(70_000)])
         if (variant === 'many') for (let i = 0; i < 150; i++) h.push([`X-H${i}`, String(i)])
@@ -246,6 +246,12 @@ export class RequestGenerator {
         if (variant === 'length') {
           h.push(['Content-Length', this.#pick(['-1', 'abc', '99999999999', '1, 2', '0x10'])])
           return { ...base, noLength: true }
+        }
+        if (variant === 'smuggle') {
+          // Both lengths, and a second request hidden after the first's end by one reading of them.
+          h.push(['Content-Length', '4'], ['Transfer-Encoding', 'chunked'], ['Content-Type', 'text/plain'])
+          const hidden = `POST /todos HTTP/1.1\r\nHost: ${this.#known.host}\r\nCookie: ${this.#known.cookie}\r\nContent-Length: 13\r\n\r\ntext=smuggled`
+          return { ...base, noLength: true, body: bytes(`0\r\n\r\n${hidden}`) }
         }
         if (variant === 'chunked') {
           h.push(['Transfer-Encoding', 'chunked'], ['Content-Type', 'application/x-www-form-urlencoded'])
