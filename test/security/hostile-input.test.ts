@@ -64,8 +64,8 @@ describe('hostile input across every route', () => {
     const { problems } = result
     expect({ summary: summarise(problems), first: problems.slice(0, 40) }).toEqual({ summary: {}, first: [] })
     expect(result.rssAfterBytes - result.rssBeforeBytes).toBeLessThan(MAX_RSS_GROWTH_BYTES)
-    // A request cut short gets no answer, only a closed connection (one left hanging is a problem above).
-    expect([...result.answeredKinds].sort()).toEqual(KINDS.filter((kind) => kind !== 'truncated').sort())
+    // A request cut short may get no answer, only a closed connection (one left hanging is a problem above).
+    expect(KINDS.filter((kind) => kind !== 'truncated' && !result.answeredKinds.has(kind))).toEqual([])
     // What the store accepted, every projection takes: no text DuckDB refuses, nothing skipped.
     expect(storedInvalidText(server)).toEqual([])
     expect(smuggledWrites(server)).toBe(0)
