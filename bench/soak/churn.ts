@@ -11,6 +11,8 @@ export interface ChurnOptions {
   readonly commandsPerSecond: number
   readonly visitors: number
   readonly newVisitorsPerSecond: number
+  /** Accept-Encoding values feeds ask with, one picked per feed. @default brotli, gzip, none and all three */
+  readonly encodings?: readonly string[]
 }
 
 export interface ChurnCounts {
@@ -22,7 +24,7 @@ export interface ChurnCounts {
 }
 
 const FEEDS = ['/todos/feed', '/counter/feed'] as const
-const ENCODINGS = ['br', 'gzip', 'identity', 'gzip, deflate, br'] as const
+const ENCODINGS = ['br', 'gzip', 'identity', 'gzip, deflate, br']
 const COMMANDS = [
   ['/counter/global/increment', 4],
   ['/counter/session/increment', 2],
@@ -100,7 +102,11 @@ export class Churn {
     this.#stop.signal.addEventListener('abort', stop)
     try {
       const response = await fetch(this.#options.origin + pick(FEEDS), {
-        headers: { Cookie: pick(this.#cookies), 'Accept-Encoding': pick(ENCODINGS), 'Datastar-Request': 'true' },
+        headers: {
+          Cookie: pick(this.#cookies),
+          'Accept-Encoding': pick(this.#options.encodings ?? ENCODINGS),
+          'Datastar-Request': 'true',
+        },
         signal: hold.signal,
         decompress: false,
       })

@@ -17,6 +17,8 @@ export interface MemorySample {
   readonly rssAfterGcBytes: number
   readonly heapAfterGcBytes: number
   readonly objectsAfterGc: number
+  /** Live objects by type after the collection: what grows names what is retained. */
+  readonly typesAfterGc: Readonly<Record<string, number>>
   /** Memory JavaScript objects hold outside the heap (buffers, native wrappers), after the collection. */
   readonly extraAfterGcBytes: number
   /** What DuckDB's buffer manager holds (analytics), as `duckdb_memory()` reports it. */
@@ -44,6 +46,7 @@ process.on('message', async (message) => {
     rssAfterGcBytes: process.memoryUsage.rss(),
     heapAfterGcBytes: after.heapSize,
     objectsAfterGc: after.objectCount,
+    typesAfterGc: after.objectTypeCounts,
     extraAfterGcBytes: after.extraMemorySize,
     duckdbBytes: duckdb,
     sseConnections: server.app.feeds.counters().connections,

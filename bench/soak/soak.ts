@@ -23,13 +23,14 @@ const { values: args } = parseArgs({
     rate: { type: 'string', default: '20' },
     visitors: { type: 'string', default: '16' },
     'new-visitors': { type: 'string', default: '1' },
+    encodings: { type: 'string' },
     'sample-seconds': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 })
 if (args.help) {
   console.log(
-    'bun bench/soak/soak.ts [--minutes 2] [--feeds 40] [--rate 20 commands/s] [--visitors 16] [--new-visitors 1/s] [--sample-seconds auto]',
+    'bun bench/soak/soak.ts [--minutes 2] [--feeds 40] [--rate 20 commands/s] [--visitors 16] [--new-visitors 1/s] [--encodings br/gzip/identity] [--sample-seconds auto]',
   )
   process.exit(0)
 }
@@ -105,6 +106,8 @@ const churn = new Churn({
   commandsPerSecond: Number(args.rate),
   visitors: Number(args.visitors),
   newVisitorsPerSecond: Number(args['new-visitors']),
+  // Slash-separated, as commas belong to one Accept-Encoding value: `br/identity/gzip, br`.
+  encodings: args.encodings?.split('/'),
 })
 console.log(
   `Soak: ${minutes} min, ${args.feeds} feeds churning, ${args.rate} commands/s, ${args['new-visitors']} new visitors/s, a sample every ${sampleSeconds} s; load ${(
@@ -157,6 +160,15 @@ printTable([
     DuckDB: fit('duckdbBytes'),
   },
 ])
+// The object types that grew most from the first sample of the fitted window to the last.
+const [from, to] = [tail[0]?.typesAfterGc ?? {}, rows.at(-1)?.typesAfterGc ?? {}]
+const grown = Object.entries(to)
+  .map(([type, count]) => ({ type, grew: count - (from[type] ?? 0), now: count }))
+  .sort((a, b) => b.grew - a.grew)
+  .slice(0, 6)
+printTable(
+  grown.map(({ type, grew, now }) => ({ 'object type': type, 'grew over the window': grew, 'live at the end': now })),
+)
 const { feedsOpened, feedBytes, commands, newVisitors, errors } = churn.counts
 console.log(
   `feeds opened ${feedsOpened} (${mib(feedBytes)} MiB read), commands by status ${JSON.stringify(commands)}, new visitors ${newVisitors}, client errors ${errors}`,
