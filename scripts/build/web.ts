@@ -2,6 +2,7 @@ import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFile
 import { basename, dirname, extname, join, relative } from 'node:path'
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib'
 import { browserDefines } from '../../src/core/web/assets/dev-build.ts'
+import { GENERATED_ASSETS } from '../../src/core/web/assets.ts'
 
 /** One servable file on disk, as the generated embedding module will describe it. */
 export interface BuiltFile {
@@ -112,11 +113,22 @@ function copyAssets(root: string, outDir: string, build: WebBuild): void {
   }
 }
 
+/** Writes the files the server makes from code (the icon sprite) under the hashed names the server's pages use. */
+function writeGenerated(outDir: string, build: WebBuild): void {
+  for (const asset of GENERATED_ASSETS) {
+    const target = join(outDir, asset.served)
+    writeFileSync(target, asset.body)
+    build.files.push(describe(outDir, target, true))
+    build.manifest[asset.logical] = asset.served
+  }
+}
+
 /** Bundles web/ and copies assets/ into outDir with hashed names, compressed siblings and a manifest.json. */
 export async function buildWeb(root: string, outDir: string): Promise<WebBuild> {
   const build: WebBuild = { manifest: {}, files: [] }
   await bundleEntries(root, outDir, build)
   copyAssets(root, outDir, build)
+  writeGenerated(outDir, build)
   writeFileSync(join(outDir, 'manifest.json'), `${JSON.stringify(build.manifest, null, 2)}\n`)
   return build
 }

@@ -181,6 +181,21 @@ describe.skipIf(skip)('the compiled binary, alone in a fresh directory', () => {
     expect((await get('/__dev/reload')).status).toBe(404)
   })
 
+  it('serves the icon sprite the page references as an immutable, compressed file holding every icon it uses', async () => {
+    const html = await (await get('/')).text()
+    const uses = [...html.matchAll(/<use href="(\/assets\/icons-[0-9a-f]{8}\.svg)#([a-z-]+)"\/>/g)]
+    expect(uses.length).toBeGreaterThan(5)
+    const urls = new Set(uses.map((m) => m[1]))
+    expect(urls.size).toBe(1)
+    const sprite = await get([...urls][0] as string, { 'Accept-Encoding': 'br' })
+    expect(sprite.status).toBe(200)
+    expect(sprite.headers.get('content-type')).toStartWith('image/svg+xml')
+    expect(sprite.headers.get('cache-control')).toBe('public, max-age=31536000, immutable')
+    expect(sprite.headers.get('content-encoding')).toBe('br')
+    const svg = brotliDecompressSync(Buffer.from(await sprite.arrayBuffer())).toString()
+    for (const name of new Set(uses.map((m) => m[2]))) expect(svg).toContain(`<symbol id="${name}" `)
+  })
+
   it.skipIf(!hasRoute('/todos'))('adds a todo over plain HTTP and shows it on the page', async () => {
     const first = await get('/todos')
     expect(first.status).toBe(200)

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { brotliDecompressSync, gunzipSync } from 'node:zlib'
+import { iconSprite } from '../../src/core/web/ui/icons.ts'
 
 // `bun build.ts --web-only`: the asset half of the build, without the (slow) compile.
 const ROOT = join(import.meta.dir, '../..')
@@ -41,11 +42,19 @@ describe('build.ts --web-only', () => {
 
   it('copies assets/ under hashed names too', () => {
     const manifest = JSON.parse(readFileSync(join(publicDir, 'manifest.json'), 'utf8')) as Record<string, string>
-    const copied = Object.entries(manifest).filter(([logical]) => logical !== 'app.js' && logical !== 'app.css')
+    const copied = Object.entries(manifest).filter(([logical]) => !['app.js', 'app.css', 'icons.svg'].includes(logical))
     for (const [logical, served] of copied) {
       expect(served).toMatch(/-[0-9a-f]{8}\.[a-z0-9]+$/)
       expect(readFileSync(join(publicDir, served)).equals(readFileSync(join(ROOT, 'assets', logical)))).toBe(true)
     }
+  })
+
+  it('writes the icon sprite under the very name the pages reference, with compressed siblings', () => {
+    const manifest = JSON.parse(readFileSync(join(publicDir, 'manifest.json'), 'utf8')) as Record<string, string>
+    expect(manifest['icons.svg']).toBe(iconSprite.served)
+    const sprite = join(publicDir, iconSprite.served)
+    expect(readFileSync(sprite, 'utf8')).toBe(iconSprite.body)
+    expect(brotliDecompressSync(readFileSync(`${sprite}.br`)).toString()).toBe(iconSprite.body)
   })
 })
 

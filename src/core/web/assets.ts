@@ -6,13 +6,18 @@ import { type Logger, loggerFor } from '../ops/log.ts'
 import { DevAssetBuilder, entryAssetName, WEB_ENTRIES } from './assets/dev-build.ts'
 import { DevReload } from './assets/dev-reload.ts'
 import { DevTypeChecker } from './assets/dev-typecheck.ts'
-import { type EmbeddedAssets, serveEmbedded } from './assets/embedded.ts'
+import { type EmbeddedAssets, IMMUTABLE, serveEmbedded } from './assets/embedded.ts'
+import { ASSETS_PREFIX, type GeneratedAsset } from './assets/generated.ts'
 import { rawAssetTail, toAssetName } from './assets/safe-path.ts'
+import { iconSprite } from './ui/icons.ts'
 
 export type { EmbeddedAsset, EmbeddedAssets } from './assets/embedded.ts'
+export type { GeneratedAsset } from './assets/generated.ts'
+export { ASSETS_PREFIX }
 
-/** Every asset URL starts here; the handler owns everything below it. */
-export const ASSETS_PREFIX = '/assets/'
+/** Files made from code: from source served from memory, in the binary embedded by the build like the rest. */
+export const GENERATED_ASSETS: readonly GeneratedAsset[] = [iconSprite]
+const GENERATED_BY_NAME = new Map(GENERATED_ASSETS.map((asset) => [asset.served, asset]))
 
 // Two modes. Built: the compiled binary's entry calls useEmbeddedAssets() before the server starts, and
 // everything is served from the embedded, hashed files. Source (`bun run dev`, tests): web/ is bundled in
@@ -87,6 +92,18 @@ function notFound(): Response {
   return new Response('Not found', { status: 404, headers: { 'Content-Type': 'text/plain;charset=utf-8' } })
 }
 
+/** A generated file from source: its name is its content's hash, so it is as cacheable as in the binary. */
+function serveGenerated(req: Request, asset: GeneratedAsset): Response {
+  const headers = {
+    'Content-Type': asset.type,
+    'Cache-Control': IMMUTABLE,
+    ETag: asset.etag,
+    'X-Content-Type-Options': 'nosniff',
+  }
+  if (req.headers.get('if-none-match') === asset.etag) return new Response(null, { status: 304, headers })
+  return new Response(req.method === 'HEAD' ? null : asset.body, { headers })
+}
+
 function isFile(path: string): boolean {
   try {
     return statSync(path).isFile()
@@ -159,7 +176,8 @@ export function createAssetServer({
       const file = bundle.files[name]
       return file ? serveEmbedded(req, file) : notFound()
     }
-    return serveSource(req, name)
+    const generated = GENERATED_BY_NAME.get(name)
+    return generated ? serveGenerated(req, generated) : serveSource(req, name)
   }
 
   const routes: Record<string, { GET: AssetRoute }> = { [`${ASSETS_PREFIX}*`]: { GET: handle } }
