@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'bun:test'
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { openDatabase } from '../src/core/eventsourcing/database.ts'
-import { freePort, ROOT, runProcess } from './fixtures/process.ts'
+import { freePort, ROOT, runProcess, sqliteEnv } from './fixtures/process.ts'
 import { seedLog } from './fixtures/seed-log.ts'
 import { makeTempDir } from './fixtures/store.ts'
 
@@ -21,7 +21,7 @@ async function serveAndProbe(dir: string): Promise<{ probes: Probe[]; metrics: s
   const base = `http://127.0.0.1:${port}`
   const child = Bun.spawn(['bun', 'src/main.ts', 'serve'], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dir, IRONSTAR_ENV: 'test' },
+    env: { ...sqliteEnv(), PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dir, IRONSTAR_ENV: 'test' },
     stdout: 'ignore',
     stderr: 'ignore',
   })
@@ -89,7 +89,7 @@ describe('a start whose projections cannot be built', () => {
         VALUES ('x', 'todo-list', 'gone', 1, 'TodoArchived', '{}', '2026-12-01T00:00:00Z')`)
       db.close()
       const port = String(freePort())
-      const env = { ...process.env, PORT: port, HOST: '127.0.0.1', DATA_DIR: dir, IRONSTAR_ENV: 'production' }
+      const env = { ...sqliteEnv(), PORT: port, HOST: '127.0.0.1', DATA_DIR: dir, IRONSTAR_ENV: 'production' }
       const result = await runProcess(['bun', 'src/main.ts', 'serve'], {
         cwd: ROOT,
         env: { ...env, PUBLIC_ORIGIN: 'https://app.example.com' },

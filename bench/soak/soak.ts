@@ -12,6 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { sqliteEnv } from '../../test/fixtures/process.ts'
 import { printTable } from '../table.ts'
 import { Churn } from './churn.ts'
 import type { MemorySample } from './server.ts'
@@ -68,7 +69,7 @@ let answer: ((sample: MemorySample) => void) | null = null
 const child = Bun.spawn([process.execPath, join(import.meta.dir, 'server.ts')], {
   // Production, as deployed: request lines logged, analytics in a DuckDB file.
   env: {
-    ...process.env,
+    ...sqliteEnv(),
     DATA_DIR: dir,
     IRONSTAR_ENV: 'production',
     PORT: String(port),
