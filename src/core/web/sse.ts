@@ -101,8 +101,7 @@ export async function serveFeed(
 
   const resolved = typeof options === 'function' ? options() : options
   const { registry, encoding, owner } = admitted
-  // Bun's idle timeout is the one way to close a socket it cannot flush: at its next sweep (~4 s).
-  const closeSocket = () => ctx.server?.timeout(req, 1)
+  const closeSocket = socketCloser(req, ctx.server)
   if (!('fragments' in resolved) && resolved.everyMs !== undefined) {
     const { key, render, everyMs } = resolved
     const { connection, hub } = registry.openClock({ key, render, everyMs }, encoding, owner, closeSocket)
@@ -117,11 +116,23 @@ export async function serveFeed(
   }
   const { connection, hub } = registry.open(key, encoding, owner, closeSocket)
   endOnAbort(req, connection)
-  hub.join(connection, views, resume.since).catch((error: unknown) => {
+  hub.join(connection, views, resume.since).catch(endOnFailedStart(registry, key, connection))
+  return connection.response
+}
+
+// The closures a feed keeps are made here, apart from `serveFeed`: a closure there would keep
+// its whole scope (the request context, its session and URL) for as long as the feed is open.
+
+/** Bun's idle timeout is the one way to close a socket it cannot flush: at its next sweep (~4 s). */
+function socketCloser(req: Request, server: FeedContext['server']): (() => void) | undefined {
+  return server && (() => server.timeout(req, 1))
+}
+
+function endOnFailedStart(registry: FeedRegistry, key: string, connection: FeedConnection) {
+  return (error: unknown) => {
     registry.log.error(`Cannot start feed "${key}"`, { error })
     connection.end('shutdown')
-  })
-  return connection.response
+  }
 }
 
 function toView({ key, render, projections = [], isRelevant, streams }: FragmentOptions): FeedView {
