@@ -35,6 +35,8 @@ export function feedHeaders(encoding: FeedEncoding | null): Headers {
   return headers
 }
 
+const byteLength = (chunk: Uint8Array | undefined): number => chunk?.byteLength ?? 0
+
 /**
  * One SSE response. Bytes are pushed (the hub writes one encoded patch to many connections),
  * so backpressure is watched rather than awaited: the stream's queue is sized in bytes and a
@@ -65,7 +67,7 @@ export class FeedConnection {
         cancel: () => this.#end('client-gone'),
       },
       // A byte-sized queue with no headroom: desiredSize is minus the bytes the client has not taken.
-      { highWaterMark: 0, size: (chunk) => chunk?.byteLength ?? 0 },
+      { highWaterMark: 0, size: byteLength },
     )
     this.response = new Response(this.#stream, { headers: feedHeaders(options.encoding) })
     if (options.encoding) this.#enqueue(GZIP_HEADER)

@@ -89,6 +89,9 @@ export class FeedRegistry {
   readonly #held = new Map<FeedConnection, { readonly owner: string | null; readonly since: number }>()
   /** Open connections per session; an entry lives only while its session has one. */
   readonly #perOwner = new Map<string, number>()
+  /** Made once for every connection, not once each: a closure per connection costs memory at ten thousand. */
+  readonly #onEnd = (ended: FeedConnection, reason: FeedEndReason) => this.#release(ended, reason)
+  readonly #onSocketClosed = (closed: FeedConnection) => this.#releaseHeld(closed)
   #timer: ReturnType<typeof setInterval> | null = null
   #opened = 0
   #overflows = 0
@@ -218,9 +221,9 @@ export class FeedRegistry {
     const connection = new FeedConnection({
       encoding,
       maxBufferedBytes: this.#limits.maxBufferedBytes,
-      onEnd: (ended, reason) => this.#release(ended, reason),
+      onEnd: this.#onEnd,
       closeSocket,
-      onSocketClosed: (closed) => this.#releaseHeld(closed),
+      onSocketClosed: this.#onSocketClosed,
     })
     this.#registrations.set(connection, registration)
     const { owner } = registration
