@@ -70,7 +70,10 @@ export const CONFIG_VARIABLES = {
   },
   NODE_ENV: { schema: z.string().optional(), help: 'Read when IRONSTAR_ENV is unset' },
   RING_CAPACITY: { schema: positiveInt.default(256), help: 'Events the broadcast ring holds' },
-  KEEPALIVE_MS: { schema: positiveInt.default(15_000), help: 'SSE keep-alive interval (a comment, or an empty deflate block on a compressed feed)' },
+  KEEPALIVE_MS: {
+    schema: positiveInt.default(15_000),
+    help: 'SSE keep-alive interval (a comment, or an empty deflate block on a compressed feed)',
+  },
   READY_MAX_LAG: {
     schema: z.coerce.number().int().min(0).default(1_000),
     help: 'Events a reader may trail the log by while /readyz still answers 200 (a busy node stays in rotation)',
