@@ -65,8 +65,11 @@ async function launch(
   }
 }
 
-/** The app from `tree`, in production mode on a fresh data directory, rate limits off (one bench IP). */
-export async function startApp(tree: string): Promise<BenchServer> {
+/**
+ * The app from `tree`, in production mode on a fresh data directory, rate limits off (one bench IP);
+ * `extra` adds to its environment (DATABASE_URL for a node of a PostgreSQL cluster).
+ */
+export async function startApp(tree: string, extra: Record<string, string> = {}): Promise<BenchServer> {
   const port = await freePort()
   const dataDir = mkdtempSync(join(tmpdir(), 'ironstar-fanout-app-'))
   const env = {
@@ -77,6 +80,7 @@ export async function startApp(tree: string): Promise<BenchServer> {
     DATA_DIR: dataDir,
     IRONSTAR_ENV: 'production',
     RATE_LIMIT_PER_IP: '0',
+    ...extra,
   }
   return launch(await labelOf(tree), port, ['bun', resolve(tree, 'src/main.ts'), 'serve'], { cwd: tree, env }, () =>
     rmSync(dataDir, { recursive: true, force: true }),
