@@ -34,14 +34,15 @@ const now = () => performance.timeOrigin + performance.now()
 const loadAverage = async () => (await Bun.file('/proc/loadavg').text()).split(' ').slice(0, 3).join(' ')
 
 /** One increment of the shared counter, as a browser's Datastar request from visitor `cookie`. */
-async function increment(node: BenchServer, cookie: string): Promise<boolean> {
+async function increment(node: BenchServer, cookie: string): Promise<number> {
   const response = await fetch(`${node.base}/counter/global/increment`, {
     method: 'POST',
     headers: { Cookie: cookie, Origin: node.base, 'Datastar-Request': 'true', 'Content-Type': 'application/json' },
     body: '{}',
   })
   await response.arrayBuffer()
-  return response.status === 204
+  // A refusal answers a Datastar request 200 with its real status in this header.
+  return Number(response.headers.get('Ironstar-Status') ?? response.status)
 }
 
 /** The global position `node`'s counter page was rendered at. */
@@ -79,10 +80,11 @@ async function run(label: string, nodes: readonly BenchServer[]) {
     await clients.ask('reset')
 
     // RATE increments a second, round robin over the nodes; nothing else writes events, so the
-    // k-th acknowledgement (in time) is taken as position start + k, and the k-th send as its start.
+    // k-th acknowledgement (in time) is taken as position start + k, and the k-th accepted send as
+    // its start (a refused command writes nothing).
     const sent: number[] = []
     const acked: number[] = []
-    let refused = 0
+    const refused: Record<number, number> = {}
     const pending: Promise<void>[] = []
     const cpuBefore = await Promise.all(nodes.map((n) => usage(n.process.pid)))
     const began = now()
@@ -90,11 +92,14 @@ async function run(label: string, nodes: readonly BenchServer[]) {
       const wait = began + (i * 1000) / RATE - now()
       if (wait > 0) await Bun.sleep(wait)
       const { node, cookie } = senderOf(i)
-      sent.push(now())
+      const sentAt = now()
       pending.push(
-        increment(node, cookie).then((ok) => {
-          if (ok) acked.push(now())
-          else refused++
+        increment(node, cookie).then((status) => {
+          if (status !== 204) refused[status] = (refused[status] ?? 0) + 1
+          else {
+            acked.push(now())
+            sent.push(sentAt)
+          }
         }),
       )
     }
@@ -116,8 +121,7 @@ async function run(label: string, nodes: readonly BenchServer[]) {
       cpu,
       steady: latencies(receipts, byPosition(acked), total, 'arrived'),
       // From the send: a patch can reach the feeds before the command's answer reaches its sender.
-      // (A refused command would shift the send → position match, so then there is no figure.)
-      endToEnd: latencies(receipts, byPosition(refused ? [] : sent), total, 'arrived'),
+      endToEnd: latencies(receipts, byPosition(sent.sort((a, b) => a - b)), total, 'arrived'),
     }
   } finally {
     await clients.ask('close').catch(() => null)
@@ -177,7 +181,10 @@ printTable(
     'p50 / p99 sent → every client (ms)': `${ms(r.endToEnd.everyClientP50)} / ${ms(r.endToEnd.everyClientP99)}`,
     'p50 / p99 ack → each delivery (ms)': `${ms(r.steady.deliveryP50)} / ${ms(r.steady.deliveryP99)}`,
     'missed deliveries': r.steady.missing,
-    'refused commands': r.refused,
+    'refused commands':
+      Object.entries(r.refused)
+        .map(([status, count]) => `${count} × ${status}`)
+        .join(', ') || 0,
     'CPU of all nodes (cores)': r.cpu,
   })),
 )
