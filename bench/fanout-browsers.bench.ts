@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { type BenchServer, startApp, startBare, usage, visitors } from './fanout/app-servers.ts'
+import { type BenchServer, incrementCounter, startApp, startBare, usage, visitors } from './fanout/app-servers.ts'
 import { pickClients, startClients } from './fanout/processes.ts'
 import { latencies, loadReceipts } from './fanout/receipts.ts'
 import { printTable } from './table.ts'
@@ -52,17 +52,6 @@ async function closeClients(clients: ReturnType<typeof startClients>) {
   await clients.process.exited
 }
 
-/** One increment of the shared counter, as a browser's Datastar request from visitor `cookie`. */
-async function increment(server: BenchServer, cookie: string): Promise<boolean> {
-  const response = await fetch(`${server.base}/counter/global/increment`, {
-    method: 'POST',
-    headers: { Cookie: cookie, Origin: server.base, 'Datastar-Request': 'true', 'Content-Type': 'application/json' },
-    body: '{}',
-  })
-  await response.arrayBuffer()
-  return response.status === 204
-}
-
 async function run(server: BenchServer) {
   const { cookies } = await visitors(server.base, HOLD)
   const pid = server.process.pid
@@ -80,7 +69,7 @@ async function run(server: BenchServer) {
 
   // Steady: RATE increments a second from visitors in turn; the k-th acknowledgement is taken as
   // position (start + k), as nothing else writes events meanwhile.
-  for (let i = 0; i < 20; i++) await increment(server, cookies[i % CLIENTS] as string)
+  for (let i = 0; i < 20; i++) await incrementCounter(server, cookies[i % CLIENTS] as string)
   await Bun.sleep(1_000)
   const start = Number(/since=(\d+)/.exec(await (await fetch(`${server.base}/counter`)).text())?.[1] ?? 0)
   await timed.clients.ask('reset')
@@ -93,8 +82,8 @@ async function run(server: BenchServer) {
     const wait = began + (i * 1000) / RATE - now()
     if (wait > 0) await Bun.sleep(wait)
     pending.push(
-      increment(server, cookies[i % CLIENTS] as string).then((ok) => {
-        if (ok) acked.push(now())
+      incrementCounter(server, cookies[i % CLIENTS] as string).then((status) => {
+        if (status === 204) acked.push(now())
         else refused++
       }),
     )

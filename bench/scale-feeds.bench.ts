@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { SQL } from 'bun'
-import { type BenchServer, startApp, usage, visitors } from './fanout/app-servers.ts'
+import { type BenchServer, incrementCounter, startApp, usage, visitors } from './fanout/app-servers.ts'
 import { type ClientsProcess, pickClients, startClients } from './fanout/processes.ts'
 import { latencies, loadReceipts } from './fanout/receipts.ts'
 import { printTable } from './table.ts'
@@ -32,18 +32,6 @@ const CLIENT = await pickClients(values.js)
 const scratch = mkdtempSync(join(tmpdir(), 'ironstar-scale-feeds-'))
 const now = () => performance.timeOrigin + performance.now()
 const loadAverage = async () => (await Bun.file('/proc/loadavg').text()).split(' ').slice(0, 3).join(' ')
-
-/** One increment of the shared counter, as a browser's Datastar request from visitor `cookie`. */
-async function increment(node: BenchServer, cookie: string): Promise<number> {
-  const response = await fetch(`${node.base}/counter/global/increment`, {
-    method: 'POST',
-    headers: { Cookie: cookie, Origin: node.base, 'Datastar-Request': 'true', 'Content-Type': 'application/json' },
-    body: '{}',
-  })
-  await response.arrayBuffer()
-  // A refusal answers a Datastar request 200 with its real status in this header.
-  return Number(response.headers.get('Ironstar-Status') ?? response.status)
-}
 
 /** The global position `node`'s counter page was rendered at. */
 async function positionOf(node: BenchServer): Promise<number> {
@@ -74,7 +62,7 @@ async function run(label: string, nodes: readonly BenchServer[]) {
       node: nodes[i % nodes.length] as BenchServer,
       cookie: cookies[i % nodes.length]?.[Math.floor(i / nodes.length) % CLIENTS] as string,
     })
-    for (let i = 0; i < 20; i++) await increment(senderOf(i).node, senderOf(i).cookie)
+    for (let i = 0; i < 20; i++) await incrementCounter(senderOf(i).node, senderOf(i).cookie)
     await Bun.sleep(1_000)
     const start = Math.min(...(await Promise.all(nodes.map(positionOf))))
     await clients.ask('reset')
@@ -94,7 +82,7 @@ async function run(label: string, nodes: readonly BenchServer[]) {
       const { node, cookie } = senderOf(i)
       const sentAt = now()
       pending.push(
-        increment(node, cookie).then((status) => {
+        incrementCounter(node, cookie).then((status) => {
           if (status !== 204) refused[status] = (refused[status] ?? 0) + 1
           else {
             acked.push(now())

@@ -130,3 +130,17 @@ export async function visitors(base: string, count: number): Promise<{ cookies: 
   )
   return { cookies, position }
 }
+
+/**
+ * One increment of the shared counter, as a browser's Datastar request from visitor `cookie`:
+ * the command's status (204 accepted; a refusal answers 200 with its own in `Ironstar-Status`).
+ */
+export async function incrementCounter(server: BenchServer, cookie: string): Promise<number> {
+  const response = await fetch(`${server.base}/counter/global/increment`, {
+    method: 'POST',
+    headers: { Cookie: cookie, Origin: server.base, 'Datastar-Request': 'true', 'Content-Type': 'application/json' },
+    body: '{}',
+  })
+  await response.arrayBuffer()
+  return Number(response.headers.get('Ironstar-Status') ?? response.status)
+}
