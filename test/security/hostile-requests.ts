@@ -5,14 +5,12 @@
  */
 
 import { seededRandom } from '../../src/core/testing/seeded-random.ts'
+import { type Dice, headerRequest } from './hostile-headers.ts'
 import {
   BAD_FORM_TEXT,
   BAD_JSON_TEXT,
   CONTENT_TYPES,
-  COOKIE_VALUES,
   FIELDS,
-  HEADER_FLOODS,
-  HOSTS,
   JSON_VALUES,
   MALFORMED,
   METHODS,
@@ -123,6 +121,8 @@ export class RequestGenerator {
     return this.#random() < p
   }
 
+  readonly #dice: Dice = { pick: (items) => this.#pick(items), chance: (p) => this.#chance(p) }
+
   #path(route: Route, params: readonly string[] = [...this.#known.ids, ...PARAMS]): string {
     return route.path
       .replace(/:[a-z]+/gi, () => this.#pick(params))
@@ -219,50 +219,11 @@ export class RequestGenerator {
           return { ...base, method: odd, target: this.#pick([this.#known.host, 'evil.example:443', '/']) }
         return { ...base, method: odd }
       }
-      case 'host': {
-        const variant = this.#pick(['none', 'http10', 'odd', 'twice', 'absolute'])
-        if (variant === 'none') return { ...base, noHost: true }
-        if (variant === 'http10') return { ...base, version: '1.0', noHost: true }
-        if (variant === 'twice') h.push(['Host', this.#known.host], ['Host', 'evil.example'])
-        else if (variant === 'absolute') return { ...base, target: `http://evil.example${base.target}` }
-        else h.push(['Host', this.#pick(HOSTS)])
-        return base
-      }
-      case 'headers': {
-        const variant = this.#pick(['long', 'many', 'length', 'chunked', 'encoding', 'origin', 'huge', 'smuggle'])
-        if (variant === 'long') h.push(['X-Long', 'a'.repeat(7_000)])
-        if (variant === 'huge') h.push(['X-Huge', 'a'.repeat(70_000)])
-        if (variant === 'many') for (let i = 0; i < 150; i++) h.push([`X-H${i}`, String(i)])
-        if (variant === 'encoding')
-          h.push([
-            'Accept-Encoding',
-            this.#pick(['br;q=abc, *;q=2', 'gzip, gzip, gzip', 'x'.repeat(3000), 'identity;q=0']),
-          ])
-        if (variant === 'origin')
-          h.push(
-            ['Origin', this.#pick(['null', 'http://evil.example', 'garbage', ''])],
-            ['Sec-Fetch-Site', this.#pick(['cross-site', 'same-site', 'junk'])],
-          )
-        if (variant === 'length') {
-          h.push(['Content-Length', this.#pick(['-1', 'abc', '99999999999', '1, 2', '0x10'])])
-          return { ...base, noLength: true }
-        }
-        if (variant === 'smuggle') {
-          // Both lengths, and a second request hidden after the first's end by one reading of them.
-          h.push(['Content-Length', '4'], ['Transfer-Encoding', 'chunked'], ['Content-Type', 'text/plain'])
-          const hidden = `POST /todos HTTP/1.1\r\nHost: ${this.#known.host}\r\nCookie: ${this.#known.cookie}\r\nContent-Length: 13\r\n\r\ntext=smuggled`
-          return { ...base, noLength: true, body: bytes(`0\r\n\r\n${hidden}`) }
-        }
-        if (variant === 'chunked') {
-          h.push(['Transfer-Encoding', 'chunked'], ['Content-Type', 'application/x-www-form-urlencoded'])
-          return {
-            ...base,
-            noLength: true,
-            body: bytes(this.#pick(['a\r\ntext=hello\r\n0\r\n\r\n', 'zz\r\nxx\r\n0\r\n\r\n', '0\r\n\r\n'])),
-          }
-        }
-        return base
-      }
+      case 'host':
+      case 'headers':
+      case 'cookie':
+      case 'header-flood':
+        return headerRequest(kind, base, this.#dice, this.#known)
       case 'resume': {
         const value = this.#pick(RESUME)
         const target = isFeed
@@ -271,18 +232,6 @@ export class RequestGenerator {
         if (this.#chance(0.5)) return { ...base, method: 'GET', target: `${target}?since=${encodeURIComponent(value)}` }
         h.push(['Last-Event-ID', value])
         return { ...base, method: 'GET', target }
-      }
-      case 'cookie': {
-        const name = this.#pick(['session', '__Host-session', 'theme'])
-        const value = this.#pick(COOKIE_VALUES)
-        const header = this.#pick([
-          `${name}=${value}`,
-          `${this.#known.cookie}; ${name}=${value}`,
-          `${name}=${value}; ${this.#known.cookie}`,
-          ';;;=;',
-          Array.from({ length: 200 }, (_, i) => `c${i}=${i}`).join('; '),
-        ])
-        return { ...base, headers: [['Cookie', header], ...h.filter(([n]) => n !== 'Cookie')] }
       }
       case 'traversal':
         return { ...base, method: this.#pick(['GET', 'HEAD']), target: this.#pick(TRAVERSALS) }
@@ -305,9 +254,6 @@ export class RequestGenerator {
       }
       case 'unknown-route':
         return { ...base, method: this.#pick(['GET', 'POST', 'HEAD', 'DELETE']), target: this.#pick(UNKNOWN_PATHS) }
-      case 'header-flood':
-        for (const [name, value] of this.#pick(HEADER_FLOODS)) h.push([name, value])
-        return base
       case 'nested-json': {
         const depth = this.#pick([1_000, 5_000, 20_000, 40_000])
         const leaf = this.#chance(0.3) ? `"${this.#pick(BAD_JSON_TEXT)}"` : '1'
