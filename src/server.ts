@@ -9,6 +9,7 @@ import { MetricsRegistry } from './core/ops/metrics.ts'
 import { createOps, observeCommand } from './core/ops/ops.ts'
 import { Runtime } from './core/runtime.ts'
 import type { Slice } from './core/slice.ts'
+import { TurnBudget } from './core/turn-budget.ts'
 import { createAssetServer } from './core/web/assets.ts'
 import type { RequestLogger } from './core/web/http/request-log.ts'
 import { createShell } from './core/web/http/shell.ts'
@@ -78,7 +79,8 @@ export async function startServer(config: Config, options: StartServerOptions = 
   const { db, store, sessions } = storage
   const bus = new BroadcastRing(config.ringCapacity)
   await storage.feed(bus)
-  const commands = new CommandHandler(store, { observe: (outcome) => observeCommand(outcome, metrics) })
+  const turns = new TurnBudget()
+  const commands = new CommandHandler(store, { observe: (outcome) => observeCommand(outcome, metrics), turns })
   const feeds = new FeedRegistry({
     bus,
     store,
@@ -94,6 +96,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
     store,
     bus,
     commands,
+    turns,
     log: logger,
     metrics,
     feeds,
@@ -108,6 +111,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
     store,
     bus,
     feeds,
+    turns,
     readers: app.readers,
     registry: metrics,
     sessions,

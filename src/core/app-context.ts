@@ -8,6 +8,7 @@ import type { EventRegistry } from './eventsourcing/upcast.ts'
 import type { Logger } from './ops/log.ts'
 import type { MetricsRegistry } from './ops/metrics.ts'
 import type { ObservedReader, ResourceDefinition } from './runtime.ts'
+import type { TurnBudget } from './turn-budget.ts'
 import type { FeedRegistry } from './web/sse/feed-registry.ts'
 
 /**
@@ -21,6 +22,8 @@ export interface AppContext {
   readonly store: EventStore
   readonly bus: BroadcastRing
   readonly commands: CommandHandler
+  /** Turns of the event loop that commands share, so pages and feeds are answered between them. */
+  readonly turns: TurnBudget
   /** The server's logger: one JSON object per line in production. */
   readonly log: Logger
   /** What `/metrics` renders for this server. */

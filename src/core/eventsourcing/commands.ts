@@ -1,5 +1,6 @@
 import { LruMap } from '../bounded-map.ts'
 import { isExpectedError, OverloadedError, UnexpectedError, VersionConflict } from '../errors.ts'
+import type { TurnBudget } from '../turn-budget.ts'
 import { CommandIdScopes } from './command-ids.ts'
 import { type Decider, decideAll, fold } from './decider.ts'
 import { type NewEvent, type StoredEvent, type StreamRef, streamKey } from './events.ts'
@@ -34,6 +35,11 @@ export interface CommandHandlerOptions {
   maxRetries?: number
   /** Told about every handled command (metrics). */
   observe?: (outcome: CommandOutcome) => void
+  /**
+   * Turns of the event loop shared with other work: one commit settles a whole batch of commands
+   * at once, and each then answers in its turn, not all before the next request is read.
+   */
+  turns?: TurnBudget
 }
 
 /**
@@ -54,15 +60,17 @@ export class CommandHandler {
   readonly #reads = new Map<string, Promise<StreamState>>()
   readonly #maxRetries: number
   readonly #observe: ((outcome: CommandOutcome) => void) | undefined
+  readonly #turns: TurnBudget | undefined
   readonly #listeners = new Set<(outcome: CommandOutcome) => void>()
   readonly #ids = new CommandIdScopes()
 
   constructor(store: EventStore, options: CommandHandlerOptions = {}) {
-    const { cacheSize = 10_000, maxRetries = 5, observe } = options
+    const { cacheSize = 10_000, maxRetries = 5, observe, turns } = options
     this.#store = store
     this.#cache = new LruMap(cacheSize)
     this.#maxRetries = maxRetries
     this.#observe = observe
+    this.#turns = turns
   }
 
   async handle<State, Command, Event extends NewEvent>(
@@ -81,6 +89,7 @@ export class CommandHandler {
         (await this.#alreadyApplied(identified)) ??
         (await this.#handleWithRetries(decider, stream, command, identified))
       report('ok')
+      await this.#turns?.pass() // committed: never refused, only deferred
       return result
     } catch (error) {
       if (error instanceof VersionConflict) report('conflict')

@@ -4,6 +4,7 @@ import type { CommandOutcome } from '../eventsourcing/commands.ts'
 import type { SnapshotCounters } from '../eventsourcing/snapshots/snapshot-keeper.ts'
 import type { EventStore } from '../eventsourcing/store/event-store.ts'
 import type { ObservedReader } from '../runtime.ts'
+import type { TurnBudget } from '../turn-budget.ts'
 import type { RouteTable } from '../web/http/context.ts'
 import type { SessionStoreCounters } from '../web/session.ts'
 import type { FeedRegistry } from '../web/sse/feed-registry.ts'
@@ -15,6 +16,8 @@ export interface OpsOptions {
   readonly store: EventStore
   readonly bus: BroadcastRing
   readonly feeds: FeedRegistry
+  /** The turns of the event loop commands wait for. */
+  readonly turns?: TurnBudget
   /** Every reader of the log `/readyz` waits for (projections, analytics ingestion). */
   readonly readers: () => readonly ObservedReader[]
   readonly registry: MetricsRegistry
@@ -45,7 +48,7 @@ function snapshotsOf(readers: readonly ObservedReader[], value: (snapshots: Snap
 
 /** Wires operational endpoints and scrape-time metrics for one running server; `close()` unregisters them. */
 export function createOps(options: OpsOptions): Ops {
-  const { sessionCount, store, bus, feeds, readers, registry, sessions, readyMaxLag = 0 } = options
+  const { sessionCount, store, bus, feeds, turns, readers, registry, sessions, readyMaxLag = 0 } = options
   const { isStarting = () => false } = options
   const unregister: Array<() => void> = []
   const appended = registry.counter('ironstar_events_appended_total', undefined, {
@@ -71,6 +74,12 @@ export function createOps(options: OpsOptions): Ops {
     }),
     registry.collect('ironstar_ring_subscribers', 'gauge', () => [{ value: bus.counters().subscribers }], {
       help: 'Current broadcast ring subscribers',
+    }),
+    registry.collect('ironstar_command_turn_waiting', 'gauge', () => [{ value: turns?.waiting ?? 0 }], {
+      help: 'Commands waiting for their turn of the event loop (pages and feeds are answered first)',
+    }),
+    registry.collect('ironstar_command_turn_refused_total', 'counter', () => [{ value: turns?.refused ?? 0 }], {
+      help: 'Commands refused with 503 because too many were already waiting for their turn',
     }),
     registry.collect('ironstar_global_position', 'gauge', () => [{ value: bus.position }], {
       help: 'Global position of the last event published on the bus',

@@ -93,6 +93,8 @@ describe('operational endpoints', () => {
     expect(Math.abs((sample(text, 'process_start_time_seconds') ?? 0) - Date.now() / 1000)).toBeLessThan(3_600)
     expect(text).toContain('# TYPE ironstar_sse_connections gauge')
     expect(text).toContain('# TYPE ironstar_sse_held_sockets gauge')
+    expect(sample(text, 'ironstar_command_turn_waiting')).toBe(0)
+    expect(text).toContain('# TYPE ironstar_command_turn_refused_total counter')
     expect(text).toContain('# TYPE ironstar_ring_lagged_total counter')
   })
 })

@@ -3,6 +3,7 @@ import type { MetricsRegistry } from '../../ops/metrics.ts'
 import { compose, type Next } from './compose.ts'
 import type { NavItem } from './context.ts'
 import { callRoute } from './middleware/call-route.ts'
+import { commandTurns } from './middleware/command-turns.ts'
 import { errorAnswers } from './middleware/error-answers.ts'
 import { headWithoutBody } from './middleware/head-request.ts'
 import { idempotencyKeys } from './middleware/idempotency-key.ts'
@@ -43,6 +44,7 @@ export function requestPipeline(options: PipelineOptions): Next {
       securityHeaders(options), // on every answer, error pages included
       sessionCookie(options.cookie), // also on an error page, if the handler made a session
       errorAnswers(options), // every throw below, through the one error table
+      commandTurns(options.app.turns), // a command waits for its turn of the loop; pages and feeds are answered meanwhile
       originChecks(options.originPolicy), // host (421), then CSRF (403), before any handler runs
       sessionLookup, // a store over the network (PostgreSQL) is asked here, so what follows reads the session at once
       ...(options.readiness ? [startupGate(options.readiness)] : []), // a slice still starting: wait, or 503

@@ -14,7 +14,11 @@ afterAll(() => app.close())
 const globalValue = async () =>
   /<output>([\d,]+)<\/output>/.exec(await (await app.client().get('/counter')).text())?.[1]
 
-/** Fills the write queue in one synchronous burst: the store commits only once the event loop turns. */
+/**
+ * Fills the write queue in one synchronous burst: the store commits only once the event loop turns.
+ * Called right after a command is sent, at the start of a turn: the command waits for its turn in
+ * a microtask, so it runs after the burst, in the same turn, against the full queue.
+ */
 function fillWriteQueue(round: string): Promise<unknown> {
   const filler = Array.from({ length: WRITE_QUEUE_BOUND }, (_, i) =>
     app.server.app.store.append({ type: 'counter', id: `session-filler-${round}-${i}` }, 0, [
@@ -24,12 +28,16 @@ function fillWriteQueue(round: string): Promise<unknown> {
   return Promise.all(filler)
 }
 
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve))
+
 describe('a command while the event store write queue is full, through app.fetch', () => {
   it('is a 503 with Retry-After that writes nothing, and the next command after the queue drains succeeds', async () => {
     const client = app.client()
     expect(await globalValue()).toBe('0')
+    await nextTurn()
+    const sent = client.post('/counter/global/increment')
     const drained = fillWriteQueue('page')
-    const refused = await client.post('/counter/global/increment')
+    const refused = await sent
     expect(refused.status).toBe(503)
     expect(refused.headers.get('retry-after')).toBe('1')
     expect(refused.headers.get('x-content-type-options')).toBe('nosniff')
@@ -46,8 +54,10 @@ describe('a command while the event store write queue is full, through app.fetch
   })
 
   it('is a toast with status 503 and Retry-After for Datastar', async () => {
+    await nextTurn()
+    const sent = app.client().post('/counter/global/increment', {}, { datastar: true, json: true })
     const drained = fillWriteQueue('toast')
-    const refused = await app.client().post('/counter/global/increment', {}, { datastar: true, json: true })
+    const refused = await sent
     await drained
     expect(refused.headers.get('ironstar-status')).toBe('503')
     expect(refused.headers.get('retry-after')).toBe('1')
