@@ -27,17 +27,26 @@ const { values: flags } = parseArgs({
     queue: { type: 'string', default: '200' },
     clients: { type: 'string', default: '200' },
     seconds: { type: 'string', default: '3' },
+    pin: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 })
 if (flags.help) {
-  console.log('bun bench/faults/overload.ts [--events N] [--burst N] [--queue N] [--clients 500,2000] [--seconds S]')
+  console.log(
+    'bun bench/faults/overload.ts [--events N] [--burst N] [--queue N] [--clients 500,2000] [--seconds S] [--pin]',
+  )
   process.exit(0)
 }
+// `--pin`: the server alone on the first core, this process (the load) and the probes on the rest,
+// as if the clients were other hosts: on two shared cores they otherwise take the server's turns.
+const SERVER_CPU = '0'
+const CLIENT_CPUS = `1-${Math.max(1, navigator.hardwareConcurrency - 1)}`
+const pinned = (cpus: string, argv: string[]) => (flags.pin ? ['taskset', '-c', cpus, ...argv] : argv)
 // Bun's fetch keeps 256 requests in flight per process unless told otherwise: re-run with room for the load.
 if (!process.env.BUN_CONFIG_MAX_HTTP_REQUESTS) {
   const env = { ...process.env, BUN_CONFIG_MAX_HTTP_REQUESTS: '65000' }
-  const child = Bun.spawn(['bun', ...process.argv.slice(1)], { env, stdout: 'inherit', stderr: 'inherit' })
+  const argv = pinned(CLIENT_CPUS, ['bun', ...process.argv.slice(1)])
+  const child = Bun.spawn(argv, { env, stdout: 'inherit', stderr: 'inherit' })
   process.exit(await child.exited)
 }
 
@@ -119,7 +128,7 @@ const probe = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => new Respo
 const port = probe.port
 probe.stop(true)
 const origin = `http://127.0.0.1:${port}`
-const server = Bun.spawn(['bun', 'src/main.ts', 'serve'], {
+const server = Bun.spawn(pinned(SERVER_CPU, ['bun', 'src/main.ts', 'serve']), {
   cwd: ROOT,
   env: {
     ...sqliteEnv(),
@@ -131,6 +140,7 @@ const server = Bun.spawn(['bun', 'src/main.ts', 'serve'], {
     APPEND_QUEUE_LIMIT: flags.queue,
     RATE_LIMIT_PER_SESSION: '0',
     RATE_LIMIT_PER_IP: '0',
+    ...(process.env.SERVER_BUN_OPTIONS ? { BUN_OPTIONS: process.env.SERVER_BUN_OPTIONS } : {}),
   },
   stdout: 'ignore',
   stderr: 'inherit',
@@ -151,7 +161,7 @@ console.log(
 const sessions = await Promise.all(Array.from({ length: Math.max(...CLIENTS, 100) }, () => session(origin)))
 const probeCookie = sessions[0] ?? ''
 const rows: Record<string, string | number>[] = []
-const idle = await probes(origin, 2_000, probeCookie)
+const idle = await probes(origin, 5_000, probeCookie)
 const idleP99 = (name: string) =>
   percentile(
     [...(idle[name]?.ms ?? [])].sort((a, b) => a - b),
