@@ -82,7 +82,7 @@ export const CONFIG_VARIABLES = {
   PAYLOAD_LIMIT_BYTES: { schema: positiveInt.default(1_048_576), help: 'Largest serialised event payload' },
   APPEND_QUEUE_LIMIT: {
     schema: positiveInt.default(10_000),
-    help: 'Appends waiting for a commit before further commands answer 503 with Retry-After',
+    help: 'Commands waiting for their turn, or appends waiting for a commit, before further commands answer 503 with Retry-After',
   },
   SESSION_MAX_AGE_DAYS: { schema: positiveInt.default(30), help: 'Session cookie lifetime' },
   IDEMPOTENCY_WINDOW_SECONDS: {

@@ -11,17 +11,17 @@ export interface TurnBudgetOptions {
  * Splits a burst of deferrable work (commands) into turns of the event loop, so what is not
  * deferred (pages, probes, feeds) is answered between them. Microtasks never let the loop poll
  * its sockets: a thousand commands woken by one commit would otherwise all run before the next
- * request is read. Callers of `pass()` go on one at a time, in arrival order, while the turn is
- * within its budget (each runs its synchronous part before the clock is read again); past it the
- * rest wait for a later turn (setImmediate, which polls I/O first). `admit()` is the same for
- * work not started yet, and refuses it once too much already waits.
+ * request is read. Callers go on one at a time while the turn is within its budget (each runs
+ * its synchronous part before the clock is read again); past it the rest wait for a later turn
+ * (setImmediate, which polls I/O first). Work under way (`pass`: a committed command about to
+ * answer) goes before work not started (`admit`), so finishing is never queued behind starting;
+ * each in arrival order. `admit` refuses new work once too much already waits.
  */
 export class TurnBudget {
   readonly #budgetMs: number
   readonly #maxWaiting: number
-  readonly #waiting: (() => void)[] = []
-  /** How many of `#waiting` came through `admit` (the rest have work under way, never refused). */
-  #admitting = 0
+  readonly #underWay: (() => void)[] = []
+  readonly #admissions: (() => void)[] = []
   #refused = 0
   #turnStartedAt: number | null = null
   #draining = false
@@ -33,7 +33,7 @@ export class TurnBudget {
 
   /** How many callers wait for their turn. */
   get waiting(): number {
-    return this.#waiting.length
+    return this.#underWay.length + this.#admissions.length
   }
 
   /** How many `admit` calls were refused since the start. */
@@ -41,10 +41,23 @@ export class TurnBudget {
     return this.#refused
   }
 
-  /** Resolves once the caller may go on: in this turn while it is within budget, else in a later one. */
+  /** For work under way: resolves in this turn while it is within budget, else in a later one. Never refused. */
   pass(): Promise<void> {
+    return this.#wait(this.#underWay)
+  }
+
+  /** For work not started yet: as `pass`, after the work under way; OverloadedError while `maxWaiting` wait. */
+  admit(): Promise<void> {
+    if (this.#admissions.length >= this.#maxWaiting) {
+      this.#refused++
+      return Promise.reject(new OverloadedError('Too many commands are waiting, try again shortly'))
+    }
+    return this.#wait(this.#admissions)
+  }
+
+  #wait(queue: (() => void)[]): Promise<void> {
     const { promise, resolve } = Promise.withResolvers<void>()
-    this.#waiting.push(resolve)
+    queue.push(resolve)
     if (!this.#draining) {
       this.#draining = true
       queueMicrotask(() => void this.#drain())
@@ -52,26 +65,15 @@ export class TurnBudget {
     return promise
   }
 
-  /** `pass` for work not started yet: refused with OverloadedError while `maxWaiting` already wait. */
-  admit(): Promise<void> {
-    if (this.#admitting >= this.#maxWaiting) {
-      this.#refused++
-      return Promise.reject(new OverloadedError('Too many commands are waiting, try again shortly'))
-    }
-    this.#admitting++
-    return this.pass().finally(() => {
-      this.#admitting--
-    })
-  }
-
   /** Lets waiters go one by one until the turn's budget is spent, then goes on in the next turn. */
   async #drain(): Promise<void> {
-    while (this.#waiting.length > 0) {
+    while (this.waiting > 0) {
       if (this.#elapsedInTurn() >= this.#budgetMs) {
         setImmediate(() => void this.#drain())
         return
       }
-      this.#waiting.shift()?.()
+      const next = this.#underWay.shift() ?? this.#admissions.shift()
+      next?.()
       await null // the woken caller's continuation was queued first: it runs before the clock is read
     }
     this.#draining = false

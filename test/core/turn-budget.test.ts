@@ -53,9 +53,23 @@ describe('TurnBudget', () => {
     expect(doneWhenAnswered).toBeLessThan(25)
   })
 
-  it('refuses new work with OverloadedError once maxWaiting callers wait, never work already under way', async () => {
+  it('lets work under way go before work not started, each in arrival order', async () => {
+    const turns = new TurnBudget({ budgetMs: 1 })
+    await turns.pass() // starts the turn's clock
+    work(2) // and spends its budget: everyone below waits for the next turn
+    const order: string[] = []
+    const waiters = [
+      turns.admit().then(() => order.push('new 1')),
+      turns.pass().then(() => order.push('under way 1')),
+      turns.admit().then(() => order.push('new 2')),
+      turns.pass().then(() => order.push('under way 2')),
+    ]
+    await Promise.all(waiters)
+    expect(order).toEqual(['under way 1', 'under way 2', 'new 1', 'new 2'])
+  })
+
+  it('refuses new work with OverloadedError once maxWaiting new callers wait, never work under way', async () => {
     const turns = new TurnBudget({ budgetMs: 1, maxWaiting: 3 })
-    work(2) // this turn's budget is spent: every caller now waits for a later turn
     await turns.pass() // starts the turn's clock
     work(2)
     const admitted = [turns.admit(), turns.admit(), turns.admit()]
