@@ -5,7 +5,8 @@
 // against the same probes on the idle server; at the end, the time SIGTERM takes and whether every
 // 303 is in the log. The per-session and per-IP buckets are switched off (every client is one IP).
 // A client waits as long as a 503's Retry-After asks before its next command; a burst does not.
-// `--burst 0` skips the bursts.
+// `--burst 0` skips the bursts. SERVER_BUN_OPTIONS (e.g. `--cpu-prof --cpu-prof-md`) is passed to
+// the server as BUN_OPTIONS, to profile it under the load.
 // Full shape: bun bench/faults/overload.ts --events 100000 --burst 15000 --queue 10000 --clients 500,2000 --seconds 20
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -27,13 +28,14 @@ const { values: flags } = parseArgs({
     queue: { type: 'string', default: '200' },
     clients: { type: 'string', default: '200' },
     seconds: { type: 'string', default: '3' },
+    ramp: { type: 'string', default: '1' },
     pin: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 })
 if (flags.help) {
   console.log(
-    'bun bench/faults/overload.ts [--events N] [--burst N] [--queue N] [--clients 500,2000] [--seconds S] [--pin]',
+    'bun bench/faults/overload.ts [--events N] [--burst N] [--queue N] [--clients 500,2000] [--seconds S] [--ramp S] [--pin]',
   )
   process.exit(0)
 }
@@ -55,6 +57,10 @@ const EVENTS = Number(flags.events)
 const BURST = Number(flags.burst)
 const CLIENTS = flags.clients.split(',').map(Number)
 const SECONDS = Number(flags.seconds)
+// Clients arrive over RAMP_MS, as visitors do, and the probes measure once all are in: 2,000
+// connections in one millisecond overflow Bun's listen backlog (512), and a probe whose SYN is
+// dropped waits the kernel's 1 s retransmit (a storm of its own, not the server's load).
+const RAMP_MS = Number(flags.ramp) * 1_000
 
 /** The hot stream, written straight to the database before the server starts. */
 async function seed(dir: string): Promise<void> {
@@ -168,9 +174,9 @@ const idleP99 = (name: string) =>
     0.99,
   )
 
-async function phase(name: string, load: (tally: Tally) => Promise<void>): Promise<Tally> {
+async function phase(name: string, load: (tally: Tally) => Promise<void>, probeAfterMs = 0): Promise<Tally> {
   const tally: Tally = { statuses: new Map(), ms: [], retryAfterMissing: 0 }
-  const probing = probes(origin, SECONDS * 1_000, probeCookie)
+  const probing = Bun.sleep(probeAfterMs).then(() => probes(origin, SECONDS * 1_000, probeCookie))
   await load(tally)
   const probed = await probing
   const sorted = [...tally.ms].sort((a, b) => a - b)
@@ -213,16 +219,20 @@ if (BURST > 0) {
   )
 }
 for (const clients of CLIENTS) {
-  const until = performance.now() + SECONDS * 1_000
-  const run = async (cookie: string, tally: Tally) => {
+  const until = performance.now() + RAMP_MS + SECONDS * 1_000
+  const run = async (cookie: string, tally: Tally, index: number) => {
+    await Bun.sleep((index * RAMP_MS) / clients)
     while (performance.now() < until) {
       const wait = await command(origin, '/counter/session/increment', cookie, tally)
       if (wait > 0) await Bun.sleep(Math.min(wait * 1_000, until - performance.now()))
     }
   }
   tallies.push(
-    await phase(`${clients} clients, own sessions`, (tally) =>
-      Promise.all(sessions.slice(0, clients).map((cookie) => run(cookie, tally))).then(() => undefined),
+    await phase(
+      `${clients} clients, own sessions`,
+      (tally) =>
+        Promise.all(sessions.slice(0, clients).map((cookie, i) => run(cookie, tally, i))).then(() => undefined),
+      RAMP_MS,
     ),
   )
 }
