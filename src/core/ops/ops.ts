@@ -55,6 +55,15 @@ export function createOps(options: OpsOptions): Ops {
     help: 'Events committed to the event store by this process',
   })
   const removeListener = store.onCommit((events) => appended.inc(events.length))
+  // The bus knows only what was published since the start: until the first commit, the log's head.
+  let headAtStart = 0
+  store.headPosition().then(
+    (head) => {
+      headAtStart = head
+    },
+    () => undefined, // a storage fault shows in /readyz; the gauge then follows the bus alone
+  )
+  const globalPosition = () => Math.max(bus.position, headAtStart)
   unregister.push(
     // Read from this server's feeds at scrape time: no bookkeeping on the hot path.
     registry.collect(SSE_CONNECTIONS, 'gauge', () => [{ value: feeds.counters().connections }], {
@@ -81,13 +90,14 @@ export function createOps(options: OpsOptions): Ops {
     registry.collect('ironstar_command_turn_refused_total', 'counter', () => [{ value: turns?.refused ?? 0 }], {
       help: 'Commands refused with 503 because too many were already waiting for their turn',
     }),
-    registry.collect('ironstar_global_position', 'gauge', () => [{ value: bus.position }], {
-      help: 'Global position of the last event published on the bus',
+    registry.collect('ironstar_global_position', 'gauge', () => [{ value: globalPosition() }], {
+      help: 'Global position of the newest event in the log, as this process knows it',
     }),
     registry.collect(
       'ironstar_projection_lag_events',
       'gauge',
-      () => readers().map((p) => ({ labels: { projection: p.name }, value: Math.max(0, bus.position - p.position) })),
+      () =>
+        readers().map((p) => ({ labels: { projection: p.name }, value: Math.max(0, globalPosition() - p.position) })),
       { help: 'Events a projection trails the bus head by' },
     ),
     registry.collect(

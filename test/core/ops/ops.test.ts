@@ -98,3 +98,30 @@ describe('operational endpoints', () => {
     expect(text).toContain('# TYPE ironstar_ring_lagged_total counter')
   })
 })
+
+describe('after a restart, before any command', () => {
+  it("reports the log's head as the global position, not 0", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'ironstar-ops-restart-'))
+    const config = loadConfig({ PORT: '0', DATA_DIR: dataDir, IRONSTAR_ENV: 'test' })
+    try {
+      const first = await startServer(config, { slices: [opsSlice] })
+      for (let i = 0; i < 3; i++) {
+        const post = await first.fetch(
+          new Request(new URL('/notes', first.url), { method: 'POST', headers: { Origin: first.url.origin } }),
+        )
+        expect(post.status).toBe(303)
+      }
+      await first.stop()
+      const again = await startServer(config, { slices: [opsSlice] })
+      try {
+        const text = await (await fetch(new URL('/metrics', again.url))).text()
+        expect(sample(text, 'ironstar_global_position')).toBe(3)
+        expect(sample(text, 'ironstar_projection_lag_events{projection="ops-board"}')).toBe(0)
+      } finally {
+        await again.stop()
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true })
+    }
+  })
+})
