@@ -44,8 +44,13 @@ export class PostgresSessionStore implements SessionPort {
 
   /** Opens the store on a migrated database, drawing the shared mint key if no node has yet. */
   static async open(sql: SQL, options: PostgresSessionStoreOptions = {}): Promise<PostgresSessionStore> {
-    const [row] = await sql.unsafe(MINT_KEY, [crypto.getRandomValues(new Uint8Array(32))])
-    return new PostgresSessionStore(sql, new Uint8Array(row.key), options)
+    // Nodes starting together race to draw it: a loser's insert does nothing, and its statement's
+    // snapshot predates the winner's commit, so it sees no key at all; the next statement does.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const [row] = await sql.unsafe(MINT_KEY, [crypto.getRandomValues(new Uint8Array(32))])
+      if (row) return new PostgresSessionStore(sql, new Uint8Array(row.key), options)
+    }
+    throw new Error('Cannot read the session mint key from PostgreSQL: the table holds none after three draws')
   }
 
   private constructor(sql: SQL, key: Uint8Array, options: PostgresSessionStoreOptions) {

@@ -177,6 +177,26 @@ describeEngines('SessionStore across nodes', [postgresSessions], (backend) => {
 })
 
 describe.skipIf(!pgUrl)('PostgresSessionStore', () => {
+  it('gives nodes that start at the same moment on a new database one mint key', async () => {
+    for (let round = 0; round < 5; round++) {
+      const pg = await openPostgresSchema()
+      // One pool per node, as several processes have: their first statements run concurrently.
+      const stores = await Promise.all(Array.from({ length: 6 }, () => PostgresSessionStore.open(pg.connect(1))))
+      try {
+        // A token signed with the key is recognised by every node only if they all drew the same one.
+        const unstored = (await stores[0]?.resolve(undefined, { store: false }))?.session
+        for (const store of stores) {
+          const read = await store.resolve(unstored?.token, { store: false })
+          expect(read.isNew).toBe(false)
+          expect(read.session.id).toBe(unstored?.id ?? '')
+        }
+      } finally {
+        for (const store of stores) await store.close()
+        await pg.close()
+      }
+    }
+  })
+
   it("reports a failing background sweep on the node's log, and sweeps again once the table is back", async () => {
     const pg = await openPostgresSchema()
     const lines: string[] = []
