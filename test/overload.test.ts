@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadConfig } from '../src/config.ts'
+import { createLogger } from '../src/core/ops/log.ts'
 import { counter } from '../src/features/counter/index.ts'
 import { type RunningServer, startServer } from '../src/server.ts'
 
@@ -88,4 +89,37 @@ it('a burst past the append queue on a long stream gets only 303 and 503 with Re
   expect(after.status).toBe(303)
   const events = await running.app.store.readStream({ type: 'counter', id: 'global' }, LONG + accepted + 2)
   expect(events.map((event) => (event.data as { value: number }).value)).toEqual([LONG + accepted + 2])
+})
+
+it('sheds commands past APPEND_QUEUE_LIMIT waiting for their turn with 503 and Retry-After, writing nothing, in one counted log line', async () => {
+  dir = mkdtempSync(join(tmpdir(), 'ironstar-overload-'))
+  const lines: string[] = []
+  const env = { PORT: '0', DATA_DIR: dir, IRONSTAR_ENV: 'test', APPEND_QUEUE_LIMIT: '3' }
+  const config = loadConfig({ ...env, RATE_LIMIT_PER_SESSION: '0', RATE_LIMIT_PER_IP: '0' })
+  server = await startServer(config, { slices: [counter], logger: createLogger({ write: (line) => lines.push(line) }) })
+  const running = server
+  const origin = running.url.origin
+  const increment = () =>
+    running.fetch(
+      new Request(`${origin}/counter/global/increment`, {
+        method: 'POST',
+        headers: { Origin: origin, 'Content-Type': 'application/x-www-form-urlencoded' },
+        redirect: 'manual',
+      }),
+    )
+  const headBefore = await running.app.store.headPosition()
+  // Sent in one go: all reach their turn in the same turn of the loop, three may wait.
+  const answers = await Promise.all(Array.from({ length: 20 }, increment))
+  const accepted = answers.filter((response) => response.status === 303).length
+  const shed = answers.filter((response) => response.status === 503)
+  expect(accepted + shed.length).toBe(20)
+  expect(accepted).toBeGreaterThanOrEqual(3)
+  expect(shed.length).toBeGreaterThan(0)
+  expect(shed.every((response) => response.headers.get('retry-after') === '1')).toBe(true)
+  expect((await running.app.store.headPosition()) - headBefore).toBe(accepted)
+  const shedding = lines.map((line) => JSON.parse(line)).filter((line) => line.msg.startsWith('Shedding commands'))
+  expect(shedding).toHaveLength(1)
+  expect(shedding[0]?.refused).toBe(shed.length) // one line for the burst, counting it
+  const metrics = await (await running.fetch(new Request(`${origin}/metrics`))).text()
+  expect(metrics).toContain(`ironstar_command_turn_refused_total ${shed.length}`)
 })

@@ -44,7 +44,7 @@ export function requestPipeline(options: PipelineOptions): Next {
       securityHeaders(options), // on every answer, error pages included
       sessionCookie(options.cookie), // also on an error page, if the handler made a session
       errorAnswers(options), // every throw below, through the one error table
-      commandTurns(options.app.turns), // a command waits for its turn of the loop; pages and feeds are answered meanwhile
+      commandTurns(options.app.turns, options.app.log), // a command waits for its turn of the loop; pages and feeds are answered meanwhile
       originChecks(options.originPolicy), // host (421), then CSRF (403), before any handler runs
       sessionLookup, // a store over the network (PostgreSQL) is asked here, so what follows reads the session at once
       ...(options.readiness ? [startupGate(options.readiness)] : []), // a slice still starting: wait, or 503
