@@ -151,13 +151,17 @@ export function tableDdl(table: AppendedTable | DerivedTable): string {
   return `CREATE TABLE IF NOT EXISTS ${table.name} (position BIGINT NOT NULL, ${columns.join(', ')})`
 }
 
-/** Fills a derived table from the events after `$1` (the previous checkpoint). */
+/**
+ * Fills a derived table from the events after `$1` (the previous checkpoint). The types are a
+ * list_contains, not `type IN (...)`: DuckDB 1.5 rewrites an IN list of six or more constants into
+ * a join and keeps about 1.6 KB of native memory for every run of it, one per ingested batch.
+ */
 export function deriveSql(table: DerivedTable): string {
   const names = Object.keys(table.columns).map((name) => `"${name}"`)
   const expressions = Object.values(table.columns).map((column) => column.sql)
   const types = table.eventTypes.map((type) => `'${type.replaceAll("'", "''")}'`).join(', ')
   return `INSERT INTO ${table.name} (position, ${names.join(', ')})
-    SELECT position, ${expressions.join(', ')} FROM events WHERE position > $1 AND type IN (${types})`
+    SELECT position, ${expressions.join(', ')} FROM events WHERE position > $1 AND list_contains([${types}], type)`
 }
 
 export async function createTables(

@@ -44,8 +44,10 @@ export interface EventIngestionOptions {
 
 const CHECKPOINT = 'events'
 const READ_CHECKPOINT = 'SELECT position FROM ingest_checkpoint WHERE name = $1'
-const WRITE_CHECKPOINT = `INSERT INTO ingest_checkpoint VALUES ($1, $2)
-  ON CONFLICT (name) DO UPDATE SET position = excluded.position`
+const CREATE_CHECKPOINT = 'INSERT INTO ingest_checkpoint VALUES ($1, 0)'
+// A plain UPDATE of the row start() made, not an upsert: DuckDB 1.5 keeps native memory for every
+// `INSERT ... ON CONFLICT DO UPDATE` it runs (300–700 bytes), and there is one per batch.
+const WRITE_CHECKPOINT = 'UPDATE ingest_checkpoint SET position = $2 WHERE name = $1'
 
 /**
  * The analytics projection: copies every committed event into DuckDB in batches. Each batch
@@ -104,6 +106,7 @@ export class EventIngestion {
   /** Catches up from the store from the checkpoint, then follows the bus in the background. */
   async start(): Promise<void> {
     const row = (await this.#writer.runAndReadAll(READ_CHECKPOINT, [CHECKPOINT])).getRows()[0]
+    if (!row) await this.#writer.run(CREATE_CHECKPOINT, [CHECKPOINT])
     this.#watermark.open(row ? Number(row[0]) : 0)
     const sources = { bus: this.#bus, store: this.#store, watermark: this.#watermark }
     await this.#follower.start(sources, { batchSize: this.#batchSize })
@@ -155,7 +158,7 @@ export class EventIngestion {
       await fill(write)
       if (!begun) return
       for (const sql of this.#derive) await this.#writer.run(sql, [previous])
-      await this.#writer.run(WRITE_CHECKPOINT, [CHECKPOINT, last])
+      await this.#writeCheckpoint(last)
       await this.#writer.run('COMMIT')
     } catch (error) {
       if (begun) await this.#writer.run('ROLLBACK').catch(() => undefined)
@@ -218,9 +221,15 @@ export class EventIngestion {
     )
   }
 
+  async #writeCheckpoint(position: number): Promise<void> {
+    const result = await this.#writer.run(WRITE_CHECKPOINT, [CHECKPOINT, position])
+    // Without its row the UPDATE would lose the checkpoint silently, and a restart ingest twice.
+    if (result.rowsChanged !== 1) throw new Error('Cannot write the ingestion checkpoint: start() did not create it')
+  }
+
   /** Moves the checkpoint past an event DuckDB refused, counted and logged. */
   async #skip(event: StoredEvent, error: Error): Promise<void> {
-    await this.#writer.run(WRITE_CHECKPOINT, [CHECKPOINT, event.position])
+    await this.#writeCheckpoint(event.position)
     this.#reportSkipped(event, error)
     this.#watermark.advance(event.position)
   }

@@ -68,6 +68,6 @@ describe('deriveSql()', () => {
       columns: { amount: { type: 'DOUBLE', sql: "CAST(payload->>'amount' AS DOUBLE)" } },
     })
     expect(sql).toContain('INSERT INTO deposits (position, "amount")')
-    expect(sql).toContain("WHERE position > $1 AND type IN ('MoneyDeposited', 'O''Brien')")
+    expect(sql).toContain("WHERE position > $1 AND list_contains(['MoneyDeposited', 'O''Brien'], type)")
   })
 })
