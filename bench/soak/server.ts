@@ -7,6 +7,7 @@ import { heapStats } from 'bun:jsc'
 import { loadConfig } from '../../src/config.ts'
 import { analyticsService } from '../../src/features/analytics/service.ts'
 import { startServer } from '../../src/server.ts'
+import { duckdbAllocator, glibcInUse } from './native-memory.ts'
 
 export interface MemorySample {
   /** Resident set size as the process runs (no collection forced). */
@@ -23,6 +24,13 @@ export interface MemorySample {
   readonly extraAfterGcBytes: number
   /** What DuckDB's buffer manager holds (analytics), as `duckdb_memory()` reports it. */
   readonly duckdbBytes: number
+  /** All DuckDB allocates, buffer manager or not, and what its allocator keeps resident; null off Linux. */
+  readonly duckdbAllocatedBytes: number | null
+  readonly duckdbResidentBytes: number | null
+  /** glibc's malloc in use: DuckDB's C++ objects and the binding's; null without glibc. */
+  readonly glibcInUseBytes: number | null
+  /** RSS that is mapped files (the executable's and libduckdb's code as it is paged in), not allocations; null off Linux. */
+  readonly rssFileBytes: number | null
   readonly sseConnections: number
   readonly position: number
 }
@@ -35,12 +43,21 @@ async function duckdbBytes(): Promise<number> {
   return Number(result.rows[0]?.[0] ?? 0)
 }
 
+async function rssFileBytes(): Promise<number | null> {
+  const status = await Bun.file('/proc/self/status')
+    .text()
+    .catch(() => '')
+  const kib = status.match(/^RssFile:\s+(\d+) kB/m)?.[1]
+  return kib === undefined ? null : Number(kib) * 1024
+}
+
 process.on('message', async (message) => {
   if (message !== 'sample') return
   const duckdb = await duckdbBytes()
   const before = { rssBytes: process.memoryUsage.rss(), heapBytes: heapStats().heapSize }
   Bun.gc(true)
   const after = heapStats()
+  const allocator = duckdbAllocator()
   const sample: MemorySample = {
     ...before,
     rssAfterGcBytes: process.memoryUsage.rss(),
@@ -49,6 +66,10 @@ process.on('message', async (message) => {
     typesAfterGc: after.objectTypeCounts,
     extraAfterGcBytes: after.extraMemorySize,
     duckdbBytes: duckdb,
+    duckdbAllocatedBytes: allocator?.allocatedBytes ?? null,
+    duckdbResidentBytes: allocator?.residentBytes ?? null,
+    glibcInUseBytes: glibcInUse(),
+    rssFileBytes: await rssFileBytes(),
     sseConnections: server.app.feeds.counters().connections,
     position: server.app.bus.position,
   }

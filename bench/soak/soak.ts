@@ -7,6 +7,7 @@
  *   bun bench/soak/soak.ts                      # 2 minutes, the short default
  *   bun bench/soak/soak.ts --minutes 30         # the full run
  *   bun bench/soak/soak.ts --feeds 0            # commands only; --rate 0 for feeds only
+ *   bun bench/soak/soak.ts --env ANALYTICS_MEMORY_LIMIT=32MB   # the server under another setting
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -26,12 +27,13 @@ const { values: args } = parseArgs({
     'new-visitors': { type: 'string', default: '1' },
     encodings: { type: 'string' },
     'sample-seconds': { type: 'string' },
+    env: { type: 'string', multiple: true, default: [] },
     help: { type: 'boolean', default: false },
   },
 })
 if (args.help) {
   console.log(
-    'bun bench/soak/soak.ts [--minutes 2] [--feeds 40] [--rate 20 commands/s] [--visitors 16] [--new-visitors 1/s] [--encodings br/gzip/identity] [--sample-seconds auto]',
+    'bun bench/soak/soak.ts [--minutes 2] [--feeds 40] [--rate 20 commands/s] [--visitors 16] [--new-visitors 1/s] [--encodings br/gzip/identity] [--sample-seconds auto] [--env NAME=VALUE ...]',
   )
   process.exit(0)
 }
@@ -40,6 +42,7 @@ const minutes = Number(args.minutes)
 const sampleSeconds = Number(args['sample-seconds'] ?? Math.min(60, Math.max(5, (minutes * 60) / 12)))
 const MIB = 1024 * 1024
 const mib = (bytes: number) => Math.round((bytes / MIB) * 10) / 10
+const mibOrDash = (bytes: number | null) => (bytes === null ? '—' : mib(bytes))
 
 interface Row extends MemorySample {
   readonly minute: number
@@ -77,6 +80,10 @@ const child = Bun.spawn([process.execPath, join(import.meta.dir, 'server.ts')], 
     PUBLIC_ORIGIN: origin,
     RATE_LIMIT_PER_SESSION: '0',
     RATE_LIMIT_PER_IP: '0',
+    // Settings to compare, e.g. `--env ANALYTICS_MEMORY_LIMIT=32MB --env MALLOC_ARENA_MAX=2`.
+    ...Object.fromEntries(
+      args.env.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+    ),
   },
   stdin: 'ignore',
   stdout: 'pipe',
@@ -111,9 +118,9 @@ const churn = new Churn({
   encodings: args.encodings?.split('/'),
 })
 console.log(
-  `Soak: ${minutes} min, ${args.feeds} feeds churning, ${args.rate} commands/s, ${args['new-visitors']} new visitors/s, a sample every ${sampleSeconds} s; load ${(
-    await import('node:os')
-  )
+  `Soak: ${minutes} min, ${args.feeds} feeds churning, ${args.rate} commands/s, ${args['new-visitors']} new visitors/s, a sample every ${sampleSeconds} s${
+    args.env.length > 0 ? `, ${args.env.join(' ')}` : ''
+  }; load ${(await import('node:os'))
     .loadavg()
     .map((l) => l.toFixed(2))
     .join(' ')}\n`,
@@ -143,6 +150,10 @@ printTable(
     'objects after GC': row.objectsAfterGc,
     'extra MiB': mib(row.extraAfterGcBytes),
     'DuckDB MiB': mib(row.duckdbBytes),
+    'DuckDB alloc': mibOrDash(row.duckdbAllocatedBytes),
+    'DuckDB resident': mibOrDash(row.duckdbResidentBytes),
+    'glibc in use': mibOrDash(row.glibcInUseBytes),
+    'RSS files': mibOrDash(row.rssFileBytes),
     feeds: row.sseConnections,
     events: row.position,
   })),
@@ -150,7 +161,9 @@ printTable(
 const window = Math.min(20, (minutes * 2) / 3)
 const tail = rows.filter((row) => row.minute >= minutes - window - 1e-9)
 const fit = (field: keyof MemorySample) =>
-  Math.round(slope(tail.map((row) => ({ x: row.minute, y: (row[field] as number) / MIB }))) * 100) / 100
+  tail.some((row) => row[field] === null)
+    ? '—'
+    : Math.round(slope(tail.map((row) => ({ x: row.minute, y: (row[field] as number) / MIB }))) * 100) / 100
 printTable([
   {
     [`slope over the last ${Math.round(window * 10) / 10} min`]: 'MiB/min',
@@ -159,6 +172,10 @@ printTable([
     'RSS after GC': fit('rssAfterGcBytes'),
     'heap after GC': fit('heapAfterGcBytes'),
     DuckDB: fit('duckdbBytes'),
+    'DuckDB alloc': fit('duckdbAllocatedBytes'),
+    'DuckDB resident': fit('duckdbResidentBytes'),
+    'glibc in use': fit('glibcInUseBytes'),
+    'RSS files': fit('rssFileBytes'),
   },
 ])
 // The object types that grew most from the first sample of the fitted window to the last.
