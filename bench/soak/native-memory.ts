@@ -66,6 +66,8 @@ export function duckdbAllocator(): AllocatorSample | null {
 }
 
 const glibc = (() => {
+  // mallinfo2's struct comes back through a hidden pointer passed as the first argument: x86-64 only.
+  if (process.platform !== 'linux' || process.arch !== 'x64') return null
   try {
     return dlopen('libc.so.6', { mallinfo2: { args: [FFIType.ptr], returns: FFIType.ptr } }).symbols
   } catch {
@@ -76,7 +78,7 @@ const glibc = (() => {
 /** Bytes glibc's malloc has handed out and not had back (small blocks plus mmapped ones). */
 export function glibcInUse(): number | null {
   if (!glibc) return null
-  // struct mallinfo2 is ten size_t, returned through a hidden pointer to it.
+  // struct mallinfo2: ten size_t.
   const info = new BigUint64Array(10)
   glibc.mallinfo2(ptr(info))
   return Number((info[7] ?? 0n) + (info[4] ?? 0n))

@@ -11,13 +11,15 @@ import { makeTempDir } from '../../fixtures/store.ts'
 
 /**
  * glibc's bytes in use. DuckDB's C++ objects (plans, catalog and transaction state) are allocated
- * there; its data buffers are in its own jemalloc. Null where there is no glibc.
+ * there; its data buffers are in its own jemalloc. Null where glibc cannot be read (see below).
  */
 const glibcInUse: (() => number) | null = (() => {
+  // The struct comes back through a hidden pointer passed as the first argument: x86-64's ABI only.
+  if (process.platform !== 'linux' || process.arch !== 'x64') return null
   try {
     const { symbols } = dlopen('libc.so.6', { mallinfo2: { args: [FFIType.ptr], returns: FFIType.ptr } })
     return () => {
-      // struct mallinfo2, ten size_t, returned through a pointer to it (x86-64 and arm64 ABIs).
+      // struct mallinfo2: ten size_t.
       const info = new BigUint64Array(10)
       symbols.mallinfo2(ptr(info))
       return Number((info[7] ?? 0n) + (info[4] ?? 0n)) // uordblks + hblkhd
