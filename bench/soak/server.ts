@@ -1,9 +1,12 @@
 /**
- * The real app in a child process for the soak (on PORT): prints one JSON line with its URL, then answers
+ * The real app in a child process for the soak (on PORT), less the slices named by `--without`:
+ * prints one JSON line with its URL, then answers
  * each `sample` message on the IPC channel with its memory, read before and after a full
  * collection, so the parent can tell retained JavaScript objects from native and allocator memory.
  */
 import { heapStats } from 'bun:jsc'
+import { parseArgs } from 'node:util'
+import { slices as appSlices } from '../../src/app.ts'
 import { loadConfig } from '../../src/config.ts'
 import { analyticsService } from '../../src/features/analytics/service.ts'
 import { startServer } from '../../src/server.ts'
@@ -22,9 +25,9 @@ export interface MemorySample {
   readonly typesAfterGc: Readonly<Record<string, number>>
   /** Memory JavaScript objects hold outside the heap (buffers, native wrappers), after the collection. */
   readonly extraAfterGcBytes: number
-  /** What DuckDB's buffer manager holds (analytics), as `duckdb_memory()` reports it. */
-  readonly duckdbBytes: number
-  /** All DuckDB allocates, buffer manager or not, and what its allocator keeps resident; null off Linux. */
+  /** What DuckDB's buffer manager holds (analytics), as `duckdb_memory()` reports it; null without analytics. */
+  readonly duckdbBytes: number | null
+  /** All DuckDB allocates, buffer manager or not, and what its allocator keeps resident; null off Linux or without analytics. */
   readonly duckdbAllocatedBytes: number | null
   readonly duckdbResidentBytes: number | null
   /** glibc's malloc in use: DuckDB's C++ objects and the binding's; null without glibc. */
@@ -35,9 +38,16 @@ export interface MemorySample {
   readonly position: number
 }
 
-const server = await startServer(loadConfig(process.env))
+const { values: args } = parseArgs({ options: { without: { type: 'string', multiple: true, default: [] } } })
+const unknown = args.without.filter((name) => !appSlices.some((slice) => slice.name === name))
+if (unknown.length > 0) throw new Error(`No slice named ${unknown.join(', ')}`)
+const slices = appSlices.filter((slice) => !args.without.includes(slice.name))
+// Without the slice no DuckDB database is opened (libduckdb's code is still mapped, as src/app.ts imports it).
+const withAnalytics = slices.some((slice) => slice.name === 'analytics')
+const server = await startServer(loadConfig(process.env), { slices })
 
-async function duckdbBytes(): Promise<number> {
+async function duckdbBytes(): Promise<number | null> {
+  if (!withAnalytics) return null
   const { analytics } = server.app.resource(analyticsService)
   const result = await analytics.db.query('SELECT sum(memory_usage_bytes)::DOUBLE AS bytes FROM duckdb_memory()')
   return Number(result.rows[0]?.[0] ?? 0)
@@ -57,7 +67,7 @@ process.on('message', async (message) => {
   const before = { rssBytes: process.memoryUsage.rss(), heapBytes: heapStats().heapSize }
   Bun.gc(true)
   const after = heapStats()
-  const allocator = duckdbAllocator()
+  const allocator = withAnalytics ? duckdbAllocator() : null
   const sample: MemorySample = {
     ...before,
     rssAfterGcBytes: process.memoryUsage.rss(),

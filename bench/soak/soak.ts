@@ -8,6 +8,7 @@
  *   bun bench/soak/soak.ts --minutes 30         # the full run
  *   bun bench/soak/soak.ts --feeds 0            # commands only; --rate 0 for feeds only
  *   bun bench/soak/soak.ts --env ANALYTICS_MEMORY_LIMIT=32MB   # the server under another setting
+ *   bun bench/soak/soak.ts --without analytics  # the app less a slice (its DuckDB columns read —)
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -28,12 +29,13 @@ const { values: args } = parseArgs({
     encodings: { type: 'string' },
     'sample-seconds': { type: 'string' },
     env: { type: 'string', multiple: true, default: [] },
+    without: { type: 'string', multiple: true, default: [] },
     help: { type: 'boolean', default: false },
   },
 })
 if (args.help) {
   console.log(
-    'bun bench/soak/soak.ts [--minutes 2] [--feeds 40] [--rate 20 commands/s] [--visitors 16] [--new-visitors 1/s] [--encodings br/gzip/identity] [--sample-seconds auto] [--env NAME=VALUE ...]',
+    'bun bench/soak/soak.ts [--minutes 2] [--feeds 40] [--rate 20 commands/s] [--visitors 16] [--new-visitors 1/s] [--encodings br/gzip/identity] [--sample-seconds auto] [--env NAME=VALUE ...] [--without SLICE ...]',
   )
   process.exit(0)
 }
@@ -69,7 +71,8 @@ const dir = mkdtempSync(join(tmpdir(), 'ironstar-soak-'))
 const port = await freePort()
 const origin = `http://127.0.0.1:${port}`
 let answer: ((sample: MemorySample) => void) | null = null
-const child = Bun.spawn([process.execPath, join(import.meta.dir, 'server.ts')], {
+const without = args.without.flatMap((name) => ['--without', name])
+const child = Bun.spawn([process.execPath, join(import.meta.dir, 'server.ts'), ...without], {
   // Production, as deployed: request lines logged, analytics in a DuckDB file.
   env: {
     ...sqliteEnv(),
@@ -120,7 +123,7 @@ const churn = new Churn({
 console.log(
   `Soak: ${minutes} min, ${args.feeds} feeds churning, ${args.rate} commands/s, ${args['new-visitors']} new visitors/s, a sample every ${sampleSeconds} s${
     args.env.length > 0 ? `, ${args.env.join(' ')}` : ''
-  }; load ${(await import('node:os'))
+  }${args.without.length > 0 ? `, without ${args.without.join(', ')}` : ''}; load ${(await import('node:os'))
     .loadavg()
     .map((l) => l.toFixed(2))
     .join(' ')}\n`,
@@ -149,7 +152,7 @@ printTable(
     'heap after GC': mib(row.heapAfterGcBytes),
     'objects after GC': row.objectsAfterGc,
     'extra MiB': mib(row.extraAfterGcBytes),
-    'DuckDB MiB': mib(row.duckdbBytes),
+    'DuckDB MiB': mibOrDash(row.duckdbBytes),
     'DuckDB alloc': mibOrDash(row.duckdbAllocatedBytes),
     'DuckDB resident': mibOrDash(row.duckdbResidentBytes),
     'glibc in use': mibOrDash(row.glibcInUseBytes),
