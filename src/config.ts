@@ -74,6 +74,10 @@ export const CONFIG_VARIABLES = {
     schema: positiveInt.default(15_000),
     help: 'SSE keep-alive interval (a comment, or an empty deflate block on a compressed feed)',
   },
+  COMMAND_TURN_MS: {
+    schema: positiveInt.default(1),
+    help: 'Milliseconds of each event-loop turn commands may take before the rest wait for the next; pages and feeds are answered between turns (larger: more commands a second when saturated, slower pages)',
+  },
   READY_MAX_LAG: {
     schema: z.coerce.number().int().min(0).default(1_000),
     help: 'Events a reader may trail the log by while /readyz still answers 200 (a busy node stays in rotation)',
@@ -134,6 +138,8 @@ export interface Config {
   readonly keepAliveMs: number
   /** Events a reader may trail the log by while `/readyz` still answers 200; absent in hand-built configs (0). */
   readonly readyMaxLag?: number
+  /** COMMAND_TURN_MS: a turn's budget for commands; absent in hand-built configs (1 ms). */
+  readonly commandTurnMs?: number
   readonly bodyLimitBytes: number
   readonly payloadLimitBytes: number
   /** Appends waiting for a commit before new ones are refused; absent in hand-built configs (10,000). */
@@ -189,6 +195,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     ringCapacity: values.RING_CAPACITY,
     keepAliveMs: values.KEEPALIVE_MS,
     readyMaxLag: values.READY_MAX_LAG,
+    commandTurnMs: values.COMMAND_TURN_MS,
     bodyLimitBytes: values.BODY_LIMIT_BYTES,
     payloadLimitBytes: values.PAYLOAD_LIMIT_BYTES,
     appendQueueLimit: values.APPEND_QUEUE_LIMIT,

@@ -79,7 +79,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
   const { db, store, sessions } = storage
   const bus = new BroadcastRing(config.ringCapacity)
   await storage.feed(bus)
-  const turns = new TurnBudget({ maxWaiting: config.appendQueueLimit })
+  const turns = new TurnBudget({ budgetMs: config.commandTurnMs, maxWaiting: config.appendQueueLimit })
   const commands = new CommandHandler(store, { observe: (outcome) => observeCommand(outcome, metrics), turns })
   const feeds = new FeedRegistry({
     bus,

@@ -1,7 +1,7 @@
 import { OverloadedError } from './errors.ts'
 
 export interface TurnBudgetOptions {
-  /** How long one turn of the event loop may run deferrable work before it waits for the next. @default 4 */
+  /** How long one turn of the event loop may run deferrable work before it waits for the next. @default 1 */
   budgetMs?: number
   /** Callers of `admit` waiting for a turn at most; past it `admit` refuses with OverloadedError (a 503). @default 10000 */
   maxWaiting?: number
@@ -27,7 +27,7 @@ export class TurnBudget {
   #draining = false
 
   constructor(options: TurnBudgetOptions = {}) {
-    this.#budgetMs = options.budgetMs ?? 4
+    this.#budgetMs = options.budgetMs ?? 1
     this.#maxWaiting = options.maxWaiting ?? 10_000
   }
 
