@@ -160,7 +160,10 @@ describe('bun run dev survives broken files and shows them in the open page', ()
       // A script that really changed reloads the page: a bundle cannot be swapped in place.
       dev.append('src/features/sortable/web/sortable-list.ts', 'export const changedLater = 1')
       await waitForReload(page)
-      expect(await page.evaluate(() => customElements.get('sortable-list') !== undefined)).toBe(true)
+      // The new document exists before its module script has run: wait for it to define the element.
+      await page.waitForFunction(() => customElements.get('sortable-list') !== undefined, null, {
+        timeout: RECOVERY_MS,
+      })
       expect(dev.exitCode).toBeNull()
       await markNotReloaded(page)
       dev.restore('src/features/sortable/web/sortable-list.ts')

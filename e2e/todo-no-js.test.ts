@@ -41,10 +41,12 @@ describe('todos with JavaScript off', () => {
       await editing.locator('.todo-edit button[type=submit]').click()
       expect(await items.nth(1).locator('.todo-text').textContent()).toBe('Walk the cat')
 
+      // A link's click returns once the navigation starts: wait for the filtered page to load.
       await page.click('.todo-filters a:text("Active")')
-      expect(page.url()).toEndWith('/todos?filter=active')
+      await page.waitForURL('**/todos?filter=active')
       expect(await items.count()).toBe(2)
       await page.click('.todo-filters a:text("Completed")')
+      await page.waitForURL('**/todos?filter=completed')
       expect(await items.allTextContents().then((t) => t.map((s) => s.trim()).join('|'))).toContain('Buy milk')
       await page.click('.todo-filters a:text("All")')
 
