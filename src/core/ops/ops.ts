@@ -17,7 +17,7 @@ export interface OpsOptions {
   readonly bus: BroadcastRing
   readonly feeds: FeedRegistry
   /** The turns of the event loop commands wait for. */
-  readonly turns?: TurnBudget
+  readonly turns: TurnBudget
   /** Every reader of the log `/readyz` waits for (projections, analytics ingestion). */
   readonly readers: () => readonly ObservedReader[]
   readonly registry: MetricsRegistry
@@ -84,10 +84,10 @@ export function createOps(options: OpsOptions): Ops {
     registry.collect('ironstar_ring_subscribers', 'gauge', () => [{ value: bus.counters().subscribers }], {
       help: 'Current broadcast ring subscribers',
     }),
-    registry.collect('ironstar_command_turn_waiting', 'gauge', () => [{ value: turns?.waiting ?? 0 }], {
+    registry.collect('ironstar_command_turn_waiting', 'gauge', () => [{ value: turns.waiting }], {
       help: 'Commands waiting for their turn of the event loop (pages and feeds are answered first)',
     }),
-    registry.collect('ironstar_command_turn_refused_total', 'counter', () => [{ value: turns?.refused ?? 0 }], {
+    registry.collect('ironstar_command_turn_refused_total', 'counter', () => [{ value: turns.refused }], {
       help: 'Commands refused with 503 because too many were already waiting for their turn',
     }),
     registry.collect('ironstar_global_position', 'gauge', () => [{ value: globalPosition() }], {
