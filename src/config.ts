@@ -58,6 +58,10 @@ export const CONFIG_VARIABLES = {
   },
   TLS_KEY: { schema: z.string().min(1).optional(), help: 'Unencrypted PEM private key file of TLS_CERT' },
   DATA_DIR: { schema: z.string().min(1).default('./data'), help: 'Directory for the SQLite and DuckDB files' },
+  SQLITE_CACHE_MB: {
+    schema: positiveInt.default(32),
+    help: "SQLite's page cache in MiB: resident memory grows with the database file up to this bound, then stays",
+  },
   DATABASE_URL: {
     schema: databaseUrl.optional(),
     help: 'postgres://…: the event store, sessions and fan-out in PostgreSQL, shared by several nodes; unset: SQLite in DATA_DIR',
@@ -131,6 +135,8 @@ export interface Config {
   /** TLS_CERT and TLS_KEY: serve HTTPS (HTTP/2 and HTTP/1.1) instead of plain HTTP. */
   readonly tls?: TlsFiles
   readonly dataDir: string
+  /** SQLITE_CACHE_MB: the page cache of the SQLite file; absent in hand-built configs (32 MiB). */
+  readonly sqliteCacheMiB?: number
   /** DATABASE_URL: PostgreSQL for the event store, sessions and fan-out; absent means SQLite in `dataDir`. */
   readonly databaseUrl?: string
   readonly env: 'development' | 'production' | 'test'
@@ -190,6 +196,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     publicOrigins: values.PUBLIC_ORIGIN ?? [],
     ...tlsFiles(values.TLS_CERT, values.TLS_KEY),
     dataDir: values.DATA_DIR,
+    sqliteCacheMiB: values.SQLITE_CACHE_MB,
     ...(values.DATABASE_URL ? { databaseUrl: values.DATABASE_URL } : {}),
     env: values.IRONSTAR_ENV ?? nodeEnv,
     ringCapacity: values.RING_CAPACITY,

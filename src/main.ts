@@ -145,7 +145,7 @@ async function rebuild(config: Config): Promise<number> {
       import('./cli/rebuild.ts'),
       import('./core/eventsourcing/store/sqlite-event-store.ts'),
     ])
-  const db = openDatabase(databasePath(config.dataDir))
+  const db = openDatabase(databasePath(config.dataDir), { cacheMiB: config.sqliteCacheMiB })
   // With DATABASE_URL the events are PostgreSQL's, shared by every node.
   const shared = config.databaseUrl
     ? await (await import('./cli/postgres.ts')).openSharedStore(config.databaseUrl)

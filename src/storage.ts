@@ -60,7 +60,7 @@ export interface StorageOptions {
 /** Opens and migrates the storage the config names: PostgreSQL with DATABASE_URL, else SQLite in DATA_DIR. */
 export async function openStorage(config: Config, options: StorageOptions): Promise<Storage> {
   mkdirSync(config.dataDir, { recursive: true })
-  const db = openDatabase(join(config.dataDir, 'ironstar.sqlite'))
+  const db = openDatabase(join(config.dataDir, 'ironstar.sqlite'), { cacheMiB: config.sqliteCacheMiB })
   migrate(db, migrations)
   if (!config.databaseUrl) return sqliteStorage(db, config, options)
   try {

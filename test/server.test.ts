@@ -119,3 +119,22 @@ describe('SIGTERM', () => {
     }
   }, 30_000)
 })
+
+describe('SQLITE_CACHE_MB', () => {
+  it("bounds the page cache of the server's SQLite file (32 MiB unset)", async () => {
+    const cacheSize = async (env: Record<string, string>) => {
+      const dir = makeTempDir('ironstar-cache-')
+      dirs.push(dir)
+      const config = loadConfig({ ...sqliteEnv(), DATA_DIR: dir, PORT: String(freePort()), ...env })
+      const running = await startServer(config, { slices: [] })
+      try {
+        return running.app.db.query<{ cache_size: number }, []>('PRAGMA cache_size').get()?.cache_size
+      } finally {
+        await running.stop()
+      }
+    }
+    // Negative: KiB, not pages.
+    expect(await cacheSize({ SQLITE_CACHE_MB: '2' })).toBe(-2048)
+    expect(await cacheSize({})).toBe(-32_768)
+  })
+})

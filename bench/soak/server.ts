@@ -34,6 +34,8 @@ export interface MemorySample {
   readonly glibcInUseBytes: number | null
   /** RSS that is mapped files (the executable's and libduckdb's code as it is paged in), not allocations; null off Linux. */
   readonly rssFileBytes: number | null
+  /** The SQLite file's pages (what its page cache fills with, up to SQLITE_CACHE_MB). */
+  readonly sqliteBytes: number
   readonly sseConnections: number
   readonly position: number
 }
@@ -61,6 +63,12 @@ async function rssFileBytes(): Promise<number | null> {
   return kib === undefined ? null : Number(kib) * 1024
 }
 
+function sqliteBytes(): number {
+  const { db } = server.app
+  const pages = db.query<{ page_count: number }, []>('PRAGMA page_count').get()?.page_count ?? 0
+  return pages * (db.query<{ page_size: number }, []>('PRAGMA page_size').get()?.page_size ?? 0)
+}
+
 process.on('message', async (message) => {
   if (message !== 'sample') return
   const duckdb = await duckdbBytes()
@@ -80,6 +88,7 @@ process.on('message', async (message) => {
     duckdbResidentBytes: allocator?.residentBytes ?? null,
     glibcInUseBytes: glibcInUse(),
     rssFileBytes: await rssFileBytes(),
+    sqliteBytes: sqliteBytes(),
     sseConnections: server.app.feeds.counters().connections,
     position: server.app.bus.position,
   }

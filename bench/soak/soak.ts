@@ -138,7 +138,7 @@ for (let next = sampleSeconds; next <= minutes * 60 + 0.001; next += sampleSecon
   rows.push(row)
   // Progress as it goes, so a long run shows its trend before the table.
   console.error(
-    `  ${row.minute.toFixed(2)} min: RSS ${mib(row.rssBytes)} MiB, heap ${mib(row.heapBytes)} MiB, ${row.position} events`,
+    `  ${row.minute.toFixed(2)} min: RSS ${mib(row.rssBytes)} MiB, heap ${mib(row.heapBytes)} MiB, SQLite ${mib(row.sqliteBytes)} MiB, ${row.position} events`,
   )
 }
 await churn.stop()
@@ -157,6 +157,7 @@ printTable(
     'DuckDB resident': mibOrDash(row.duckdbResidentBytes),
     'glibc in use': mibOrDash(row.glibcInUseBytes),
     'RSS files': mibOrDash(row.rssFileBytes),
+    'SQLite MiB': mib(row.sqliteBytes),
     feeds: row.sseConnections,
     events: row.position,
   })),
@@ -179,6 +180,7 @@ printTable([
     'DuckDB resident': fit('duckdbResidentBytes'),
     'glibc in use': fit('glibcInUseBytes'),
     'RSS files': fit('rssFileBytes'),
+    SQLite: fit('sqliteBytes'),
   },
 ])
 // The object types that grew most from the first sample of the fitted window to the last.

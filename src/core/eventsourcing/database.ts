@@ -1,8 +1,11 @@
 import { Database } from 'bun:sqlite'
 
 export interface OpenDatabaseOptions {
-  /** Page cache size in KiB. @default 32768 (32 MiB) */
-  cacheKiB?: number
+  /**
+   * The page cache's bound in MiB. It fills with the pages read and written, so resident memory
+   * grows with the file until it reaches this bound. @default 32
+   */
+  cacheMiB?: number
   /** How long a writer waits for a lock held by another connection. @default 5000 */
   busyTimeoutMs?: number
 }
@@ -12,12 +15,13 @@ export interface OpenDatabaseOptions {
  * the writer, and synchronous=FULL so a committed transaction survives power loss.
  */
 export function openDatabase(path: string, options: OpenDatabaseOptions = {}): Database {
-  const { cacheKiB = 32_768, busyTimeoutMs = 5_000 } = options
+  const { cacheMiB = 32, busyTimeoutMs = 5_000 } = options
   const db = new Database(path, { create: true, strict: true })
   db.run('PRAGMA journal_mode = WAL')
   db.run('PRAGMA synchronous = FULL')
   db.run('PRAGMA foreign_keys = ON')
   db.run(`PRAGMA busy_timeout = ${busyTimeoutMs}`)
-  db.run(`PRAGMA cache_size = -${cacheKiB}`)
+  // A negative cache_size is in KiB, not pages.
+  db.run(`PRAGMA cache_size = -${cacheMiB * 1024}`)
   return db
 }
