@@ -126,7 +126,7 @@ function collectMetrics(analytics: Analytics, metrics: MetricsRegistry): () => v
       'ironstar_analytics_command_samples_dropped_total',
       'counter',
       () => [{ value: analytics.commandSamples.dropped }],
-      { help: 'Command latency samples dropped because the buffer was full' },
+      { help: 'Command latency samples dropped: the buffer was full, or writing them failed' },
     ),
   ]
   return () => {

@@ -1,5 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api'
 import type { CommandOutcome } from '../eventsourcing/commands.ts'
+import { FaultPeriod } from '../ops/fault-period.ts'
 import type { Logger } from '../ops/log.ts'
 import { type AppendedTable, appendRows, type Cell } from './event-tables.ts'
 
@@ -17,7 +18,7 @@ export const COMMANDS_TABLE: AppendedTable = {
 export const COMMAND_SAMPLES = '$command-samples'
 
 export interface CommandSamplesOptions {
-  /** Samples held before the oldest are dropped (and counted). @default 10000 */
+  /** Samples held before the oldest are dropped (and counted, as are those of a failed write). @default 10000 */
   maxPending?: number
   /** How often the buffer is written. @default 1000 */
   flushMs?: number
@@ -32,7 +33,7 @@ export class CommandSamples {
   readonly #maxPending: number
   readonly #now: () => number
   readonly #onFlush: (() => void) | undefined
-  readonly #log: Logger
+  readonly #writes: FaultPeriod
   readonly #timer: ReturnType<typeof setInterval>
   #pending: (readonly [number, readonly Cell[]])[] = []
   #sequence = 0
@@ -41,7 +42,7 @@ export class CommandSamples {
 
   constructor(connection: DuckDBConnection, options: CommandSamplesOptions) {
     const { maxPending = 10_000, flushMs = 1000, now = Date.now, onFlush, log } = options
-    this.#log = log
+    this.#writes = new FaultPeriod(log)
     this.#connection = connection
     this.#maxPending = maxPending
     this.#now = now
@@ -87,8 +88,11 @@ export class CommandSamples {
       appendRows(appender, COMMANDS_TABLE, rows)
       appender.closeSync()
       this.#onFlush?.()
+      this.#writes.recovered('Command samples are recorded in analytics again')
     } catch (error) {
-      this.#log.error('Cannot record command samples in analytics', { error })
+      // Telemetry, not data: the samples are counted as dropped rather than held for a retry.
+      this.#dropped += rows.length
+      this.#writes.failed('Cannot record command samples in analytics; dropping them', error, { rows: rows.length })
     }
   }
 }

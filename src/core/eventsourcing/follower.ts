@@ -1,3 +1,4 @@
+import { FaultPeriod } from '../ops/fault-period.ts'
 import { createLogger, type Logger } from '../ops/log.ts'
 import type { BroadcastRing, BusSubscription } from './bus.ts'
 import type { StoredEvent } from './events.ts'
@@ -72,7 +73,7 @@ export class Follower {
   readonly name: string
   readonly #handler: BatchHandler
   readonly #retryMs: number
-  readonly #log: Logger
+  readonly #faults: FaultPeriod
   #run: Run | null = null
   /** The newest position handed to the handler in this run. */
   #handed = 0
@@ -84,7 +85,7 @@ export class Follower {
     this.name = name
     this.#handler = handler
     this.#retryMs = retryMs
-    this.#log = log
+    this.#faults = new FaultPeriod(log)
   }
 
   get isRunning(): boolean {
@@ -139,9 +140,10 @@ export class Follower {
       try {
         if (lagged) await this.#onLag(run, lagged)
         else if (events.length > 0) await this.#handler.handle({ kind: 'live', events })
+        this.#faults.recovered(`Following ${this.name} again`)
       } catch (error) {
         this.#failures++
-        this.#log.error(`Cannot follow ${this.name}: a batch failed`, { error })
+        this.#faults.failed(`Cannot follow ${this.name}: a batch failed`, error)
         if (run.store) await this.#recover(run)
       }
     }
@@ -213,10 +215,11 @@ export class Follower {
       if (stopped.aborted) return
       try {
         await this.#catchUp(run)
+        this.#faults.recovered(`Following ${this.name} again`)
         return
       } catch (error) {
         this.#failures++
-        this.#log.error(`Cannot catch ${this.name} up from the store; retrying`, { error })
+        this.#faults.failed(`Cannot catch ${this.name} up from the store; retrying`, error)
       }
     }
   }

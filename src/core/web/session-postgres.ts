@@ -1,4 +1,5 @@
 import type { SQL } from 'bun'
+import { FaultPeriod } from '../ops/fault-period.ts'
 import { createLogger, type Logger } from '../ops/log.ts'
 import type { ResolvedSession, ResolveOptions, Session, SessionStoreCounters, SessionStoreOptions } from './session.ts'
 import { hashToken, SessionCore, type SessionRow } from './session-core.ts'
@@ -56,17 +57,23 @@ export class PostgresSessionStore implements SessionPort {
   private constructor(sql: SQL, key: Uint8Array, options: PostgresSessionStoreOptions) {
     this.#sql = sql
     const log = options.log ?? createLogger()
-    const writeFailed = logFailure(log, 'write')
+    const writes = new FaultPeriod(log)
     this.#core = new SessionCore(options, new TokenMint(key), () => {
-      void this.flush().catch((error: unknown) => {
-        this.#writeFailures++
-        writeFailed(error)
-      })
+      void this.flush().then(
+        () => writes.recovered('Sessions are written again'),
+        (error: unknown) => {
+          this.#writeFailures++
+          writes.failed('Cannot write sessions', error)
+        },
+      )
     })
     this.maxAgeSeconds = this.#core.maxAgeSeconds
     const sweepIntervalMs = options.sweepIntervalMs ?? 600_000
     if (sweepIntervalMs > 0) {
-      this.#sweepTimer = setInterval(() => void this.sweep().catch(logFailure(log, 'sweep')), sweepIntervalMs)
+      this.#sweepTimer = setInterval(
+        () => void this.sweep().catch((error: unknown) => log.error('Cannot sweep sessions', { error })),
+        sweepIntervalMs,
+      )
       // The sweep is housekeeping: it must not keep a finished process alive.
       this.#sweepTimer.unref()
     }
@@ -156,8 +163,4 @@ export class PostgresSessionStore implements SessionPort {
       this.#core.written(rows)
     }
   }
-}
-
-function logFailure(log: Logger, what: string) {
-  return (error: unknown) => log.error(`Cannot ${what} sessions`, { error })
 }

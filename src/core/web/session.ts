@@ -1,6 +1,7 @@
 import type { Database } from 'bun:sqlite'
 import { StorageFaultError } from '../errors.ts'
 import { FileIdentity } from '../eventsourcing/store/file-identity.ts'
+import { FaultPeriod } from '../ops/fault-period.ts'
 import { createLogger, type Logger } from '../ops/log.ts'
 import { hashToken, SessionCore, type SessionRow } from './session-core.ts'
 import type { SessionPort } from './session-port.ts'
@@ -106,10 +107,12 @@ export class SessionStore implements SessionPort {
   readonly #files: FileIdentity | null
   #fault: StorageFaultError | null = null
   #writeFailures = 0
+  readonly #writes: FaultPeriod
 
   constructor(db: Database, options: SessionStoreOptions = {}) {
     this.#db = db
     this.#log = options.log ?? createLogger()
+    this.#writes = new FaultPeriod(this.#log)
     this.#retryMs = options.retryMs ?? 1_000
     this.#files = FileIdentity.of(db, 'write sessions')
     // Writes the queue triggers on its own (a timer, a full queue) must never throw: see #flushQueued.
@@ -213,15 +216,15 @@ export class SessionStore implements SessionPort {
     if (rows.length === 0) return
     try {
       this.#write(rows)
+      this.#writes.recovered('Sessions are written again', { rows: rows.length })
     } catch (error) {
       this.#writeFailures++
       this.#core.requeue(rows, this.#retryMs)
       if (error instanceof StorageFaultError) return // logged once, when it was first seen
-      this.#log.error('Cannot write sessions; keeping them queued and retrying', {
+      this.#writes.failed('Cannot write sessions; keeping them queued and retrying', error, {
         rows: rows.length,
         dropped: this.#core.dropped,
         retryMs: this.#retryMs,
-        error,
       })
     } finally {
       this.#core.written(rows)

@@ -52,6 +52,11 @@ describe('SessionStore on a full disk', () => {
     while (rows(db) < sessions.length && performance.now() < until) await Bun.sleep(10)
     expect(rows(db)).toBe(sessions.length)
     expect(store.counters().dropped).toBe(0)
+    // Every failed attempt counted; one line when writes failed and one when they worked again.
+    expect(lines.map((line) => JSON.parse(line))).toMatchObject([
+      { level: 'error', msg: 'Cannot write sessions; keeping them queued and retrying' },
+      { level: 'info', msg: 'Sessions are written again', failures: store.counters().writeFailures },
+    ])
     store.close()
   })
 
