@@ -82,6 +82,11 @@ export abstract class BatchingEventStore implements EventStore {
     return this.#group.storageFault()
   }
 
+  /** For an engine that finds, between commits, that no later write can be made durable. */
+  protected refuseWrites(fault: StorageFaultError): void {
+    this.#group.refuse(fault)
+  }
+
   /** Commits what is queued, then refuses new appends. The connection stays the caller's. */
   close(): Promise<void> {
     return this.#group.close()

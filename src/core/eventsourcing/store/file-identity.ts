@@ -19,7 +19,8 @@ const same = (a: FileId | null, b: FileId | null) => a !== null && b !== null &&
  * connection. SQLite keeps writing to the file it opened, so such commits would vanish with the
  * process: the event store checks before and after each batch, the session store around each
  * write (two `stat` calls, about a microsecond each), and both refuse to acknowledge once the
- * paths no longer name the files they write to.
+ * paths no longer name the files they write to. Between writes `watch` checks on a timer, so a
+ * file removed while the server is quiet is found (and its WAL rescued) before a crash could lose it.
  */
 export class FileIdentity {
   readonly #db: Database
@@ -57,6 +58,26 @@ export class FileIdentity {
       this.#rescueWal()
       throw this.#fault("database's write-ahead log (-wal file)")
     }
+  }
+
+  /**
+   * Checks every `everyMs` without waiting for a write and calls `onFault` once when a file is no
+   * longer the one opened (the WAL rescued first); returns what stops it. The timer is unref'd: it
+   * never keeps a finished process alive. A tick cannot land inside a commit: bun:sqlite commits
+   * synchronously, on the same thread as the timer.
+   */
+  watch(everyMs: number, onFault: (fault: StorageFaultError) => void): () => void {
+    const timer = setInterval(() => {
+      try {
+        this.assertInPlace()
+      } catch (error) {
+        if (!(error instanceof StorageFaultError)) return // a stat that failed for another reason: next tick
+        clearInterval(timer)
+        onFault(error)
+      }
+    }, everyMs)
+    timer.unref()
+    return () => clearInterval(timer)
   }
 
   /**

@@ -100,6 +100,17 @@ export class GroupCommit {
     return this.#failing && isRecent ? this.#failing : null
   }
 
+  /**
+   * Refuses every later append with `fault`, found outside a commit (a check between writes); logged
+   * once, like a fault a commit meets. Appends already queued are refused when their batch runs.
+   */
+  refuse(fault: StorageFaultError): void {
+    if (this.#fault) return
+    this.#fault = fault
+    // Logged once: every later append is refused with the same error, without a line each.
+    this.#log.error('Event store refuses all further writes', { error: fault })
+  }
+
   /** Commits what is queued, then refuses new appends. */
   async close(): Promise<void> {
     this.#closed = true
@@ -173,11 +184,7 @@ export class GroupCommit {
   /** What the appends of a failed batch are rejected with; logs a storage fault once per period. */
   #refusal(cause: unknown): Error {
     if (cause instanceof StorageFaultError) {
-      if (!this.#fault) {
-        this.#fault = cause
-        // Logged once: every later append is refused with the same error, without a line each.
-        this.#log.error('Event store refuses all further writes', { error: cause })
-      }
+      this.refuse(cause)
       return cause
     }
     const failure = storageFailure(cause)

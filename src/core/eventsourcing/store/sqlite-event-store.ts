@@ -10,23 +10,41 @@ import type { AppendOutcome } from './group-commit.ts'
 import { headPosition, readAll, readStream } from './read.ts'
 import { storageFailure } from './storage-failure.ts'
 
-export type SqliteEventStoreOptions = BatchingEventStoreOptions
+export interface SqliteEventStoreOptions extends BatchingEventStoreOptions {
+  /**
+   * How often the database and WAL files are checked between commits (two `stat` calls), so one
+   * removed while no command comes is found, its WAL rescued, and writes refused. 0: only at commits.
+   * @default 1000
+   */
+  checkFilesEveryMs?: number
+}
 
 /**
  * The SQLite event store with group commit: appends queue up while the event loop is busy
  * (a commit blocks it, fsync included) and the next flush writes them all in one
  * transaction, one fsync. Each append runs in its own savepoint, so a conflict fails only
  * that append. Promises settle after COMMIT returns: acknowledged means durable. A batch is
- * refused (and so is every later one) when the database or WAL file was removed or replaced; a
- * full or read-only disk fails the whole batch, and writes resume with the next one that fits.
+ * refused (and so is every later one) when the database or WAL file was removed or replaced,
+ * noticed at a commit or by the check every `checkFilesEveryMs` between them; a full or read-only
+ * disk fails the whole batch, and writes resume with the next one that fits.
  */
 export class SqliteEventStore extends BatchingEventStore {
   readonly #db: Database
+  readonly #stopCheckingFiles: () => void
 
   constructor(db: Database, registry: EventRegistry, options: SqliteEventStoreOptions = {}) {
     const files = FileIdentity.of(db)
     super(registry, options, (batch) => commitBatch(db, registry, batch, files))
     this.#db = db
+    const { checkFilesEveryMs = 1_000 } = options
+    this.#stopCheckingFiles =
+      files && checkFilesEveryMs > 0 ? files.watch(checkFilesEveryMs, (fault) => this.refuseWrites(fault)) : () => {}
+  }
+
+  /** Stops the file check, commits what is queued, then refuses new appends. */
+  override close(): Promise<void> {
+    this.#stopCheckingFiles()
+    return super.close()
   }
 
   async findCommand(commandId: string): Promise<AppendResult | null> {
