@@ -4,6 +4,9 @@
 // commands, pages, /healthz and a feed got meanwhile, and how long after the fault cleared the
 // first command was acknowledged again. At the end the log is checked: every acknowledged
 // command in it, none twice, versions contiguous, integrity ok, projections equal a fresh fold.
+// Then a quiet shape on a fresh server: commands, a quiet period, the WAL unlinked while nothing
+// writes, how long until /readyz says storage-failing, what one command gets then, and after a
+// SIGKILL how many acknowledged commands the database file lacks.
 //
 //   bun bench/faults/storage.ts                          short run (1 s faults, 4 clients)
 //   bun bench/faults/storage.ts --fault-ms 5000 --clients 32   the full run
@@ -14,7 +17,7 @@ import { join } from 'node:path'
 import { printTable } from '../table.ts'
 import { auditLog, projectionMismatches } from './_audit.ts'
 import { loadAverage, readFlags } from './_flags.ts'
-import { CommandLoad } from './_load.ts'
+import { CommandLoad, type LoadClient, SESSION_ROUTE } from './_load.ts'
 import { type ProbeReport, Probes } from './_probes.ts'
 import { freePort, killServer, type ServerProcess, spawnServer } from './_server.ts'
 import { waitForReady } from './crash-loop.ts'
@@ -109,6 +112,84 @@ export async function runStorageFaults(options: StorageOptions): Promise<Storage
   }
 }
 
+export interface QuietWalOptions {
+  readonly clients: number
+  /** How long the clients send commands before they stop. */
+  readonly loadMs: number
+  /** How long nothing is sent before the WAL is unlinked. */
+  readonly quietMs: number
+  /** How long /readyz is watched after the unlink before the server is killed. @default 3000 */
+  readonly watchMs?: number
+}
+
+export interface QuietWalResult {
+  readonly acknowledged: number
+  /** From the unlink to /readyz answering `storage-failing`; null when it did not within `watchMs`. */
+  readonly noticedMs: number | null
+  /** The status of one command sent once /readyz said so; null when it never did. */
+  readonly commandAfter: number | null
+  /** Acknowledged commands the database file lacks after the SIGKILL. */
+  readonly lost: number
+  readonly integrity: string
+}
+
+/** The WAL unlinked while no command comes: noticed without a write, and nothing acknowledged lost. */
+export async function runQuietWalUnlink(options: QuietWalOptions): Promise<QuietWalResult> {
+  const { clients, loadMs, quietMs, watchMs = 3_000 } = options
+  const dataDir = mkdtempSync(join(tmpdir(), 'ironstar-quiet-wal-'))
+  const path = join(dataDir, 'ironstar.sqlite')
+  const server = await spawnServer({ port: freePort(), dataDir, logFile: join(dataDir, 'server.log') })
+  try {
+    const load = new CommandLoad(server.origin, { clients })
+    await load.start()
+    await Bun.sleep(loadMs)
+    await load.drain()
+    await Bun.sleep(quietMs)
+    unlinkSync(`${path}-wal`)
+    const unlinked = performance.now()
+    const noticed = await untilStorageFailing(server.origin, watchMs)
+    const noticedMs = noticed ? performance.now() - unlinked : null
+    const commandAfter = noticed && load.clients[0] ? await sendOneCommand(server.origin, load.clients[0]) : null
+    await killServer(server, 'SIGKILL')
+    const { lost, integrity } = auditAfterCrash(path, load.clients)
+    return { acknowledged: load.counters.acknowledged, noticedMs, commandAfter, lost, integrity }
+  } finally {
+    server.child.kill('SIGKILL')
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+}
+
+async function untilStorageFailing(origin: string, timeoutMs: number): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs
+  while (performance.now() < deadline) {
+    const res = await fetch(`${origin}/readyz`)
+    const { status } = (await res.json()) as { status: string }
+    if (status === 'storage-failing') return true
+    await Bun.sleep(20)
+  }
+  return false
+}
+
+async function sendOneCommand(origin: string, client: LoadClient): Promise<number> {
+  const res = await fetch(`${origin}${SESSION_ROUTE}`, {
+    method: 'POST',
+    headers: { Origin: origin, Cookie: client.cookie, 'Idempotency-Key': 'after-the-unlink' },
+    redirect: 'manual',
+  })
+  await res.arrayBuffer()
+  return res.status
+}
+
+/** A young database whose schema was only in the orphaned WAL has no events table: all is lost. */
+function auditAfterCrash(path: string, clients: readonly LoadClient[]): { lost: number; integrity: string } {
+  try {
+    return auditLog(path, clients)
+  } catch (error) {
+    const lost = clients.reduce((n, client) => n + client.acknowledged.length, 0)
+    return { lost, integrity: error instanceof Error ? error.message : String(error) }
+  }
+}
+
 /** Starts the fault; returns what ends it. */
 async function inject(fault: StorageFault, server: ServerProcess, path: string, faultMs: number) {
   const tell = (word: string) => {
@@ -168,6 +249,7 @@ if (import.meta.main) {
   const flags = readFlags('bun bench/faults/storage.ts [--fault-ms n] [--clients n]', {
     'fault-ms': { default: 1_000, help: 'how long each fault lasts (the stalled disk: the lock is held)' },
     clients: { default: 4, help: 'concurrent clients, one session each' },
+    'quiet-ms': { default: 2_000, help: 'the quiet shape: how long nothing is sent before the WAL is unlinked' },
   })
   const r = await runStorageFaults({ clients: flags.clients, faultMs: flags['fault-ms'] })
   console.log(
@@ -189,5 +271,18 @@ if (import.meta.main) {
   console.log(
     `${acknowledged.toLocaleString('en-US')} acknowledged · lost ${lost} · duplicates ${duplicates} · gapped streams ${gappedStreams} · integrity ${integrity} · projections ${differ === 0 ? '= fresh fold' : `differ for ${differ} clients`}`,
   )
-  if (lost + duplicates + gappedStreams + differ > 0 || integrity !== 'ok') process.exit(1)
+  const q = await runQuietWalUnlink({ clients: flags.clients, loadMs: 1_000, quietMs: flags['quiet-ms'] })
+  console.log('')
+  printTable([
+    {
+      shape: `deleted WAL after ${flags['quiet-ms']} ms quiet`,
+      'commands before': q.acknowledged,
+      '/readyz storage-failing after': q.noticedMs === null ? 'not within 3000 ms' : `${Math.round(q.noticedMs)} ms`,
+      'command then': q.commandAfter ?? 'not sent',
+      'lost after SIGKILL': q.lost,
+      integrity: q.integrity,
+    },
+  ])
+  const failed = lost + duplicates + gappedStreams + differ + q.lost > 0
+  if (failed || integrity !== 'ok' || q.integrity !== 'ok') process.exit(1)
 }

@@ -1,7 +1,8 @@
 // The storage harness's short version: a full disk, a read-only database, a stalled disk and a
-// deleted WAL, each for a moment under load from three clients. Asserts the invariants only.
+// deleted WAL, each for a moment under load from three clients; then a WAL deleted while no command
+// comes. Asserts the invariants only.
 import { expect, test } from 'bun:test'
-import { runStorageFaults, STORAGE_FAULTS } from '../../bench/faults/storage.ts'
+import { runQuietWalUnlink, runStorageFaults, STORAGE_FAULTS } from '../../bench/faults/storage.ts'
 
 test('storage faults under load crash nothing, keep pages and feeds serving, and lose or half-write nothing', async () => {
   const result = await runStorageFaults({ clients: 3, faultMs: 300 })
@@ -30,3 +31,14 @@ test('storage faults under load crash nothing, keep pages and feeds serving, and
   expect(result.gappedStreams).toBe(0)
   expect(result.projectionMismatches).toBe(0)
 }, 60_000)
+
+test('a WAL deleted while no command comes is noticed without a write, and a crash then loses nothing acknowledged', async () => {
+  const result = await runQuietWalUnlink({ clients: 2, loadMs: 300, quietMs: 300, watchMs: 2_000 })
+  expect(result.acknowledged).toBeGreaterThan(10)
+  // Found by the check between writes: /readyz says so within about a second, commands get 503.
+  expect(result.noticedMs).not.toBeNull()
+  expect(result.commandAfter).toBe(503)
+  // Killed with the WAL gone: every command answered 303 is in the database file.
+  expect(result.integrity).toBe('ok')
+  expect(result.lost).toBe(0)
+}, 30_000)
