@@ -1,6 +1,7 @@
 import type { Database } from 'bun:sqlite'
 import { StorageFaultError } from '../errors.ts'
 import { FileIdentity } from '../eventsourcing/store/file-identity.ts'
+import { storageFailure } from '../eventsourcing/store/storage-failure.ts'
 import { FaultPeriod } from '../ops/fault-period.ts'
 import { createLogger, type Logger } from '../ops/log.ts'
 import { hashToken, SessionCore, type SessionRow } from './session-core.ts'
@@ -33,6 +34,8 @@ export interface SessionStoreOptions {
   retryMs?: number
   /** Where failed background writes are reported. @default JSON lines to stderr */
   log?: Logger
+  /** How long `storageFault()` reports a passing write failure after the last write it failed. @default 10000 */
+  reportFailureForMs?: number
 }
 
 /** What went wrong in the background, for /metrics and tests. */
@@ -106,6 +109,10 @@ export class SessionStore implements SessionPort {
   readonly #retryMs: number
   readonly #files: FileIdentity | null
   #fault: StorageFaultError | null = null
+  /** What the last write met when the disk refused it for now (full, read-only), until one succeeds. */
+  #failing: StorageFaultError | null = null
+  #lastFailedAt = 0
+  readonly #reportFailureForMs: number
   #writeFailures = 0
   readonly #writes: FaultPeriod
 
@@ -114,6 +121,7 @@ export class SessionStore implements SessionPort {
     this.#log = options.log ?? createLogger()
     this.#writes = new FaultPeriod(this.#log)
     this.#retryMs = options.retryMs ?? 1_000
+    this.#reportFailureForMs = options.reportFailureForMs ?? 10_000
     this.#files = FileIdentity.of(db, 'write sessions')
     // Writes the queue triggers on its own (a timer, a full queue) must never throw: see #flushQueued.
     this.#core = new SessionCore(options, new TokenMint(), () => this.#flushQueued())
@@ -179,7 +187,8 @@ export class SessionStore implements SessionPort {
   /**
    * Runs a write only while the database and WAL files are the ones opened, checked before and
    * after: a file swapped during the commit took the rows with it, so they count as not written.
-   * Once the files are gone every later write is refused at once, and the fault is logged once.
+   * Once the files are gone every later write is refused at once, and the fault is logged once. A
+   * full or read-only disk is remembered for `storageFault()` until a write succeeds.
    */
   #durably<T>(write: () => T): T {
     if (this.#fault) throw this.#fault
@@ -187,23 +196,37 @@ export class SessionStore implements SessionPort {
       this.#files?.assertInPlace()
       const result = write()
       this.#files?.assertInPlace()
+      this.#failing = null
       return result
     } catch (error) {
       if (error instanceof StorageFaultError) {
         this.#fault = error
         this.#log.error('Session store refuses all further writes', { error })
-      }
+      } else this.#failedForNow(error)
       throw error
     }
+  }
+
+  #failedForNow(error: unknown): void {
+    const failure = storageFailure(error)
+    if (!failure) return
+    this.#failing = failure
+    this.#lastFailedAt = performance.now()
   }
 
   counters(): SessionStoreCounters {
     return { writeFailures: this.#writeFailures, dropped: this.#core.dropped }
   }
 
-  /** Why no session write can be made durable until the server restarts, or null. */
+  /**
+   * Why no session write can be made durable until the server restarts, or why the last write
+   * failed (a full or read-only disk, while commands may still be answered without a write); null
+   * once a write succeeds or none has failed for `reportFailureForMs` (the next one is tried).
+   */
   storageFault(): StorageFaultError | null {
-    return this.#fault
+    if (this.#fault) return this.#fault
+    const isRecent = performance.now() - this.#lastFailedAt < this.#reportFailureForMs
+    return this.#failing && isRecent ? this.#failing : null
   }
 
   /**

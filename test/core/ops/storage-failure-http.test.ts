@@ -20,6 +20,8 @@ const notesSlice = defineSlice({
         return new Response(null, { status: 303, headers: { Location: '/notes' } })
       },
     },
+    // A command the decider refuses writes no event; the visitor's new session is still stored.
+    '/refused': { POST: () => new Response('no', { status: 422 }) },
   }),
 })
 
@@ -42,6 +44,19 @@ const FAULTS = [
     lift: (db: Database) => db.run('PRAGMA query_only = OFF'),
   },
 ]
+
+/** The status /readyz settles on: polled until 200 or `timeoutMs`. */
+async function readyWithin(get: (path: string) => Promise<Response>, timeoutMs: number): Promise<number> {
+  const deadline = performance.now() + timeoutMs
+  let res = await get('/readyz')
+  while (res.status !== 200 && performance.now() < deadline) {
+    await res.body?.cancel()
+    await Bun.sleep(10)
+    res = await get('/readyz')
+  }
+  await res.body?.cancel()
+  return res.status
+}
 
 describe('a server whose disk refuses writes for a while', () => {
   let t: RunningServer | undefined
@@ -110,8 +125,30 @@ describe('a server whose disk refuses writes for a while', () => {
       fault.lift(db)
       expect((await post()).status).toBe(303)
       expect(await head()).toBe(before + 1)
-      expect((await get('/readyz')).status).toBe(200)
+      // Each POST was a new visitor: their sessions failed too, and are written on the retry (1 s).
+      expect(await readyWithin(get, 2_000)).toBe(200)
       expect(storeLines()[1]).toMatchObject({ level: 'info', msg: 'Event store writes again', failedCommits: failures })
     })
   }
+
+  it('answers /readyz storage-failing while only session writes fail (commands answered 4xx)', async () => {
+    const { db, get } = await start()
+    const refused = () =>
+      fetch(new URL('/refused', t?.url), { method: 'POST', headers: { Origin: t?.url.origin ?? '' } })
+    db.run('PRAGMA query_only = ON')
+    expect((await refused()).status).toBe(422) // a new visitor: a session row to write, in the background
+    let ready = await get('/readyz')
+    for (let i = 0; i < 100 && ready.status === 200; i++) {
+      await Bun.sleep(10)
+      ready = await get('/readyz')
+    }
+    expect(ready.status).toBe(503)
+    expect(await ready.json()).toMatchObject({
+      status: 'storage-failing',
+      storage: 'The database is read-only: nothing was written, retry later',
+    })
+    db.run('PRAGMA query_only = OFF')
+    // The queued session is written on its retry (1 s): ready again.
+    expect(await readyWithin(get, 2_000)).toBe(200)
+  })
 })
