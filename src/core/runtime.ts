@@ -15,6 +15,8 @@ export interface ResourceDefinition<T> {
   readonly stop?: (instance: T) => void | Promise<void>
   /** For a reader of the event log: how far it has caught up (`/readyz` waits for it). */
   readonly position?: (instance: T) => number
+  /** For a reader of the log: the batches it failed to handle so far (`/metrics` shows them). */
+  readonly failures?: (instance: T) => number
 }
 
 export function defineResource<T>(definition: ResourceDefinition<T>): ResourceDefinition<T> {
@@ -26,6 +28,8 @@ export interface ObservedReader {
   readonly name: string
   readonly position: number
   readonly isRunning: boolean
+  /** Batches or events it failed to handle since the start. */
+  readonly failures: number
   /** A projection's snapshot writes and failures (resources have none). */
   readonly snapshots?: SnapshotCounters
 }
@@ -105,11 +109,13 @@ export class Runtime {
       name: projection.name,
       position: projection.position,
       isRunning: projection.isRunning,
+      failures: projection.counters().failures,
       snapshots: projection.counters().snapshots,
     }))
     for (const { definition, instance, stopped } of this.#resources.values()) {
       if (definition.position) {
-        readers.push({ name: definition.name, position: definition.position(instance), isRunning: !stopped })
+        const failures = definition.failures?.(instance) ?? 0
+        readers.push({ name: definition.name, position: definition.position(instance), isRunning: !stopped, failures })
       }
     }
     return readers

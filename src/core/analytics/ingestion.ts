@@ -103,6 +103,11 @@ export class EventIngestion {
     return this.#watermark.position
   }
 
+  /** Batches that failed to be written to DuckDB (a full disk); each was retried from the checkpoint. */
+  get failures(): number {
+    return this.#follower.counters().failures
+  }
+
   /** Catches up from the store from the checkpoint, then follows the bus in the background. */
   async start(): Promise<void> {
     const row = (await this.#writer.runAndReadAll(READ_CHECKPOINT, [CHECKPOINT])).getRows()[0]

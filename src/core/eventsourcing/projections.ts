@@ -73,6 +73,7 @@ export interface ProjectionCounters {
   /** Head of the bus minus this projection's position: how far the read model trails. */
   readonly lag: number
   readonly lagged: number
+  /** Events its `apply` threw on, and batches its follower failed (then read again from the store). */
   readonly failures: number
   /** Events folded since it started: the tail after its snapshot, or the whole log. */
   readonly folded: number
@@ -140,12 +141,13 @@ export class Projection<State> implements ProjectionDefinition<State> {
   counters(): ProjectionCounters {
     const position = this.position
     const head = this.isRunning ? (this.#bus?.position ?? position) : position
+    const follower = this.#follower.counters()
     return {
       name: this.name,
       position,
       lag: Math.max(0, head - position),
-      lagged: this.#follower.counters().lagged,
-      failures: this.#failures,
+      lagged: follower.lagged,
+      failures: this.#failures + follower.failures,
       folded: this.#folded,
       snapshots: this.#keeper?.counters() ?? NO_SNAPSHOTS,
     }

@@ -101,6 +101,15 @@ export function createOps(options: OpsOptions): Ops {
       { help: 'Events a projection trails the bus head by' },
     ),
     registry.collect(
+      'ironstar_reader_failures_total',
+      'counter',
+      () => [
+        ...readers().map((r) => ({ labels: { reader: r.name }, value: r.failures })),
+        { labels: { reader: 'feeds' }, value: feeds.counters().failures },
+      ],
+      { help: 'Events or batches a reader of the log failed to handle (an apply that threw, DuckDB on a full disk)' },
+    ),
+    registry.collect(
       'ironstar_event_store_write_failures_total',
       'counter',
       () => [{ value: store.stats().storageFailures }],

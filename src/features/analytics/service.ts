@@ -46,6 +46,7 @@ export const analyticsService = defineResource<AnalyticsRuntime>({
   },
   // /readyz compares this with the log's head: DuckDB is ready once ingestion has caught up.
   position: ({ analytics }) => analytics.ingestion.position,
+  failures: ({ analytics }) => analytics.ingestion.failures,
 })
 
 export const analyticsOf = (ctx: { readonly app: AppContext }): AnalyticsRuntime => ctx.app.resource(analyticsService)

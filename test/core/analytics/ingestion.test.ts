@@ -197,6 +197,22 @@ describe('EventIngestion', () => {
     expect(performance.now() - started).toBeLessThan(1_000)
   })
 
+  it('counts a batch DuckDB refuses as a failure, and ingests it once DuckDB takes it again', async () => {
+    test = openTestStore()
+    const bus = new BroadcastRing(64)
+    test.store.onCommit((events) => bus.publish(events))
+    const analytics = await start(bus)
+    await analytics.db.writer.run('DROP TABLE deposits') // every batch with a deposit now fails to derive
+    const head = await deposit(test, 'refused', 3)
+    for (let i = 0; i < 200 && analytics.ingestion.failures === 0; i++) await Bun.sleep(10)
+    expect(analytics.ingestion.failures).toBe(1)
+    expect(analytics.ingestion.position).toBeLessThan(head)
+    await createTables(analytics.db.writer, [deposits])
+    await analytics.ingestion.waitFor(head, { timeoutMs: 5_000 }) // the retry, a second later, reads from the checkpoint
+    expect(await duckTotals(analytics)).toEqual(await storeTotals(test))
+    expect(analytics.ingestion.failures).toBe(1)
+  })
+
   it('evicts cached results that depend on an ingested event type', async () => {
     test = openTestStore()
     const bus = new BroadcastRing(64)

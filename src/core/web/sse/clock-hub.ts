@@ -2,6 +2,7 @@ import type { Logger } from '../../ops/log.ts'
 import { SharedMessage } from './compression.ts'
 import { encodePatch } from './encode.ts'
 import type { FeedConnection } from './feed-connection.ts'
+import type { HubCounters } from './feed-registry.ts'
 
 /** A view the clock drives rather than events (the monitor): re-rendered every `everyMs`. */
 export interface ClockView {
@@ -43,8 +44,8 @@ export class ClockHub {
     return this.#live.size
   }
 
-  counters(): { readonly lagged: number; readonly renders: number } {
-    return { lagged: 0, renders: this.#renders }
+  counters(): HubCounters {
+    return { lagged: 0, renders: this.#renders, failures: 0 }
   }
 
   join(connection: FeedConnection): void {

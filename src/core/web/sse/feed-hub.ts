@@ -5,6 +5,7 @@ import type { Logger } from '../../ops/log.ts'
 import type { SharedMessage } from './compression.ts'
 import type { FeedConnection } from './feed-connection.ts'
 import { FeedFragment, type FeedView, type Snapshot } from './feed-fragment.ts'
+import type { HubCounters } from './feed-registry.ts'
 import { type ChangedSinceOptions, hasChangedSince } from './resume.ts'
 
 export type { FeedView, ViewSource } from './feed-fragment.ts'
@@ -81,10 +82,11 @@ export class FeedHub {
     return this.#live.size + this.#joining.size
   }
 
-  counters(): { readonly lagged: number; readonly renders: number } {
+  counters(): HubCounters {
     let renders = 0
     for (const fragment of this.#fragments.values()) renders += fragment.renders
-    return { lagged: this.#follower.counters().lagged, renders }
+    const { lagged, failures } = this.#follower.counters()
+    return { lagged, renders, failures }
   }
 
   /** Brings a new connection up to date from `since` (null: it shows nothing yet), then makes it live. */

@@ -45,7 +45,14 @@ interface Hub {
   readonly key: string
   readonly connections: number
   leave(connection: FeedConnection): void
-  counters(): { readonly lagged: number; readonly renders: number }
+  counters(): HubCounters
+}
+
+export interface HubCounters {
+  readonly lagged: number
+  readonly renders: number
+  /** Batches its follower failed to broadcast (a render that threw). */
+  readonly failures: number
 }
 
 /** Why a feed cannot open now. */
@@ -61,6 +68,8 @@ export interface FeedCounters {
   readonly opened: number
   readonly lagged: number
   readonly renders: number
+  /** Batches a feed hub failed to broadcast, summed over every hub since the start. */
+  readonly failures: number
   /** Clients cut off for not reading. */
   readonly overflows: number
 }
@@ -97,6 +106,7 @@ export class FeedRegistry {
   #overflows = 0
   #lagged = 0
   #renders = 0
+  #failures = 0
   #closed = false
   #compressed = 0
 
@@ -153,9 +163,12 @@ export class FeedRegistry {
   counters(): FeedCounters {
     let lagged = this.#lagged
     let renders = this.#renders
+    let failures = this.#failures
     for (const hub of this.#hubs.values()) {
-      lagged += hub.counters().lagged
-      renders += hub.counters().renders
+      const counters = hub.counters()
+      lagged += counters.lagged
+      renders += counters.renders
+      failures += counters.failures
     }
     return {
       connections: this.#registrations.size,
@@ -165,6 +178,7 @@ export class FeedRegistry {
       opened: this.#opened,
       lagged,
       renders,
+      failures,
       overflows: this.#overflows,
     }
   }
@@ -291,8 +305,10 @@ export class FeedRegistry {
 
   #forget(hub: Hub): void {
     // Keep the totals of hubs that emptied so the counters only ever grow.
-    this.#lagged += hub.counters().lagged
-    this.#renders += hub.counters().renders
+    const counters = hub.counters()
+    this.#lagged += counters.lagged
+    this.#renders += counters.renders
+    this.#failures += counters.failures
     if (this.#hubs.get(hub.key) === hub) this.#hubs.delete(hub.key)
   }
 }
