@@ -83,6 +83,12 @@ it('a burst past the append queue on a long stream gets only 303 and 503 with Re
   expect(shed.length).toBeGreaterThan(0)
   expect(shed.every((response) => response.headers.get('retry-after') !== null)).toBe(true)
   expect((await running.app.store.headPosition()) - headBefore).toBe(accepted)
+  // Shed by the turn budget or by the store's own queue: either way counted on /metrics.
+  const metrics = await (await running.fetch(new Request(`${origin}/metrics`))).text()
+  const counted = (name: string) => Number(metrics.match(new RegExp(`^${name} (\\d+)$`, 'm'))?.[1])
+  expect(counted('ironstar_command_turn_refused_total') + counted('ironstar_event_store_queue_refused_total')).toBe(
+    shed.length,
+  )
 
   // After the burst the stream's state is still right: the next increment counts every acknowledged one.
   const after = await increment()
@@ -122,4 +128,27 @@ it('sheds commands past APPEND_QUEUE_LIMIT waiting for their turn with 503 and R
   expect(shedding[0]?.refused).toBe(shed.length) // one line for the burst, counting it
   const metrics = await (await running.fetch(new Request(`${origin}/metrics`))).text()
   expect(metrics).toContain(`ironstar_command_turn_refused_total ${shed.length}`)
+})
+
+it("counts appends refused by the store's own queue on /metrics and logs them in one counted line", async () => {
+  dir = mkdtempSync(join(tmpdir(), 'ironstar-overload-'))
+  const lines: string[] = []
+  const config = loadConfig({ PORT: '0', DATA_DIR: dir, IRONSTAR_ENV: 'test', APPEND_QUEUE_LIMIT: '3' })
+  server = await startServer(config, { slices: [counter], logger: createLogger({ write: (line) => lines.push(line) }) })
+  const { store } = server.app
+  const at = new Date().toISOString()
+  // Straight to the store, past the turn budget: 3 wait for the commit, the other 7 are refused.
+  const appends = Array.from({ length: 10 }, (_, i) =>
+    store.append({ type: 'counter', id: `q${i}` }, 0, [{ type: 'CounterIncremented', data: { value: 1, at } }]),
+  )
+  const settled = await Promise.allSettled(appends)
+  expect(settled.filter((outcome) => outcome.status === 'rejected')).toHaveLength(7)
+  const metrics = await (await server.fetch(new Request(`${server.url.origin}/metrics`))).text()
+  expect(metrics).toMatch(/^ironstar_event_store_queue_refused_total 7$/m)
+  expect(metrics).toMatch(/^ironstar_command_turn_refused_total 0$/m)
+  await new Promise((resolve) => setImmediate(resolve)) // the line is written after the burst's turn
+  const shedding = lines.map((line) => JSON.parse(line)).filter((line) => line.msg.startsWith('Shedding'))
+  expect(shedding).toEqual([
+    expect.objectContaining({ msg: 'Shedding appends: too many wait for a commit', refused: 7 }),
+  ])
 })

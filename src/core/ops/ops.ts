@@ -90,6 +90,12 @@ export function createOps(options: OpsOptions): Ops {
     registry.collect('ironstar_command_turn_refused_total', 'counter', () => [{ value: turns.refused }], {
       help: 'Commands refused with 503 because too many were already waiting for their turn',
     }),
+    registry.collect(
+      'ironstar_event_store_queue_refused_total',
+      'counter',
+      () => [{ value: store.stats().queueRefused }],
+      { help: 'Appends refused with 503 because APPEND_QUEUE_LIMIT appends already waited for a commit' },
+    ),
     registry.collect('ironstar_global_position', 'gauge', () => [{ value: globalPosition() }], {
       help: 'Global position of the newest event in the log, as this process knows it',
     }),

@@ -46,6 +46,8 @@ export interface StoreStats {
   readonly events: number
   /** Commits the storage refused (a full or read-only disk, an I/O error): their appends got a StorageFaultError. */
   readonly storageFailures: number
+  /** Appends refused with OverloadedError at once because `maxPending` appends already waited for a commit. */
+  readonly queueRefused: number
 }
 
 /** The event store port. SQLite is the default adapter; the interface stays engine-neutral. */

@@ -1,5 +1,6 @@
 import { OverloadedError, StorageFaultError, UnexpectedError } from '../../errors.ts'
 import type { Logger } from '../../ops/log.ts'
+import { SheddingLog } from '../../ops/shedding-log.ts'
 import type { StoredEvent } from '../events.ts'
 import type { PreparedAppend } from './append.ts'
 import type { AppendResult, CommitListener, StoreStats } from './event-store.ts'
@@ -17,7 +18,7 @@ export type AppendOutcome = { ok: true; result: AppendResult } | { ok: false; er
 export type CommitBatch = (appends: readonly PreparedAppend[]) => AppendOutcome[] | Promise<AppendOutcome[]>
 
 export interface GroupCommitOptions {
-  /** Appends waiting for a commit before new ones are refused with OverloadedError. */
+  /** Appends waiting for a commit before new ones are refused with OverloadedError (counted and logged). */
   maxPending: number
   /** Appends committed in one transaction at most. */
   maxBatch: number
@@ -58,7 +59,8 @@ export class GroupCommit {
   #failedSince = 0
   #lastFailedAt = 0
   readonly #reportFailureForMs: number
-  #stats = { commits: 0, appends: 0, events: 0, storageFailures: 0 }
+  #stats = { commits: 0, appends: 0, events: 0, storageFailures: 0, queueRefused: 0 }
+  readonly #shedding: SheddingLog
 
   constructor(commit: CommitBatch, options: GroupCommitOptions) {
     this.#commit = commit
@@ -66,6 +68,7 @@ export class GroupCommit {
     this.#maxBatch = options.maxBatch
     this.#reportFailureForMs = options.reportFailureForMs ?? 10_000
     this.#log = options.log
+    this.#shedding = new SheddingLog(options.log, 'Shedding appends: too many wait for a commit')
   }
 
   /** Queues a prepared append; the promise settles after the commit that holds it. */
@@ -125,6 +128,8 @@ export class GroupCommit {
     if (this.#closed) return new OverloadedError('Cannot append: the event store is closed')
     const waiting = this.#queue.length
     if (waiting < this.#maxPending) return null
+    this.#stats.queueRefused++
+    this.#shedding.refused({ waiting })
     return new OverloadedError(`Cannot append: ${waiting} appends already waiting for a commit`)
   }
 

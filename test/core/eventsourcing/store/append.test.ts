@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'bun:test'
 import {
+  OverloadedError,
   PayloadTooLargeError,
   UnknownEventTypeError,
   ValidationError,
@@ -144,7 +145,7 @@ describeEachBackend('EventStore', (backend) => {
         t.store.append({ type: 'account', id: `g${i}` }, 0, [opened]),
       )
       await Promise.all(appends)
-      expect(t.store.stats()).toEqual({ commits: 1, appends: 200, events: 200, storageFailures: 0 })
+      expect(t.store.stats()).toEqual({ commits: 1, appends: 200, events: 200, storageFailures: 0, queueRefused: 0 })
     })
 
     it('fails only the conflicting append of a batch', async () => {
@@ -184,6 +185,28 @@ describeEachBackend('EventStore', (backend) => {
       expect((await t.store.append(stream, 0, [opened])).nextVersion).toBe(1)
       expect(lines.map((line) => JSON.parse(line).msg)).toEqual(['Commit listener failed'])
       expect(await countRows()).toBe(1)
+    })
+
+    it('refuses appends past maxPending with OverloadedError, counts each and logs the burst as one counted line', async () => {
+      const lines: string[] = []
+      const t = await open(undefined, { maxPending: 5, log: createLogger({ write: (line) => lines.push(line) }) })
+      const outcomes = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          t.store.append({ type: 'account', id: `q${i}` }, 0, [opened]).then(
+            () => 'ok',
+            (error: unknown) => error,
+          ),
+        ),
+      )
+      const refused = outcomes.filter((outcome) => outcome instanceof OverloadedError).length
+      expect(refused).toBe(15) // queued in one turn: five wait, the rest are refused at once
+      expect(outcomes.filter((outcome) => outcome === 'ok')).toHaveLength(5)
+      expect(t.store.stats().queueRefused).toBe(15)
+      await new Promise((resolve) => setImmediate(resolve)) // the line is written after the burst's turn
+      expect(lines.map((line) => JSON.parse(line))).toEqual([
+        expect.objectContaining({ level: 'warn', msg: 'Shedding appends: too many wait for a commit', refused: 15 }),
+      ])
+      expect(await countRows()).toBe(5)
     })
 
     it('close() commits what is queued and then refuses new appends', async () => {
