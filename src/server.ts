@@ -178,7 +178,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
       // The one place shutdown is ordered:
       // 1. Stop accepting. 2. End feeds with a reset so browsers reconnect (to the next process).
       // 3. Let in-flight requests finish, forcing after a grace period. 4. Drain the store's queue,
-      //    so every command still queued gets its real outcome (projections still apply it).
+      //    so every command still queued gets its real outcome (projections catch up with it).
       // 5. Stop the slices' resources, then the projections. 6. Close the storage (sessions, fan-out,
       //    connections, the file), then the bus.
       runtime.abandonStart() // a start still in progress gives up; requests waiting for it get 503
@@ -187,6 +187,9 @@ export async function startServer(config: Config, options: StartServerOptions = 
       const drained = await Promise.race([draining.then(() => true), Bun.sleep(SHUTDOWN_GRACE_MS).then(() => false)])
       if (!drained) await server?.stop(true)
       await store.close()
+      // Commands the drain committed may still wait for their projections (read-your-writes):
+      // stopping those first would answer a committed command 500.
+      await runtime.catchUp(bus.position, SHUTDOWN_GRACE_MS)
       // A resource's start cannot be interrupted; past the grace period shutdown goes on without it.
       await Promise.race([ready.catch(() => undefined), Bun.sleep(SHUTDOWN_GRACE_MS)])
       await runtime.stopResources()

@@ -173,6 +173,14 @@ export class Runtime {
     }
   }
 
+  /** Resolves once every running projection reflects `position`, or after `timeoutMs` (shutdown then goes on). */
+  async catchUp(position: number, timeoutMs: number): Promise<void> {
+    const running = [...this.#projections.values()].filter((projection) => projection.isRunning)
+    const caughtUp = (projection: Projection<unknown>) =>
+      projection.waitFor(position, { timeoutMs }).catch(() => undefined) // stopped or slow: stop it anyway
+    await Promise.all(running.map(caughtUp))
+  }
+
   async stopProjections(): Promise<void> {
     await Promise.all([...this.#projections.values()].map((projection) => projection.stop()))
   }
