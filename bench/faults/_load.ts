@@ -32,6 +32,8 @@ export interface LoadCounters {
   refusedConnections: number
   /** Answers other than 303, by status. */
   statuses: Map<number, number>
+  /** 503 answers without Retry-After (a client would not know when to try again). */
+  withoutRetryAfter: number
 }
 
 export interface LoadOptions {
@@ -49,7 +51,13 @@ export function commandIdOf(sessionId: string, route: string, key: string): stri
 
 export class CommandLoad {
   readonly clients: LoadClient[] = []
-  readonly counters: LoadCounters = { acknowledged: 0, inDoubt: 0, refusedConnections: 0, statuses: new Map() }
+  readonly counters: LoadCounters = {
+    acknowledged: 0,
+    inDoubt: 0,
+    refusedConnections: 0,
+    statuses: new Map(),
+    withoutRetryAfter: 0,
+  }
   readonly #options: LoadOptions
   #origin: string
   #running = false
@@ -120,6 +128,7 @@ export class CommandLoad {
           return
         }
         this.counters.statuses.set(res.status, (this.counters.statuses.get(res.status) ?? 0) + 1)
+        if (res.status === 503 && !res.headers.has('retry-after')) this.counters.withoutRetryAfter++
         // A 5xx is never recorded under the key (503: storage failing or overloaded, nothing
         // written): the same key again after a pause, which the server runs or replays.
         if (res.status < 500) return

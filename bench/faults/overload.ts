@@ -255,3 +255,5 @@ console.log(
   `SIGTERM → exit: ${exited ? `${Math.round(stopMs)} ms` : 'not within 20 s (killed)'}; ` +
     `events written by commands: ${written - EVENTS}, 303s: ${acknowledged}${written - EVENTS === acknowledged ? ' (equal)' : ' (DIFFERENT)'}`,
 )
+// A 303 without its event (or an event without its 303) is a broken promise, not a figure.
+if (written - EVENTS !== acknowledged) process.exit(1)

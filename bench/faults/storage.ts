@@ -51,6 +51,8 @@ export interface FaultReport {
 export interface StorageResult {
   readonly faults: FaultReport[]
   readonly acknowledged: number
+  /** 503 answers that came without Retry-After, over every fault. */
+  readonly withoutRetryAfter: number
   readonly lost: number
   readonly duplicates: number
   readonly gappedStreams: number
@@ -100,6 +102,7 @@ export async function runStorageFaults(options: StorageOptions): Promise<Storage
     return {
       faults: reports,
       acknowledged: load.counters.acknowledged,
+      withoutRetryAfter: load.counters.withoutRetryAfter,
       lost: audit.lost,
       duplicates: audit.extra,
       gappedStreams: audit.gappedStreams,

@@ -25,6 +25,7 @@ test('storage faults under load crash nothing, keep pages and feeds serving, and
   const deletedWal = result.faults.find((f) => f.fault === 'deleted WAL')
   expect(deletedWal?.commands['503']).toBeGreaterThan(0)
   expect(result.acknowledged).toBeGreaterThan(10)
+  expect(result.withoutRetryAfter).toBe(0)
   expect(result.integrity).toBe('ok')
   expect(result.lost).toBe(0)
   expect(result.duplicates).toBe(0)
