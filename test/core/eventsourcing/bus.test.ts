@@ -82,11 +82,14 @@ describe('BroadcastRing', () => {
         ring.publish([e])
       }
     })()
-    Bun.gc(true)
-    await Bun.sleep(0)
-    Bun.gc(true)
-    const alive = early.filter((ref) => ref.deref() !== undefined).length
-    expect(alive).toBe(0)
+    const alive = () => early.filter((ref) => ref.deref() !== undefined).length
+    // JSC scans the stack conservatively: a stray word may keep an event or two alive for a while,
+    // so collect a few times; a ring that kept what the subscriber missed would hold all 144.
+    for (let attempt = 0; attempt < 5 && alive() > 0; attempt++) {
+      Bun.gc(true)
+      await Bun.sleep(attempt * 10)
+    }
+    expect(alive()).toBeLessThanOrEqual(2)
     expect(sub.poll()?.kind).toBe('lagged')
   })
 
