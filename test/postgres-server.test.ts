@@ -45,6 +45,14 @@ describe.skipIf(!pgUrl)('a server with DATABASE_URL', () => {
         expect(opening?.data).toContain(`elements <article id="${id}"`)
         expect(opening?.data).toContain('<output>0</output>')
       }
+      // A refused command stores no session; the accepted one below stores its own before it answers.
+      const refused = await fetch(new URL('/todos', server.url), {
+        method: 'POST',
+        body: 'text=',
+        headers: { Origin: server.url.origin, 'Content-Type': 'application/x-www-form-urlencoded' },
+        redirect: 'manual',
+      })
+      expect(refused.status).toBe(422)
       const response = await fetch(new URL('/counter/global/increment', server.url), {
         method: 'POST',
         headers: { Origin: server.url.origin },

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Subprocess } from 'bun'
 import { assertValidText } from '../../src/core/web/http/valid-text.ts'
+import { hashToken } from '../../src/core/web/session-core.ts'
 import { sqliteEnv } from '../fixtures/process.ts'
 import { type HostileRequest, type Known, NEVER_WRITES, RequestGenerator, type Route } from './hostile-requests.ts'
 import { deliveryOf, describeRequest, encodeRequest } from './hostile-wire.ts'
@@ -93,6 +94,19 @@ export const typesAfter = ({ events }: HostileServer, position: number) =>
   (
     events.query('SELECT event_type AS type FROM events WHERE global_position > ?').all(position) as { type: string }[]
   ).map((row) => row.type)
+
+/** The token hashes of every stored session. */
+export const sessionRows = ({ events }: HostileServer) =>
+  new Set((events.query('SELECT token_hash AS hash FROM sessions').all() as { hash: string }[]).map((r) => r.hash))
+
+/** The hash of the session token an answer's cookie hands the client, if it sets one. */
+function cookieHashOf(answer: RawAnswer): string | null {
+  const token = /^(?:__Host-)?session=([^;]+)/.exec(answer.headers.get('set-cookie') ?? '')?.[1]
+  return token ? hashToken(token) : null
+}
+
+/** How long a session the server stored takes to reach the disk: its queue is written every 50 ms. */
+const SESSION_FLUSH_MS = 150
 
 /** Events whose payload holds text a reader downstream could not take: the boundary let it through. */
 export function storedInvalidText({ events }: HostileServer): string[] {
@@ -223,7 +237,8 @@ export interface CampaignResult {
  * Sends `requests` generated from `seed`. Requests that may write go one at a time, so whatever
  * is committed meanwhile is theirs; the rest (GET, HEAD, bodies that cannot be accepted) go many
  * at a time (a dashboard page waits for its next refresh, up to a second) and only their total is
- * checked: it must be nothing.
+ * checked: it must be nothing. A session stored meanwhile must be one whose cookie an answer
+ * below 400 handed over: a refused request stores none.
  */
 export async function runCampaign(
   server: HostileServer,
@@ -255,19 +270,34 @@ export async function runCampaign(
   const cannotWrite = (request: HostileRequest) => SAFE_METHODS.has(request.method) || NEVER_WRITES.has(request.kind)
 
   const rssBeforeBytes = await metric(server, 'process_resident_memory_bytes')
+  // Only a request answered below 400 may store a session: the one its answer's cookie hands over.
+  const accepted = new Set<string>()
+  const keepCookie = (answer: RawAnswer) => {
+    const hash = answer.status !== null && answer.status < 400 ? cookieHashOf(answer) : null
+    if (hash) accepted.add(hash)
+  }
   for (let sent = 0; sent < requests; sent += batch) {
     const generated = generator.generate(Math.min(batch, requests - sent))
+    const sessionsBefore = sessionRows(server)
     for (const request of generated.filter((r) => !cannotWrite(r))) {
       const before = headPosition(server)
       const answer = await send(request)
+      keepCookie(answer)
       await check(request, () => (headPosition(server) > before ? typesAfter(server, before) : []), answer)
     }
     const before = headPosition(server)
-    await inParallel(generated.filter(cannotWrite), width, async (request) =>
-      check(request, () => [], await send(request)),
-    )
+    await inParallel(generated.filter(cannotWrite), width, async (request) => {
+      const answer = await send(request)
+      keepCookie(answer)
+      await check(request, () => [], answer)
+    })
     const wrote = typesAfter(server, before).filter((type) => !BACKGROUND.has(type))
     if (wrote.length > 0) problems.push(`requests that cannot write wrote ${wrote.join(', ')}`)
+    await Bun.sleep(SESSION_FLUSH_MS)
+    const refusedSessions = [...sessionRows(server)].filter((hash) => !sessionsBefore.has(hash) && !accepted.has(hash))
+    if (refusedSessions.length > 0) {
+      problems.push(`stored ${refusedSessions.length} sessions that no answer below 400 handed over`)
+    }
     onProgress?.(sent + generated.length)
   }
   const rssAfterBytes = await metric(server, 'process_resident_memory_bytes')

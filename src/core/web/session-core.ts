@@ -76,13 +76,14 @@ export class SessionCore {
     if (token && hash) {
       if (row && row.expires_at > now) return this.#resume(hash, row, token, now)
       const unstored = row ? null : this.#unstored(token, now, idTaken)
-      if (unstored && !store) return { session: unstored, isNew: false, needsCookie: false }
+      if (unstored && !store) return { session: unstored, isNew: false, needsCookie: false, stored: false }
       // The visitor's first write: the session they have been reading with is stored now.
-      if (unstored) return { session: this.store(token, unstored.id, now), isNew: false, needsCookie: true }
+      if (unstored)
+        return { session: this.store(token, unstored.id, now), isNew: false, needsCookie: true, stored: true }
     }
     const fresh = this.#mint.issue(now)
     const session = store ? this.store(fresh, sessionIdFor(fresh), now) : this.#unstoredSession(fresh, now)
-    return { session, isNew: true, needsCookie: true }
+    return { session, isNew: true, needsCookie: true, stored: store }
   }
 
   create(): Session {
@@ -164,11 +165,12 @@ export class SessionCore {
   /** A stored session: as it is, or with its expiry slid forward (written at most once per touch interval). */
   #resume(hash: string, row: SessionRow, token: string, now: number): ResolvedSession {
     const session = { id: row.id, token, createdAt: row.created_at, expiresAt: row.expires_at }
-    if (now - row.last_accessed < this.#touchIntervalMs) return { session, isNew: false, needsCookie: false }
+    if (now - row.last_accessed < this.#touchIntervalMs)
+      return { session, isNew: false, needsCookie: false, stored: true }
     const expiresAt = now + this.maxAgeSeconds * 1000
     const isNew = this.#pending.get(hash)?.isNew ?? false
     this.#enqueue(hash, { ...row, last_accessed: now, expires_at: expiresAt, isNew })
-    return { session: { ...session, expiresAt }, isNew: false, needsCookie: true }
+    return { session: { ...session, expiresAt }, isNew: false, needsCookie: true, stored: true }
   }
 
   #unstoredSession(token: string, issuedAt: number): Session {

@@ -52,8 +52,11 @@ export interface SessionStoreCounters {
 /** What a cookie resolves to: a live session, and whether the cookie must be (re)sent. */
 export interface ResolvedSession {
   readonly session: Session
+  /** Issued by this lookup: the request came without a cookie naming a session. */
   readonly isNew: boolean
   readonly needsCookie: boolean
+  /** Has (or has queued) its row; false for a session that is not stored yet. */
+  readonly stored: boolean
 }
 
 export interface ResolveOptions {

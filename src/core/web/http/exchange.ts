@@ -51,7 +51,7 @@ export function createExchange(
     match,
     isDatastar: req.headers.get('datastar-request') === 'true',
     theme: themeFromCookie(cookies.get(THEME_COOKIE)),
-    session: new RequestSession(sessions, cookies.get(sessionCookie), { store: !isSafeMethod(req.method) }),
+    session: new RequestSession(sessions, cookies.get(sessionCookie), { writes: !isSafeMethod(req.method) }),
     server,
     kind: 'page',
   }

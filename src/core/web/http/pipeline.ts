@@ -42,7 +42,7 @@ export function requestPipeline(options: PipelineOptions): Next {
       requestMetrics(options.metrics),
       headWithoutBody, // after the headers below, so HEAD carries them too
       securityHeaders(options), // on every answer, error pages included
-      sessionCookie(options.cookie), // also on an error page, if the handler made a session
+      sessionCookie(options.cookie, options.app.log), // stores an accepted command's session; the cookie also on an error page
       errorAnswers(options), // every throw below, through the one error table
       commandTurns(options.app.turns, options.app.log), // a command waits for its turn of the loop; pages and feeds are answered meanwhile
       originChecks(options.originPolicy), // host (421), then CSRF (403), before any handler runs

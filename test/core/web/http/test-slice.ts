@@ -113,6 +113,11 @@ export function makeNotesSlice() {
         GET: (_req, ctx) => {
           throw makeError(ctx.params.kind ?? '')
         },
+        // A command that uses the visitor's session, then fails.
+        POST: (_req, ctx) => {
+          if (!ctx.session.id) throw new Error('a session without an id')
+          throw makeError(ctx.params.kind ?? '')
+        },
       },
       '/probe/redirect': {
         GET: () => Response.redirect('/notes', 303),
