@@ -30,19 +30,22 @@ const databaseUrl = z.string().refine(
 )
 
 /** `60/20` → a bucket of 60 refilled at 20 a second; `0` → no limit. */
-const rateLimit = (fallback: string) =>
-  z
-    .string()
-    .default(fallback)
-    .transform((raw, ctx): RateLimit | null => {
-      if (raw.trim() === '0') return null
-      const match = /^\s*(\d+)\s*\/\s*(\d+(?:\.\d+)?)\s*$/.exec(raw)
-      const burst = Number(match?.[1])
-      const perSecond = Number(match?.[2])
-      if (match && burst >= 1 && perSecond > 0) return { burst, perSecond }
-      ctx.addIssue({ code: 'custom', message: 'expected burst/refill per second like 60/20, or 0 for no limit' })
-      return z.NEVER
-    })
+function parseRateLimit(raw: string, ctx: z.RefinementCtx): RateLimit | null {
+  if (raw.trim() === '0') return null
+  const match = /^\s*(\d+)\s*\/\s*(\d+(?:\.\d+)?)\s*$/.exec(raw)
+  const burst = Number(match?.[1])
+  const perSecond = Number(match?.[2])
+  if (match && burst >= 1 && perSecond > 0) return { burst, perSecond }
+  ctx.addIssue({ code: 'custom', message: 'expected burst/refill per second like 60/20, or 0 for no limit' })
+  return z.NEVER
+}
+
+const rateLimit = (fallback: string) => z.string().default(fallback).transform(parseRateLimit)
+/** Unset (undefined) takes another limit's value. */
+const optionalRateLimit = z
+  .string()
+  .optional()
+  .transform((raw, ctx) => (raw === undefined ? undefined : parseRateLimit(raw, ctx)))
 
 /** Every environment variable Ironstar reads, with its default; `--help` prints this table. */
 export const CONFIG_VARIABLES = {
@@ -101,6 +104,10 @@ export const CONFIG_VARIABLES = {
     schema: rateLimit('120/20'),
     help: 'Commands a session may send: burst/refill per second, 0 for no limit',
   },
+  RATE_LIMIT_SESSIONLESS: {
+    schema: optionalRateLimit,
+    help: 'Commands all clients without a session may send together: burst/refill per second, 0 for no limit (default: RATE_LIMIT_PER_SESSION)',
+  },
   RATE_LIMIT_PER_IP: {
     schema: rateLimit('600/200'),
     help: 'Commands a client IP (a proxy, behind one) may send: burst/refill per second, 0 for no limit',
@@ -153,8 +160,15 @@ export interface Config {
   readonly sessionMaxAgeSeconds: number
   /** How long a command's answer under an `Idempotency-Key` is kept and replayed. */
   readonly idempotencyWindowSeconds: number
-  /** Token buckets on commands, per session and per client IP; null is no limit. */
-  readonly rateLimit: { readonly perSession: RateLimit | null; readonly perIp: RateLimit | null }
+  /**
+   * Token buckets on commands, per session, one shared by every client without a session, and
+   * per client IP; null is no limit.
+   */
+  readonly rateLimit: {
+    readonly perSession: RateLimit | null
+    readonly sessionless: RateLimit | null
+    readonly perIp: RateLimit | null
+  }
   /** DuckDB limits; absent in hand-built configs (tests), where the analytics defaults apply. */
   readonly analytics?: {
     readonly timeoutMs: number
@@ -208,7 +222,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     appendQueueLimit: values.APPEND_QUEUE_LIMIT,
     sessionMaxAgeSeconds: values.SESSION_MAX_AGE_DAYS * 86_400,
     idempotencyWindowSeconds: values.IDEMPOTENCY_WINDOW_SECONDS,
-    rateLimit: { perSession: values.RATE_LIMIT_PER_SESSION, perIp: values.RATE_LIMIT_PER_IP },
+    rateLimit: {
+      perSession: values.RATE_LIMIT_PER_SESSION,
+      sessionless:
+        values.RATE_LIMIT_SESSIONLESS === undefined ? values.RATE_LIMIT_PER_SESSION : values.RATE_LIMIT_SESSIONLESS,
+      perIp: values.RATE_LIMIT_PER_IP,
+    },
     analytics: {
       timeoutMs: values.ANALYTICS_TIMEOUT_MS,
       rowLimit: values.ANALYTICS_ROW_LIMIT,

@@ -32,6 +32,11 @@ export class RequestSession {
   }
 
   get session(): Session {
+    return this.use()
+  }
+
+  /** The session, used by this request: its cookie is set if it needs one, and a write accepted stores it. */
+  use(): Session {
     const resolved = this.#resolve()
     if (!this.#read) {
       this.#read = true

@@ -82,6 +82,34 @@ describe('rate limits on commands', () => {
     expect(await events(app)).toBe(5)
   })
 
+  it('puts commands without a session in one bucket of their own, which a fresh cookie does not refill', async () => {
+    const app = await start({ RATE_LIMIT_PER_SESSION: '2/1', RATE_LIMIT_PER_IP: '0' })
+    const statuses: number[] = []
+    for (let i = 0; i < 6; i++) statuses.push((await addNote(app, '')).status)
+    expect(statuses).toEqual([303, 303, 429, 429, 429, 429])
+    const refused = await addNote(app, 'session=not-a-token')
+    expect(refused.status).toBe(429)
+    expect(refused.headers.get('retry-after')).toBe('1')
+    expect(await refused.text()).toContain('Too many requests from clients without a session')
+    expect(refused.headers.get('set-cookie')).toBeNull()
+    expect(await events(app)).toBe(2)
+    expect(await metric(app, 'sessionless')).toBe(5)
+    expect(await metric(app, 'session')).toBe(0)
+
+    // A visitor with a session keeps a bucket of its own.
+    expect((await addNote(app, await sessionOf(app))).status).toBe(303)
+  })
+
+  it('sizes the bucket without a session with RATE_LIMIT_SESSIONLESS, and 0 turns it off', async () => {
+    const sized = await start({ RATE_LIMIT_PER_SESSION: '2/1', RATE_LIMIT_SESSIONLESS: '3/1' })
+    const statuses: number[] = []
+    for (let i = 0; i < 4; i++) statuses.push((await addNote(sized, '')).status)
+    expect(statuses).toEqual([303, 303, 303, 429])
+
+    const off = await start({ RATE_LIMIT_PER_SESSION: '2/1', RATE_LIMIT_SESSIONLESS: '0' })
+    for (let i = 0; i < 4; i++) expect((await addNote(off, '')).status).toBe(303)
+  })
+
   it('answers a Datastar command with the toast form of the 429', async () => {
     const app = await start({ RATE_LIMIT_PER_SESSION: '1/1' })
     const cookie = await sessionOf(app)

@@ -9,30 +9,49 @@ import { TokenBuckets } from '../rate-limit.ts'
 const MAX_CLIENTS = 100_000
 /** A limited client is logged at most once in this long, with the count of refusals it covers. */
 const LOG_WINDOW_MS = 60_000
+/** The one client of the `sessionless` scope. */
+const SESSIONLESS = 'sessionless'
 
-type Scope = 'session' | 'ip'
+type Scope = 'session' | 'sessionless' | 'ip'
+
+const FROM: Record<Scope, string> = {
+  ip: 'this address',
+  session: 'this session',
+  sessionless: 'clients without a session',
+}
 
 /**
- * Per-IP and per-session token buckets on commands (`RATE_LIMIT_PER_IP`, `RATE_LIMIT_PER_SESSION`):
- * a command past its client's bucket is a 429 with `Retry-After` and runs nothing. The IP is the
- * socket's peer (a proxy's address behind one); a request without a socket has only the session's.
+ * Token buckets on commands (`RATE_LIMIT_PER_IP`, `RATE_LIMIT_PER_SESSION`,
+ * `RATE_LIMIT_SESSIONLESS`): a command past its client's bucket is a 429 with `Retry-After` and
+ * runs nothing. The IP is the socket's peer (a proxy's address behind one); a request without a
+ * socket has only the session's. A client without a session (no cookie, or one naming none) would
+ * get a fresh session, and a full bucket, with every command: all such commands share one bucket
+ * instead, and the session of one that passes is stored once it is accepted, so its next
+ * commands, with the cookie, count against a bucket of their own.
  */
 export function rateLimits(app: AppContext, metrics: MetricsRegistry): Middleware {
-  const { perSession, perIp } = app.config.rateLimit
-  const limits = [
-    ...(perIp ? [{ scope: 'ip' as Scope, buckets: new TokenBuckets(perIp, { maxEntries: MAX_CLIENTS }) }] : []),
-    ...(perSession
-      ? [{ scope: 'session' as Scope, buckets: new TokenBuckets(perSession, { maxEntries: MAX_CLIENTS }) }]
-      : []),
+  const limit = app.config.rateLimit
+  const configured: [Scope, typeof limit.perIp][] = [
+    ['ip', limit.perIp],
+    ['sessionless', limit.sessionless],
+    ['session', limit.perSession],
   ]
+  const limits = configured.flatMap(([scope, rate]) =>
+    rate ? [{ scope, buckets: new TokenBuckets(rate, { maxEntries: scope === 'sessionless' ? 1 : MAX_CLIENTS }) }] : [],
+  )
   const refused = {
     ip: metrics.counter('ironstar_rate_limited_total', { scope: 'ip' }, { help: 'Commands refused with 429' }),
+    sessionless: metrics.counter('ironstar_rate_limited_total', { scope: 'sessionless' }),
     session: metrics.counter('ironstar_rate_limited_total', { scope: 'session' }),
   }
+  const usesSession = limit.perSession !== null || limit.sessionless !== null
 
   function clientOf(ex: Exchange, scope: Scope): string | undefined {
-    if (scope === 'session') return ex.session.session.id
-    return ex.server?.requestIP(ex.req)?.address
+    if (scope === 'ip') return ex.server?.requestIP(ex.req)?.address
+    // Asking whether the session is new puts no cookie on a refusal.
+    const isNew = ex.session.isNew
+    if (scope === 'sessionless') return isNew ? SESSIONLESS : undefined
+    return isNew ? undefined : ex.session.session.id
   }
 
   return async function limitRate(ex, next) {
@@ -47,12 +66,12 @@ export function rateLimits(app: AppContext, metrics: MetricsRegistry): Middlewar
       const covered = buckets.logDue(client, now, LOG_WINDOW_MS)
       if (covered > 0) app.log.warn('Rate limited', { scope, client, refused: covered })
       const seconds = taken.retryAfterSeconds
-      throw new HttpError(
-        429,
-        `Too many requests from this ${scope === 'ip' ? 'address' : 'session'}: try again in ${seconds} s`,
-        { headers: { 'Retry-After': String(seconds) } },
-      )
+      throw new HttpError(429, `Too many requests from ${FROM[scope]}: try again in ${seconds} s`, {
+        headers: { 'Retry-After': String(seconds) },
+      })
     }
+    // Counted under the session: it gets its cookie, and is stored if the command is accepted.
+    if (usesSession) ex.session.use()
     return next(ex)
   }
 }
