@@ -6,6 +6,7 @@ import { loadConfig } from '../src/config.ts'
 import { createLogger } from '../src/core/ops/log.ts'
 import { counter } from '../src/features/counter/index.ts'
 import { type RunningServer, startServer } from '../src/server.ts'
+import { globalIncrements } from './fixtures/counter-client.ts'
 
 // The short version of bench/faults/overload.ts: bursts of commands past the append queue on a
 // long stream, through the app's real fetch handler, while /healthz is asked over the socket.
@@ -47,16 +48,7 @@ it('a burst past the append queue on a long stream gets only 303 and 503 with Re
   const running = server
   await seedGlobalCounter(running)
   const origin = running.url.origin
-  const page = await running.fetch(new Request(`${origin}/counter`))
-  const cookie = page.headers.get('set-cookie')?.split(';')[0] ?? ''
-  const increment = () =>
-    running.fetch(
-      new Request(`${origin}/counter/global/increment`, {
-        method: 'POST',
-        headers: { Origin: origin, Cookie: cookie, 'Content-Type': 'application/x-www-form-urlencoded' },
-        redirect: 'manual',
-      }),
-    )
+  const increment = await globalIncrements(running)
   await increment() // the hot stream is loaded once, before the burst
   const headBefore = await running.app.store.headPosition()
 
@@ -105,14 +97,7 @@ it('sheds commands past APPEND_QUEUE_LIMIT waiting for their turn with 503 and R
   server = await startServer(config, { slices: [counter], logger: createLogger({ write: (line) => lines.push(line) }) })
   const running = server
   const origin = running.url.origin
-  const increment = () =>
-    running.fetch(
-      new Request(`${origin}/counter/global/increment`, {
-        method: 'POST',
-        headers: { Origin: origin, 'Content-Type': 'application/x-www-form-urlencoded' },
-        redirect: 'manual',
-      }),
-    )
+  const increment = await globalIncrements(running, { withSession: false })
   const headBefore = await running.app.store.headPosition()
   // Sent in one go: all reach their turn in the same turn of the loop, three may wait.
   const answers = await Promise.all(Array.from({ length: 20 }, increment))

@@ -6,6 +6,7 @@ import { loadConfig } from '../src/config.ts'
 import { createLogger } from '../src/core/ops/log.ts'
 import { counter } from '../src/features/counter/index.ts'
 import { startServer } from '../src/server.ts'
+import { globalIncrements } from './fixtures/counter-client.ts'
 import { makeTempDir } from './fixtures/store.ts'
 
 // The reliability issue's shutdown order, under load: stop accepting, drain the store's queue,
@@ -35,17 +36,7 @@ it.each([
       slices: [counter],
       logger: createLogger({ write: (line) => lines.push(line) }),
     })
-    const origin = running.url.origin
-    const page = await running.fetch(new Request(`${origin}/counter`))
-    const cookie = page.headers.get('set-cookie')?.split(';')[0] ?? ''
-    const increment = () =>
-      running.fetch(
-        new Request(`${origin}/counter/global/increment`, {
-          method: 'POST',
-          headers: { Origin: origin, Cookie: cookie, 'Content-Type': 'application/x-www-form-urlencoded' },
-          redirect: 'manual',
-        }),
-      )
+    const increment = await globalIncrements(running)
     const answers = Array.from({ length: COMMANDS }, increment)
     await Bun.sleep(30) // a few commits in: most commands still wait for their turn or a commit
     const waitingTurns = running.app.turns.waiting

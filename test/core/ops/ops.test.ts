@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { loadConfig } from '../../../src/config.ts'
 import { defineSlice } from '../../../src/core/slice.ts'
 import { type RunningServer, startServer } from '../../../src/server.ts'
-import { boardProjection, notesDecider } from '../../fixtures/notes.ts'
+import { addNoteRoute, boardProjection } from '../../fixtures/notes.ts'
 
 const board = boardProjection('ops-board')
 
@@ -15,17 +15,7 @@ const opsSlice = defineSlice({
   events: { NoteAdded: {}, BoardRenamed: {} },
   projections: [board],
   routes: () => ({
-    '/notes': {
-      POST: async (_req, ctx) => {
-        const result = await ctx.app.commands.handle(
-          notesDecider,
-          { type: 'board', id: 'main' },
-          { type: 'AddNote', text: 'hi' },
-        )
-        await ctx.app.projection(board).waitFor(result.position)
-        return new Response(null, { status: 303, headers: { Location: '/notes' } })
-      },
-    },
+    ...addNoteRoute(board),
     '/probe/items/:id': { GET: (_req, ctx) => Response.json({ id: ctx.params.id }) },
   }),
 })

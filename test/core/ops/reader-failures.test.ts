@@ -4,7 +4,7 @@ import { loadConfig } from '../../../src/config.ts'
 import { createLogger } from '../../../src/core/ops/log.ts'
 import { defineSlice } from '../../../src/core/slice.ts'
 import { type RunningServer, startServer } from '../../../src/server.ts'
-import { boardProjection, notesDecider } from '../../fixtures/notes.ts'
+import { addNoteRoute, boardProjection } from '../../fixtures/notes.ts'
 import { makeTempDir } from '../../fixtures/store.ts'
 
 const board = boardProjection('steady-board')
@@ -24,17 +24,7 @@ const slice = defineSlice({
   events: { NoteAdded: {}, BoardRenamed: {} },
   projections: [board, flaky],
   routes: () => ({
-    '/notes': {
-      POST: async (_req, ctx) => {
-        const result = await ctx.app.commands.handle(
-          notesDecider,
-          { type: 'board', id: 'main' },
-          { type: 'AddNote', text: 'hi' },
-        )
-        await ctx.app.projection(flaky).waitFor(result.position)
-        return new Response(null, { status: 303, headers: { Location: '/notes' } })
-      },
-    },
+    ...addNoteRoute(flaky),
   }),
 })
 
