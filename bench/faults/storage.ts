@@ -219,13 +219,13 @@ async function inject(fault: StorageFault, server: ServerProcess, path: string, 
   return lift
 }
 
-type Snapshot = { acknowledged: number; statuses: Map<number, number> }
-const snapshot = (load: CommandLoad): Snapshot => ({
+export type Snapshot = { acknowledged: number; statuses: Map<number, number> }
+export const snapshot = (load: CommandLoad): Snapshot => ({
   acknowledged: load.counters.acknowledged,
   statuses: new Map(load.counters.statuses),
 })
 
-function diff(before: Snapshot, after: Snapshot): Record<string, number> {
+export function diff(before: Snapshot, after: Snapshot): Record<string, number> {
   const counts: Record<string, number> = { '303': after.acknowledged - before.acknowledged }
   for (const [status, n] of after.statuses) {
     const delta = n - (before.statuses.get(status) ?? 0)
@@ -235,7 +235,7 @@ function diff(before: Snapshot, after: Snapshot): Record<string, number> {
 }
 
 /** Waits for an acknowledgement beyond the `seen` first ones. */
-async function untilAcknowledged(load: CommandLoad, seen: number, timeoutMs = 30_000): Promise<void> {
+export async function untilAcknowledged(load: CommandLoad, seen: number, timeoutMs = 30_000): Promise<void> {
   const started = performance.now()
   while (load.counters.acknowledged === seen) {
     if (performance.now() - started > timeoutMs) throw new Error(`No command acknowledged within ${timeoutMs} ms`)
@@ -243,7 +243,7 @@ async function untilAcknowledged(load: CommandLoad, seen: number, timeoutMs = 30
   }
 }
 
-const counts = (record: Record<string, number>) =>
+export const counts = (record: Record<string, number>) =>
   Object.entries(record)
     .map(([status, n]) => `${status}: ${n}`)
     .join(', ')
