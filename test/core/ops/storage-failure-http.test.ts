@@ -102,6 +102,9 @@ describe('a server whose disk refuses writes for a while', () => {
         expect(refused.headers.get('retry-after')).toBeTruthy()
         const body = await refused.text()
         expect(body).toContain(fault.message)
+        // Headed for what it is: the disk, not a busy server.
+        expect(body).toContain('<h1>Cannot save right now</h1>')
+        expect(body).not.toContain('Busy right now')
         expect(body).not.toContain('Error id')
         refused = await post()
       }

@@ -15,6 +15,8 @@ import { HttpError, STATUS_TITLES } from './errors.ts'
 export interface ErrorDescription {
   readonly status: number
   readonly message: string
+  /** The heading, when the status's own title would mislead (a 503 for a full disk is not "busy"). */
+  readonly title?: string
   readonly headers: Readonly<Record<string, string>>
   /** Set for unexpected errors: logged with the stack and shown to the user. */
   readonly errorId?: string
@@ -36,7 +38,7 @@ export function describeError(error: unknown): ErrorDescription {
       return { status, message: error.message, headers: { 'Retry-After': '1' } }
     }
     if (error instanceof StorageFaultError) {
-      return { status, message: error.message, headers: { 'Retry-After': '30' } }
+      return { status, title: 'Cannot save right now', message: error.message, headers: { 'Retry-After': '30' } }
     }
     return { status, message: (error as Error).message, headers: none }
   }
@@ -49,8 +51,12 @@ export function describeError(error: unknown): ErrorDescription {
   }
 }
 
+function titleOf(described: ErrorDescription): string {
+  return described.title ?? STATUS_TITLES[described.status] ?? 'Error'
+}
+
 function errorBody(described: ErrorDescription): Html {
-  const title = STATUS_TITLES[described.status] ?? 'Error'
+  const title = titleOf(described)
   return html`<section class="error-page card">
     <p class="error-page__status">${icon('circle-alert')} ${described.status}</p>
     <h1>${title}</h1>
@@ -62,7 +68,7 @@ function errorBody(described: ErrorDescription): Html {
 
 /** A styled error page with the right status. */
 export function errorPage(ctx: LayoutContext, described: ErrorDescription): Response {
-  const title = STATUS_TITLES[described.status] ?? 'Error'
+  const title = titleOf(described)
   const page = layout(ctx, { title, body: errorBody(described) })
   return new Response(page.value, {
     status: described.status,
@@ -76,7 +82,7 @@ export function errorPage(ctx: LayoutContext, described: ErrorDescription): Resp
  * status travels in `Ironstar-Status` (and in the request log).
  */
 export function errorToast(described: ErrorDescription): Response {
-  const toast = html`<div class="toast toast--danger" role="alert">${icon('circle-alert')}<div><strong>${STATUS_TITLES[described.status] ?? 'Error'}</strong><p>${described.message}${described.errorId ? html` (error id <code>${described.errorId}</code>)` : ''}</p></div></div>`
+  const toast = html`<div class="toast toast--danger" role="alert">${icon('circle-alert')}<div><strong>${titleOf(described)}</strong><p>${described.message}${described.errorId ? html` (error id <code>${described.errorId}</code>)` : ''}</p></div></div>`
   return new Response(toast.value, {
     status: 200,
     headers: {
