@@ -66,7 +66,12 @@ async function ironstar() {
         },
       },
       '/stats': () =>
-        Response.json({ ...stats(), connections: feeds.counters().connections, renders: feeds.counters().renders }),
+        Response.json({
+          ...stats(),
+          connections: feeds.counters().connections,
+          renders: feeds.counters().renders,
+          overflows: feeds.counters().overflows,
+        }),
     },
   })
   return { server, cleanup: () => rmSync(dir, { recursive: true, force: true }) }

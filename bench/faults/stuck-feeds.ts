@@ -1,80 +1,58 @@
-// Stuck and slow feeds: feeds that never read while events flow, beside healthy ones. One run holds
-// a phase without them (the baseline) and one with them; it prints the healthy clients' delivery
-// latency in each, and the server's RSS, fds and socket count every second. The stuck clients are a
-// separate process (this file with --stuck-clients), the healthy ones the fan-out bench's clients.
-// Flags: --stuck 100 --healthy 50 --seconds 10 --rate 200 --note 12000 (bytes per event). The full
-// shape is --stuck 1000: about 4 MB of kernel buffer per stuck socket until it is cut off and closed.
+// Stuck and slow feeds: feeds that never read, or read slowly, while events flow beside healthy ones.
+// One run holds a phase without them (the baseline) and one with them; it prints the healthy clients'
+// delivery latency in each, and every second the server's RSS, fds and sockets, and the bytes the
+// kernel queues towards each kind. The stuck and the slow clients are child processes (this file with
+// --clients-of), the healthy ones the fan-out bench's clients.
+// Flags: --stuck 100 --slow 0 --slow-bps 2048 --healthy 50 --seconds 10 --rate 200 --note 12000 (bytes
+// per event). The full shape is --stuck 1000: about 4 MB of kernel buffer per stuck socket until it is
+// cut off and closed. --stuck 0 --slow 0 runs both phases without them (how much phases differ alone).
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
-import { connect, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { pickClients, startClients, startFanoutServer } from '../fanout/processes.ts'
 import { latencies, loadReceipts } from '../fanout/receipts.ts'
 import { printTable } from '../table.ts'
+import { holdFeedClients, serverSockets, startFeedClients } from './_slow-clients.ts'
 
 const { values } = parseArgs({
   options: {
     stuck: { type: 'string', default: '100' },
+    slow: { type: 'string', default: '0' },
+    'slow-bps': { type: 'string', default: '2048' },
     healthy: { type: 'string', default: '50' },
     seconds: { type: 'string', default: '10' },
     rate: { type: 'string', default: '200' },
     note: { type: 'string', default: '12000' },
-    'stuck-clients': { type: 'string' },
+    'clients-of': { type: 'string' },
+    count: { type: 'string' },
+    bps: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
   allowPositionals: true,
 })
 
-/** The child: `count` connections that ask for the feed and never read; prints one line once open. */
-async function holdStuckClients(port: number, count: number): Promise<void> {
-  const sockets: Socket[] = []
-  for (let i = 0; i < count; i++) {
-    const socket = connect(port, '127.0.0.1')
-    socket.on('error', () => {})
-    await new Promise<void>((resolve) => socket.once('connect', () => resolve()))
-    socket.write('GET /feed HTTP/1.1\r\nHost: localhost\r\n\r\n')
-    socket.pause()
-    sockets.push(socket)
-  }
-  console.log(JSON.stringify({ ports: sockets.map((socket) => socket.localPort) }))
-  setInterval(() => {}, 60_000) // held until killed
-}
+type Groups = { stuck: Set<number>; slow: Set<number> }
 
-/**
- * The server's ends of its connections that a file descriptor holds (an orphan's inode is 0): all of
- * them, those of the stuck clients, and the bytes queued in the kernel on those.
- */
-function serverSockets(port: number, stuckPorts: ReadonlySet<number>) {
-  const lines = ['/proc/net/tcp', '/proc/net/tcp6'].flatMap((path) => readFileSync(path, 'utf8').split('\n').slice(1))
-  const portOf = (address = '') => Number.parseInt(address.split(':').at(-1) ?? '', 16)
-  let sockets = 0
-  let stuck = 0
-  let stuckQueuedMiB = 0
-  for (const line of lines) {
-    const [, local, remote, state, queues = '', , , , , inode] = line.trim().split(/\s+/)
-    if (portOf(local) !== port || state === '0A') continue
-    const isStuck = stuckPorts.has(portOf(remote))
-    if (isStuck) stuckQueuedMiB += Number.parseInt(queues.split(':')[0] ?? '0', 16) / 2 ** 20
-    if (inode === '0') continue
-    sockets++
-    if (isStuck) stuck++
-  }
-  return { sockets, stuckSockets: stuck, stuckKernelMiB: Math.round(stuckQueuedMiB) }
-}
-
-function sample(pid: number, port: number, stuckPorts: ReadonlySet<number>, startedAt: number) {
+function sample(pid: number, port: number, groups: Groups, startedAt: number) {
   const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024
+  const { sockets, byGroup } = serverSockets(port, groups)
   return {
     t: Math.round((performance.now() - startedAt) / 1000),
     rssMiB: Math.round(rss),
     fds: readdirSync(`/proc/${pid}/fd`).length,
-    ...serverSockets(port, stuckPorts),
+    sockets,
+    stuckSockets: byGroup.stuck.held,
+    stuckKernelMiB: byGroup.stuck.queuedMiB,
+    slowSockets: byGroup.slow.held,
+    slowKernelMiB: byGroup.slow.queuedMiB,
   }
 }
 
 async function main(): Promise<void> {
   const stuck = Number(values.stuck)
+  const slow = Number(values.slow)
+  const slowBps = Number(values['slow-bps'])
   const healthy = Number(values.healthy)
   const seconds = Number(values.seconds)
   const rate = Number(values.rate)
@@ -85,9 +63,10 @@ async function main(): Promise<void> {
   const base = `http://127.0.0.1:${port}`
   const startedAt = performance.now()
   const samples: ReturnType<typeof sample>[] = []
-  const stuckPorts = new Set<number>()
-  const sampler = setInterval(() => samples.push(sample(server.pid, port, stuckPorts, startedAt)), 1_000)
-  let stuckProcess: ReturnType<typeof Bun.spawn> | null = null
+  const groups: Groups = { stuck: new Set(), slow: new Set() }
+  const sampler = setInterval(() => samples.push(sample(server.pid, port, groups, startedAt)), 1_000)
+  const children: Awaited<ReturnType<typeof startFeedClients>>[] = []
+  const overflows = async () => ((await (await fetch(`${base}/stats`)).json()) as { overflows: number }).overflows
 
   /** RATE commands a second for SECONDS; the healthy clients' latency from each acknowledgement. */
   const phase = async (label: string) => {
@@ -122,40 +101,61 @@ async function main(): Promise<void> {
   try {
     await clients.ask(`open ${healthy} ${port} /feed`)
     await phase('warm-up')
-    const baseline = await phase('without stuck feeds')
-    stuckProcess = Bun.spawn(['bun', import.meta.path, '--stuck-clients', String(port), '--stuck', String(stuck)], {
-      stdout: 'pipe',
-      stderr: 'inherit',
-    })
-    const { value } = await (stuckProcess.stdout as ReadableStream<Uint8Array>).getReader().read()
-    for (const stuckPort of JSON.parse(new TextDecoder().decode(value)).ports as number[]) stuckPorts.add(stuckPort)
-    const withStuck = await phase(`with ${stuck} stuck feeds`)
-    const stats = (await (await fetch(`${base}/stats`)).json()) as { connections: number }
+    const baseline = await phase('without stuck or slow feeds')
+    const overflowsBefore = await overflows()
+    for (const [group, count, bps] of [
+      ['stuck', stuck, 0],
+      ['slow', slow, slowBps],
+    ] as const) {
+      if (count === 0) continue
+      const child = await startFeedClients(import.meta.path, port, count, bps)
+      children.push(child)
+      for (const clientPort of child.ports) groups[group].add(clientPort)
+    }
+    const slowOpenedAt = performance.now()
+    const withThem = await phase(stuck + slow > 0 ? `with ${stuck} stuck, ${slow} slow feeds` : 'again without them')
+    const slowRead = {
+      bytes: children.at(-1)?.tally().readBytes ?? 0,
+      seconds: (performance.now() - slowOpenedAt) / 1000,
+    }
+    const { connections } = (await (await fetch(`${base}/stats`)).json()) as { connections: number }
     await Bun.sleep(6_000) // one idle sweep of Bun's more than the cut-off needs
     clearInterval(sampler)
-    samples.push(sample(server.pid, port, stuckPorts, startedAt))
+    const last = sample(server.pid, port, groups, startedAt)
+    samples.push(last)
     console.log(
-      `${stuck} stuck, ${healthy} healthy feeds, ${rate} events/s of ${note.length} B, ${seconds} s a phase\n`,
+      `${stuck} stuck, ${slow} slow (${slowBps} B/s), ${healthy} healthy feeds, ${rate} events/s of ${note.length} B, ${seconds} s a phase\n`,
     )
-    printTable([baseline, withStuck])
-    const ratio = withStuck.p99Ms / baseline.p99Ms
-    console.log(`Healthy p99 with stuck feeds: ${ratio.toFixed(2)}× the baseline (target ≤ 2×).`)
-    console.log(`Feed connections open at the end of the stuck phase: ${stats.connections}.\n`)
+    printTable([baseline, withThem])
+    const ratio = withThem.p99Ms / baseline.p99Ms
+    console.log(`Healthy p99 in the second phase: ${ratio.toFixed(2)}× the baseline (target ≤ 2×).`)
+    console.log(`Feed connections open at the end of the second phase: ${connections}.`)
+    console.log(`Feeds cut off for not reading (server's count): ${(await overflows()) - overflowsBefore}.`)
+    if (slow > 0) {
+      const perClient = slowRead.bytes / slow / slowRead.seconds
+      console.log(
+        `Slow feeds at the end: ${last.slowSockets} still held by the server, ${slow - last.slowSockets} cut off and closed; ` +
+          `they read ${Math.round(perClient)} B/s each on average in the phase.`,
+      )
+    }
+    console.log('')
     printTable(samples)
   } finally {
     clearInterval(sampler)
-    stuckProcess?.kill()
+    await Promise.all(children.map((child) => child.stop()))
     clients.process.kill()
     server.kill('SIGTERM')
-    await Promise.all([stuckProcess?.exited, clients.process.exited, server.exited])
+    await Promise.all([clients.process.exited, server.exited])
     rmSync(scratch, { recursive: true, force: true })
   }
 }
 
 if (values.help) {
-  console.log('bun bench/faults/stuck-feeds.ts [--stuck 100] [--healthy 50] [--seconds 10] [--rate 200] [--note 12000]')
-} else if (values['stuck-clients']) {
-  await holdStuckClients(Number(values['stuck-clients']), Number(values.stuck))
+  console.log(
+    'bun bench/faults/stuck-feeds.ts [--stuck 100] [--slow 0] [--slow-bps 2048] [--healthy 50] [--seconds 10] [--rate 200] [--note 12000]',
+  )
+} else if (values['clients-of']) {
+  await holdFeedClients(Number(values['clients-of']), Number(values.count), Number(values.bps))
 } else {
   await main()
 }
