@@ -105,13 +105,16 @@ export class Runtime {
   }
 
   readers(): ObservedReader[] {
-    const readers: ObservedReader[] = [...this.#projections.values()].map((projection) => ({
-      name: projection.name,
-      position: projection.position,
-      isRunning: projection.isRunning,
-      failures: projection.counters().failures,
-      snapshots: projection.counters().snapshots,
-    }))
+    const readers: ObservedReader[] = [...this.#projections.values()].map((projection) => {
+      const { failures, snapshots } = projection.counters()
+      return {
+        name: projection.name,
+        position: projection.position,
+        isRunning: projection.isRunning,
+        failures,
+        snapshots,
+      }
+    })
     for (const { definition, instance, stopped } of this.#resources.values()) {
       if (definition.position) {
         const failures = definition.failures?.(instance) ?? 0

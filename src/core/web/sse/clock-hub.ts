@@ -2,7 +2,7 @@ import type { Logger } from '../../ops/log.ts'
 import { SharedMessage } from './compression.ts'
 import { encodePatch } from './encode.ts'
 import type { FeedConnection } from './feed-connection.ts'
-import type { HubCounters } from './feed-registry.ts'
+import type { HubCounters } from './hub-counters.ts'
 
 /** A view the clock drives rather than events (the monitor): re-rendered every `everyMs`. */
 export interface ClockView {

@@ -5,7 +5,7 @@ import type { Logger } from '../../ops/log.ts'
 import type { SharedMessage } from './compression.ts'
 import type { FeedConnection } from './feed-connection.ts'
 import { FeedFragment, type FeedView, type Snapshot } from './feed-fragment.ts'
-import type { HubCounters } from './feed-registry.ts'
+import type { HubCounters } from './hub-counters.ts'
 import { type ChangedSinceOptions, hasChangedSince } from './resume.ts'
 
 export type { FeedView, ViewSource } from './feed-fragment.ts'

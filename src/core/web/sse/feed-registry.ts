@@ -5,6 +5,7 @@ import { ClockHub, type ClockView } from './clock-hub.ts'
 import type { FeedEncoding } from './compression.ts'
 import { FeedConnection, type FeedEndReason } from './feed-connection.ts'
 import { FeedHub } from './feed-hub.ts'
+import { type HubCounters, HubTotals } from './hub-counters.ts'
 import type { ChangedSinceOptions } from './resume.ts'
 
 export interface FeedLimits {
@@ -46,13 +47,6 @@ interface Hub {
   readonly connections: number
   leave(connection: FeedConnection): void
   counters(): HubCounters
-}
-
-export interface HubCounters {
-  readonly lagged: number
-  readonly renders: number
-  /** Batches its follower failed to broadcast (a render that threw). */
-  readonly failures: number
 }
 
 /** Why a feed cannot open now. */
@@ -104,9 +98,7 @@ export class FeedRegistry {
   #timer: ReturnType<typeof setInterval> | null = null
   #opened = 0
   #overflows = 0
-  #lagged = 0
-  #renders = 0
-  #failures = 0
+  readonly #forgotten = new HubTotals()
   #closed = false
   #compressed = 0
 
@@ -161,24 +153,13 @@ export class FeedRegistry {
   }
 
   counters(): FeedCounters {
-    let lagged = this.#lagged
-    let renders = this.#renders
-    let failures = this.#failures
-    for (const hub of this.#hubs.values()) {
-      const counters = hub.counters()
-      lagged += counters.lagged
-      renders += counters.renders
-      failures += counters.failures
-    }
     return {
       connections: this.#registrations.size,
       held: this.#held.size,
       compressed: this.#compressed,
       hubs: this.#hubs.size,
       opened: this.#opened,
-      lagged,
-      renders,
-      failures,
+      ...this.#forgotten.with(this.#hubs.values()),
       overflows: this.#overflows,
     }
   }
@@ -304,11 +285,7 @@ export class FeedRegistry {
   }
 
   #forget(hub: Hub): void {
-    // Keep the totals of hubs that emptied so the counters only ever grow.
-    const counters = hub.counters()
-    this.#lagged += counters.lagged
-    this.#renders += counters.renders
-    this.#failures += counters.failures
+    this.#forgotten.keep(hub.counters())
     if (this.#hubs.get(hub.key) === hub) this.#hubs.delete(hub.key)
   }
 }
