@@ -10,15 +10,8 @@
  *   bun bench/fuzz/hostile-http.ts --requests 200000 --seed 42
  */
 import { parseArgs } from 'node:util'
-import {
-  readyWithin,
-  runCampaign,
-  smuggledWrites,
-  startHostileServer,
-  storedInvalidText,
-  summarise,
-  visitAsABrowserWould,
-} from '../../test/security/hostile-campaign.ts'
+import { readyWithin, runCampaign, summarise, visitAsABrowserWould } from '../../test/security/hostile-campaign.ts'
+import { smuggledWrites, startHostileServer, storedInvalidText } from '../../test/security/hostile-process.ts'
 import { printTable } from '../table.ts'
 
 const { values: args } = parseArgs({

@@ -2,17 +2,12 @@
  * A hostile-input campaign against the real app in a child process: start it, visit it as a
  * browser would (a session, todos, a query, so requests can name ids that exist), send seeded
  * generated requests and say what went wrong with each. The test suite runs a short one; the
- * fuzz harness (bench/fuzz/hostile-http.ts) the same generator with a larger count.
+ * fuzz harness (bench/fuzz/hostile-http.ts) the same generator with a larger count. The server
+ * process and the queries on its files are in hostile-process.ts.
  */
-import { Database } from 'bun:sqlite'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import type { Subprocess } from 'bun'
-import { assertValidText } from '../../src/core/web/http/valid-text.ts'
 import { hashToken } from '../../src/core/web/session-core.ts'
-import { sqliteEnv } from '../fixtures/process.ts'
-import { type HostileRequest, type Known, NEVER_WRITES, RequestGenerator, type Route } from './hostile-requests.ts'
+import { type HostileServer, headPosition, sessionRows, typesAfter } from './hostile-process.ts'
+import { type HostileRequest, type Known, NEVER_WRITES, RequestGenerator } from './hostile-requests.ts'
 import { deliveryOf, describeRequest, encodeRequest } from './hostile-wire.ts'
 import { type RawAnswer, sendRaw } from './raw-http.ts'
 
@@ -22,83 +17,6 @@ const SAFE_METHODS = new Set(['GET', 'HEAD'])
 /** Outcomes the query runner writes in the background for a query accepted earlier. */
 export const BACKGROUND = new Set(['QueryCompleted', 'QueryFailed', 'QueryCancelled'])
 
-export interface HostileServer {
-  readonly child: Subprocess<'pipe', 'pipe', 'pipe'>
-  readonly origin: string
-  readonly host: string
-  readonly port: number
-  /** Every route the app serves (the slices', the shell's, ops, assets) and one it does not. */
-  readonly routes: readonly Route[]
-  /** The event log, read-only. */
-  readonly events: Database
-  /** What the server wrote on stderr, once it has exited. */
-  readonly stderr: Promise<string>
-  stop(): Promise<void>
-}
-
-export async function startHostileServer(): Promise<HostileServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'ironstar-hostile-'))
-  const child = Bun.spawn([process.execPath, join(import.meta.dir, 'hostile-server.ts')], {
-    // No rate limits: past them every command would get 429 before its input is even read.
-    env: { ...sqliteEnv(), DATA_DIR: dir, IRONSTAR_ENV: 'test', RATE_LIMIT_PER_SESSION: '0', RATE_LIMIT_PER_IP: '0' },
-    // Held open: the server ends when it closes, so a killed runner leaves none behind.
-    stdin: 'pipe',
-    stdout: 'pipe',
-    stderr: 'pipe',
-  })
-  const stderr = new Response(child.stderr).text()
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader()
-  let first = ''
-  while (!first.includes('\n')) {
-    const { done, value } = await reader.read()
-    if (done) throw new Error(`The server exited before it listened: ${await stderr}`)
-    first += value
-  }
-  // Keep reading whatever else it prints, so a full pipe never stalls it.
-  void (async () => {
-    while (!(await reader.read()).done) {}
-  })()
-  const started = JSON.parse(first) as { url: string; routes: Route[] }
-  const url = new URL(started.url)
-  const events = new Database(join(dir, 'ironstar.sqlite'), { readonly: true })
-  return {
-    child,
-    origin: url.origin,
-    host: url.host,
-    port: Number(url.port),
-    // The shell's, the ops and the assets routes sit beside the slices'.
-    routes: [
-      ...started.routes,
-      { path: '/theme', methods: ['POST'] },
-      { path: '/healthz', methods: ['GET'] },
-      { path: '/readyz', methods: ['GET'] },
-      { path: '/metrics', methods: ['GET'] },
-      { path: '/assets/*', methods: ['GET'] },
-      { path: '/no/such/page', methods: ['GET', 'POST'] },
-    ],
-    events,
-    stderr,
-    async stop() {
-      events.close()
-      child.kill()
-      await child.exited
-      rmSync(dir, { recursive: true, force: true })
-    },
-  }
-}
-
-export const headPosition = ({ events }: HostileServer) =>
-  (events.query('SELECT max(global_position) AS n FROM events').get() as { n: number | null }).n ?? 0
-
-export const typesAfter = ({ events }: HostileServer, position: number) =>
-  (
-    events.query('SELECT event_type AS type FROM events WHERE global_position > ?').all(position) as { type: string }[]
-  ).map((row) => row.type)
-
-/** The token hashes of every stored session. */
-export const sessionRows = ({ events }: HostileServer) =>
-  new Set((events.query('SELECT token_hash AS hash FROM sessions').all() as { hash: string }[]).map((r) => r.hash))
-
 /** The hash of the session token an answer's cookie hands the client, if it sets one. */
 function cookieHashOf(answer: RawAnswer): string | null {
   const token = /^(?:__Host-)?session=([^;]+)/.exec(answer.headers.get('set-cookie') ?? '')?.[1]
@@ -107,26 +25,6 @@ function cookieHashOf(answer: RawAnswer): string | null {
 
 /** How long a session the server stored takes to reach the disk: its queue is written every 50 ms. */
 const SESSION_FLUSH_MS = 150
-
-/** Events whose payload holds text a reader downstream could not take: the boundary let it through. */
-export function storedInvalidText({ events }: HostileServer): string[] {
-  const rows = events.query('SELECT global_position AS position, payload FROM events').all() as {
-    position: number
-    payload: string
-  }[]
-  return rows.flatMap(({ position, payload }) => {
-    try {
-      assertValidText(JSON.parse(payload))
-      return []
-    } catch (error) {
-      return [`event ${position}: ${(error as Error).message}`]
-    }
-  })
-}
-
-/** Events written by a request hidden inside another's body (request smuggling): there must be none. */
-export const smuggledWrites = ({ events }: HostileServer) =>
-  (events.query("SELECT count(*) AS n FROM events WHERE payload LIKE '%smuggled%'").get() as { n: number }).n
 
 export const get = (target: string, headers: [string, string][] = []): HostileRequest => ({
   kind: 'valid',

@@ -3,18 +3,20 @@ import { SKIPPED_METRIC } from '../../src/core/analytics/refused-events.ts'
 import {
   BACKGROUND,
   get,
-  type HostileServer,
-  headPosition,
   metric,
   readyWithin,
   runCampaign,
+  summarise,
+  visitAsABrowserWould,
+} from './hostile-campaign.ts'
+import {
+  type HostileServer,
+  headPosition,
   smuggledWrites,
   startHostileServer,
   storedInvalidText,
-  summarise,
   typesAfter,
-  visitAsABrowserWould,
-} from './hostile-campaign.ts'
+} from './hostile-process.ts'
 import { KINDS, type Known } from './hostile-requests.ts'
 import { encodeRequest } from './hostile-wire.ts'
 import { sendRaw } from './raw-http.ts'
