@@ -17,9 +17,9 @@ const SAFE_METHODS = new Set(['GET', 'HEAD'])
 /** Outcomes the query runner writes in the background for a query accepted earlier. */
 export const BACKGROUND = new Set(['QueryCompleted', 'QueryFailed', 'QueryCancelled'])
 
-/** The hash of the session token an answer's cookie hands the client, if it sets one. */
-function cookieHashOf(answer: RawAnswer): string | null {
-  const token = /^(?:__Host-)?session=([^;]+)/.exec(answer.headers.get('set-cookie') ?? '')?.[1]
+/** The hash of the session token a cookie (`session=…`, or a `Set-Cookie` value) names, if any. */
+function sessionHashIn(cookie: string): string | null {
+  const token = /^(?:__Host-)?session=([^;]+)/.exec(cookie)?.[1]
   return token ? hashToken(token) : null
 }
 
@@ -169,9 +169,11 @@ export async function runCampaign(
 
   const rssBeforeBytes = await metric(server, 'process_resident_memory_bytes')
   // Only a request answered below 400 may store a session: the one its answer's cookie hands over.
-  const accepted = new Set<string>()
+  // The visitor's own session is stored by its commands, and may reach the disk after a batch began.
+  const accepted = new Set([sessionHashIn(known.cookie)].filter((hash) => hash !== null))
   const keepCookie = (answer: RawAnswer) => {
-    const hash = answer.status !== null && answer.status < 400 ? cookieHashOf(answer) : null
+    const hash =
+      answer.status !== null && answer.status < 400 ? sessionHashIn(answer.headers.get('set-cookie') ?? '') : null
     if (hash) accepted.add(hash)
   }
   for (let sent = 0; sent < requests; sent += batch) {
