@@ -1,7 +1,7 @@
 import type { Database } from 'bun:sqlite'
 import { StorageFaultError } from '../errors.ts'
 import { FileIdentity } from '../eventsourcing/store/file-identity.ts'
-import { storageFailure } from '../eventsourcing/store/storage-failure.ts'
+import { RecentFailure, storageFailure } from '../eventsourcing/store/storage-failure.ts'
 import { FaultPeriod } from '../ops/fault-period.ts'
 import { createLogger, type Logger } from '../ops/log.ts'
 import { hashToken, SessionCore, type SessionRow } from './session-core.ts'
@@ -113,9 +113,7 @@ export class SessionStore implements SessionPort {
   readonly #files: FileIdentity | null
   #fault: StorageFaultError | null = null
   /** What the last write met when the disk refused it for now (full, read-only), until one succeeds. */
-  #failing: StorageFaultError | null = null
-  #lastFailedAt = 0
-  readonly #reportFailureForMs: number
+  readonly #failing: RecentFailure
   #writeFailures = 0
   readonly #writes: FaultPeriod
 
@@ -124,7 +122,7 @@ export class SessionStore implements SessionPort {
     this.#log = options.log ?? createLogger()
     this.#writes = new FaultPeriod(this.#log)
     this.#retryMs = options.retryMs ?? 1_000
-    this.#reportFailureForMs = options.reportFailureForMs ?? 10_000
+    this.#failing = new RecentFailure(options.reportFailureForMs)
     this.#files = FileIdentity.of(db, 'write sessions')
     // Writes the queue triggers on its own (a timer, a full queue) must never throw: see #flushQueued.
     this.#core = new SessionCore(options, new TokenMint(), () => this.#flushQueued())
@@ -199,7 +197,7 @@ export class SessionStore implements SessionPort {
       this.#files?.assertInPlace()
       const result = write()
       this.#files?.assertInPlace()
-      this.#failing = null
+      this.#failing.succeeded()
       return result
     } catch (error) {
       if (error instanceof StorageFaultError) {
@@ -212,9 +210,7 @@ export class SessionStore implements SessionPort {
 
   #failedForNow(error: unknown): void {
     const failure = storageFailure(error)
-    if (!failure) return
-    this.#failing = failure
-    this.#lastFailedAt = performance.now()
+    if (failure) this.#failing.failed(failure)
   }
 
   counters(): SessionStoreCounters {
@@ -227,9 +223,7 @@ export class SessionStore implements SessionPort {
    * once a write succeeds or none has failed for `reportFailureForMs` (the next one is tried).
    */
   storageFault(): StorageFaultError | null {
-    if (this.#fault) return this.#fault
-    const isRecent = performance.now() - this.#lastFailedAt < this.#reportFailureForMs
-    return this.#failing && isRecent ? this.#failing : null
+    return this.#fault ?? this.#failing.current()
   }
 
   /**

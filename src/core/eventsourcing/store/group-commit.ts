@@ -4,7 +4,7 @@ import { SheddingLog } from '../../ops/shedding-log.ts'
 import type { StoredEvent } from '../events.ts'
 import type { PreparedAppend } from './append.ts'
 import type { AppendResult, CommitListener, StoreStats } from './event-store.ts'
-import { storageFailure } from './storage-failure.ts'
+import { RecentFailure, storageFailure } from './storage-failure.ts'
 
 /** What one append of a batch came to: its result, or the error only it gets. */
 export type AppendOutcome = { ok: true; result: AppendResult } | { ok: false; error: unknown }
@@ -55,10 +55,8 @@ export class GroupCommit {
   #closed = false
   #fault: StorageFaultError | null = null
   /** The storage failure the last commit met (a full or read-only disk), until one succeeds. */
-  #failing: StorageFaultError | null = null
+  readonly #failing: RecentFailure
   #failedSince = 0
-  #lastFailedAt = 0
-  readonly #reportFailureForMs: number
   #stats = { commits: 0, appends: 0, events: 0, storageFailures: 0, queueRefused: 0 }
   readonly #shedding: SheddingLog
 
@@ -66,7 +64,7 @@ export class GroupCommit {
     this.#commit = commit
     this.#maxPending = options.maxPending
     this.#maxBatch = options.maxBatch
-    this.#reportFailureForMs = options.reportFailureForMs ?? 10_000
+    this.#failing = new RecentFailure(options.reportFailureForMs)
     this.#log = options.log
     this.#shedding = new SheddingLog(options.log, 'Shedding appends: too many wait for a commit')
   }
@@ -98,9 +96,7 @@ export class GroupCommit {
    * no commit has failed for `reportFailureForMs` (the next one may well succeed: it is tried).
    */
   storageFault(): StorageFaultError | null {
-    if (this.#fault) return this.#fault
-    const isRecent = performance.now() - this.#lastFailedAt < this.#reportFailureForMs
-    return this.#failing && isRecent ? this.#failing : null
+    return this.#fault ?? this.#failing.current()
   }
 
   /**
@@ -195,20 +191,19 @@ export class GroupCommit {
     const failure = storageFailure(cause)
     if (!failure) return new UnexpectedError('Cannot commit appended events', { cause })
     this.#stats.storageFailures++
-    if (!this.#failing) {
+    if (!this.#failing.isOpen) {
       this.#failedSince = this.#stats.storageFailures
       // One line per fault period, not a stack per command: the next commit that succeeds ends it.
       this.#log.error('Event store cannot write; refusing appends until a commit succeeds', { error: cause })
     }
-    this.#failing = failure
-    this.#lastFailedAt = performance.now()
+    this.#failing.failed(failure)
     return failure
   }
 
   #recovered(): void {
-    if (!this.#failing) return
+    if (!this.#failing.isOpen) return
     const failedCommits = this.#stats.storageFailures - this.#failedSince + 1
-    this.#failing = null
+    this.#failing.succeeded()
     this.#log.info('Event store writes again', { failedCommits })
   }
 

@@ -47,3 +47,36 @@ export function storageFailure(error: unknown): StorageFaultError | null {
   const message = messageFor(typeof code === 'string' ? code : '', typeof errno === 'string' ? errno : '')
   return message ? new StorageFaultError(message, { cause: error }) : null
 }
+
+/**
+ * A passing storage failure as readiness reports it: the last one a write met, until a write
+ * succeeds or none has failed for `reportForMs` (without an end, a node taken out of rotation for
+ * it would get no write to prove it recovered).
+ */
+export class RecentFailure {
+  readonly #reportForMs: number
+  #failure: StorageFaultError | null = null
+  #lastAt = 0
+
+  constructor(reportForMs = 10_000) {
+    this.#reportForMs = reportForMs
+  }
+
+  /** Whether a failure is remembered (however long ago): the fault period has not ended. */
+  get isOpen(): boolean {
+    return this.#failure !== null
+  }
+
+  failed(failure: StorageFaultError): void {
+    this.#failure = failure
+    this.#lastAt = performance.now()
+  }
+
+  succeeded(): void {
+    this.#failure = null
+  }
+
+  current(): StorageFaultError | null {
+    return this.#failure && performance.now() - this.#lastAt < this.#reportForMs ? this.#failure : null
+  }
+}
